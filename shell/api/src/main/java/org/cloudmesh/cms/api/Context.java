@@ -1,0 +1,41 @@
+package org.cloudmesh.cms.api;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+
+/** What a command may use from the shell: state, I/O, and other plugins' extensions. */
+public interface Context {
+    /** $CLOUDMESH_HOME: the directory that holds all state (0700). */
+    Path home();
+
+    Config config();
+
+    Variables variables();
+
+    PrintWriter out();
+
+    PrintWriter err();
+
+    /** True when a person is at a terminal (REPL); false for one-shot, scripts and piped input. */
+    boolean interactive();
+
+    /** Asks a yes/no question in the REPL; in batch mode returns false without asking. */
+    boolean confirm(String question);
+
+    /** Reads a line from the person at the terminal; throws CmsException in batch mode. */
+    String prompt(String question);
+
+    /** Extensions of the given point contributed by all started plugins. */
+    <T> List<T> extensions(Class<T> type);
+
+    /** The output format chosen by the user: --output, else variable {@code output}, else table. */
+    default Format format(Format option) {
+        if (option != null) return option;
+        return variables().get("output").map(Format::parse).orElse(Format.TABLE);
+    }
+
+    default Printer printer(Format option) {
+        return new Printer(out(), format(option));
+    }
+}
