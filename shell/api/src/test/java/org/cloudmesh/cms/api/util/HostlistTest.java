@@ -27,7 +27,7 @@ class HostlistTest {
 
     // ---- expand --------------------------------------------------------------------------------------------
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "[{index}] {0}")
     @CsvSource(delimiter = '|', value = {
         "vm-vc2-[0-3]          | vm-vc2-0 vm-vc2-1 vm-vc2-2 vm-vc2-3",
         "vm-vc1-0              | vm-vc1-0",
@@ -70,7 +70,7 @@ class HostlistTest {
                 "a[0-99999999999]b[0-99999999999]c[0-99999999999]d[0-99999999999]");
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "[{index}] {0}")
     @CsvSource(delimiter = '|', value = {
         "n[1-3          | '[' at position 2 is not closed with ']'",
         "n1-3]          | ']' at position 5 has no '['",
