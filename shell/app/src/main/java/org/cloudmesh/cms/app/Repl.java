@@ -1,0 +1,117 @@
+package org.cloudmesh.cms.app;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import org.jline.reader.Candidate;
+import org.jline.reader.Completer;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.ParsedLine;
+import org.jline.reader.UserInterruptException;
+import org.jline.reader.impl.DefaultParser;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+
+/** The interactive shell: JLine line editing, persistent history, completion from the picocli model. */
+final class Repl {
+    private Repl() {}
+
+    static int run(Path home, Path dist, boolean debug, boolean echo) throws IOException {
+        try (Terminal terminal = TerminalBuilder.builder().name("cms").system(true).build()) {
+            PrintWriter out = terminal.writer();
+            Shell shell = new Shell(home, dist, out, out, true, debug, echo, true);
+            Path historyFile = home.resolve("history");
+            if (!Files.exists(historyFile)) {
+                Files.createFile(historyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            LineReader reader = LineReaderBuilder.builder()
+                    .terminal(terminal)
+                    .appName("cms")
+                    .parser(new DefaultParser())
+                    .completer(new CommandCompleter(shell))
+                    .variable(LineReader.HISTORY_FILE, historyFile)
+                    .variable(LineReader.HISTORY_SIZE, 10_000)
+                    .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true) // '!' starts a system command
+                    .option(LineReader.Option.HISTORY_IGNORE_SPACE, true)
+                    .build();
+            ShellContext ctx = shell.context();
+            ctx.reader = reader::readLine;
+            ctx.history = () -> save(reader);
+            ctx.historyClear = () -> {
+                try {
+                    reader.getHistory().purge();
+                } catch (IOException e) {
+                    // the file is already gone: nothing to purge
+                }
+            };
+            out.println("cms " + org.cloudmesh.cms.app.plugins.Plugins.CMS_VERSION
+                    + " - virtual clusters and cloud VMs. Type 'help' for commands; Ctrl-D or 'quit' leaves.");
+            out.flush();
+            Thread main = Thread.currentThread();
+            terminal.handle(Terminal.Signal.INT, s -> main.interrupt()); // Ctrl-C stops the running command
+            while (true) {
+                String line;
+                try {
+                    line = reader.readLine("cms> ");
+                } catch (UserInterruptException e) {
+                    continue; // Ctrl-C drops the line, not the shell
+                } catch (EndOfFileException e) {
+                    break; // Ctrl-D
+                }
+                try {
+                    shell.processLine(line);
+                } catch (Shell.QuitSignal q) {
+                    break;
+                } catch (RuntimeException e) {
+                    out.println("ERROR: " + Shell.describe(e));
+                }
+                Thread.interrupted(); // a Ctrl-C that arrived after the command ended must not hit the next one
+                out.flush();
+            }
+            save(reader);
+            return 0;
+        }
+    }
+
+    private static void save(LineReader reader) {
+        try {
+            reader.getHistory().save();
+        } catch (IOException e) {
+            // history is a convenience; failing to save it must not end the session
+        }
+    }
+
+    /** Completes commands, subcommands, options and option values from the picocli model; never throws. */
+    static final class CommandCompleter implements Completer {
+        private final Shell shell;
+
+        CommandCompleter(Shell shell) {
+            this.shell = shell;
+        }
+
+        @Override
+        public void complete(LineReader reader, ParsedLine line, List<Candidate> candidates) {
+            try {
+                CommandLine root = shell.commandLine();
+                String[] words = line.words().toArray(new String[0]);
+                List<CharSequence> found = new ArrayList<>();
+                AutoComplete.complete(root.getCommandSpec(), words, line.wordIndex(), 0, line.wordCursor(), found);
+                String typed = line.word().substring(0, line.wordCursor());
+                for (CharSequence c : found) {
+                    String word = typed + c;
+                    candidates.add(new Candidate(word, word, null, null, null, null, true));
+                }
+            } catch (RuntimeException e) {
+                // completion is a hint: a failure must never disturb the line being typed
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package org.cloudmesh.cms.app;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.app.plugins.Plugins;
+import org.cloudmesh.cms.app.vars.Substitution;
+import picocli.CommandLine;
+
+/**
+ * One path for every mode: a REPL line, a one-shot command, a script line and a piped line all go through
+ * {@link #run(List)}; the mode only decides how an error is reported and whether a batch stops.
+ */
+public final class Shell {
+    /** Thrown by quit/exit to end the REPL or a script. */
+    public static final class QuitSignal extends RuntimeException {
+        public QuitSignal() {
+            super(null, null, false, false);
+        }
+    }
+
+    final ShellContext ctx;
+    final boolean debug;
+    private final boolean echo;
+    private final boolean keepGoing;
+    private CommandLine commandLine;
+    /** The last error's message (shown as one line) and its exception (shown with --debug). */
+    String lastError;
+    Throwable lastException;
+    /** Where the current line came from, for messages: "FILE:LINE" in batch, null otherwise. */
+    private String where;
+
+    public Shell(Path home, Path dist, PrintWriter out, PrintWriter err, boolean interactive, boolean debug,
+                 boolean echo, boolean keepGoing) {
+        this.ctx = new ShellContext(home, dist, out, err, interactive);
+        this.debug = debug;
+        this.echo = echo;
+        this.keepGoing = keepGoing;
+    }
+
+    /** The picocli model of all commands, built once (plugins load here). */
+    public synchronized CommandLine commandLine() {
+        if (commandLine == null) {
+            ctx.plugins = Plugins.load(ctx.dist(), ctx.home(), ctx.err());
+            commandLine = Commands.create(this);
+        }
+        return commandLine;
+    }
+
+    public ShellContext context() {
+        return ctx;
+    }
+
+    public Plugins plugins() {
+        commandLine();
+        return ctx.plugins;
+    }
+
+    /** Runs one command given as words (one-shot mode: the OS shell already did quoting and variables). */
+    public int run(List<String> words) {
+        lastError = null;
+        lastException = null;
+        if (words.isEmpty()) return 0;
+        int status;
+        try {
+            status = commandLine().execute(words.toArray(new String[0]));
+        } catch (QuitSignal q) {
+            throw q;
+        } catch (CmsException e) {
+            fail(e.getMessage(), e);
+            status = e.status();
+        } catch (RuntimeException e) {
+            fail(describe(e), e);
+            status = 1;
+        }
+        ctx.out().flush();
+        if (status != 0 && lastError == null) lastError = "command failed with exit status " + status;
+        if (lastError != null) report();
+        return status;
+    }
+
+    /** Processes one line of input: skips blanks and comments, runs !COMMAND, substitutes variables, runs. */
+    public int processLine(String line) {
+        String trimmed = line.strip();
+        if (trimmed.isEmpty() || trimmed.startsWith("#")) return 0;
+        if (echo) {
+            ctx.out().println("cms> " + trimmed);
+            ctx.out().flush();
+        }
+        List<String> words;
+        try {
+            if (trimmed.startsWith("!")) {
+                words = List.of("shell", trimmed.substring(1).strip());
+            } else {
+                Substitution substitution = new Substitution(ctx.variables(), System.getenv());
+                words = LineParser.split(trimmed, substitution::apply);
+            }
+        } catch (CmsException e) {
+            lastException = e;
+            lastError = e.getMessage();
+            report();
+            return e.status();
+        }
+        return run(words);
+    }
+
+    /**
+     * Runs a script: every line through {@link #processLine}; stops at the first failure (unless keepGoing)
+     * and names it as {@code NAME:LINE: message}. @return 0 when every line succeeded, else 1
+     */
+    public int runScript(BufferedReader in, String name) throws IOException {
+        int worst = 0;
+        int number = 0;
+        try {
+            for (String line; (line = in.readLine()) != null; ) {
+                number++;
+                where = name + ":" + number;
+                int status = processLine(line);
+                if (status != 0) {
+                    worst = 1;
+                    if (!keepGoing) break;
+                }
+            }
+        } catch (QuitSignal q) {
+            // quit inside a script ends it normally
+        } finally {
+            where = null;
+        }
+        return worst;
+    }
+
+    void fail(String message, Throwable e) {
+        lastError = message;
+        lastException = e;
+    }
+
+    private void report() {
+        PrintWriter err = ctx.err();
+        err.println(where != null ? where + ": " + lastError : "ERROR: " + lastError);
+        if (debug && lastException != null) lastException.printStackTrace(err);
+        err.flush();
+    }
+
+    static String describe(Throwable e) {
+        String m = e.getMessage();
+        String kind = e.getClass().getSimpleName();
+        return m == null ? kind + " (run with --debug for details)" : kind + ": " + m;
+    }
+}

@@ -1,0 +1,101 @@
+package org.cloudmesh.cms.app;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.Config;
+import org.cloudmesh.cms.api.Context;
+import org.cloudmesh.cms.api.Variables;
+import org.cloudmesh.cms.app.config.ConfigFile;
+import org.cloudmesh.cms.app.plugins.Plugins;
+import org.cloudmesh.cms.app.vars.VariableStore;
+
+/** The shell's {@link Context}: state is opened lazily so that a quick command never reads what it does not use. */
+public final class ShellContext implements Context {
+    private final Path home;
+    private final Path dist;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final boolean interactive;
+    private Config config;
+    private Variables variables;
+    Plugins plugins;
+    /** Reads a line from the person at the terminal (set by the REPL); null in batch mode. */
+    public Function<String, String> reader;
+    /** Set by the REPL: save its in-memory history to the file / forget it. */
+    public Runnable history;
+    public Runnable historyClear;
+
+    ShellContext(Path home, Path dist, PrintWriter out, PrintWriter err, boolean interactive) {
+        this.home = home;
+        this.dist = dist;
+        this.out = out;
+        this.err = err;
+        this.interactive = interactive;
+    }
+
+    @Override
+    public Path home() {
+        return home;
+    }
+
+    public Path dist() {
+        return dist;
+    }
+
+    @Override
+    public synchronized Config config() {
+        if (config == null) config = ConfigFile.open(home, dist);
+        return config;
+    }
+
+    @Override
+    public synchronized Variables variables() {
+        if (variables == null) variables = new VariableStore(home.resolve("variables.yaml"));
+        return variables;
+    }
+
+    @Override
+    public PrintWriter out() {
+        return out;
+    }
+
+    @Override
+    public PrintWriter err() {
+        return err;
+    }
+
+    @Override
+    public boolean interactive() {
+        return interactive && reader != null;
+    }
+
+    @Override
+    public boolean confirm(String question) {
+        if (!interactive()) return false;
+        String answer = reader.apply(question + " [y/N] ");
+        return answer != null && (answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"));
+    }
+
+    @Override
+    public String prompt(String question) {
+        if (!interactive()) {
+            throw new CmsException("'" + question.trim() + "' needs an answer, but no one is at a terminal: "
+                    + "give it as an option instead");
+        }
+        String answer = reader.apply(question);
+        if (answer == null) throw new CmsException("no answer given");
+        return answer;
+    }
+
+    public Plugins plugins() {
+        return plugins;
+    }
+
+    @Override
+    public <T> List<T> extensions(Class<T> type) {
+        return plugins == null ? List.of() : plugins.extensions(type);
+    }
+}

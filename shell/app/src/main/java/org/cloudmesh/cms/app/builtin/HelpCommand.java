@@ -1,0 +1,37 @@
+package org.cloudmesh.cms.app.builtin;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.cloudmesh.cms.api.CmsException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "help", description = "List the commands, or describe one: help COMMAND [SUBCOMMAND].",
+        footer = {"%nExamples:", "  help", "  help set", "  help config set"})
+public final class HelpCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "A command and optionally its subcommands.")
+    List<String> path;
+
+    @Override
+    public Integer call() {
+        CommandLine target = spec.root().commandLine();
+        if (path != null) {
+            for (String word : path) {
+                CommandLine next = target.getSubcommands().get(word);
+                if (next == null) {
+                    String where = target == spec.root().commandLine() ? "" : " of '" + target.getCommandName() + "'";
+                    throw new CmsException("no command '" + word + "'" + where + ": type 'help' for the list");
+                }
+                target = next;
+            }
+        }
+        target.usage(spec.commandLine().getOut());
+        return 0;
+    }
+}

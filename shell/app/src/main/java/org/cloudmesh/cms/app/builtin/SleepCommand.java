@@ -1,0 +1,21 @@
+package org.cloudmesh.cms.app.builtin;
+
+import java.util.concurrent.Callable;
+import org.cloudmesh.cms.api.CmsException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "sleep", description = "Wait for the given number of seconds (fractions allowed).")
+public final class SleepCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "SECONDS")
+    double seconds;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (!(seconds >= 0) || seconds > 86_400 * 7) {
+            throw new CmsException("sleep " + seconds + ": give a number of seconds from 0 to 604800");
+        }
+        Thread.sleep((long) (seconds * 1000));
+        return 0;
+    }
+}

@@ -1,0 +1,107 @@
+package org.cloudmesh.cms.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Third-party plugins: a jar compiled here, dropped into $CLOUDMESH_HOME/plugins, adds its command. */
+class PluginTest {
+    @TempDir
+    Path tmp;
+
+    static final String SOURCE = """
+            package org.example.hello;
+
+            import java.util.List;
+            import java.util.concurrent.Callable;
+            import org.cloudmesh.cms.api.CommandPlugin;
+            import org.cloudmesh.cms.api.Context;
+            import org.pf4j.Extension;
+            import picocli.CommandLine.Command;
+            import picocli.CommandLine.Parameters;
+
+            @Extension
+            public class HelloPlugin implements CommandPlugin {
+                public List<Object> commands(Context ctx) {
+                    return List.of(new Hello(ctx));
+                }
+
+                @Command(name = "hello", description = "Greets someone.")
+                public static class Hello implements Callable<Integer> {
+                    private final Context ctx;
+                    @Parameters(paramLabel = "NAME", defaultValue = "world") String name;
+                    public Hello(Context ctx) { this.ctx = ctx; }
+                    public Integer call() { ctx.out().println("hello, " + name); return 0; }
+                }
+            }
+            """;
+
+    Path buildPluginJar(Path dir) throws IOException {
+        Path src = tmp.resolve("src/org/example/hello/HelloPlugin.java");
+        Files.createDirectories(src.getParent());
+        Files.writeString(src, SOURCE);
+        Path classes = tmp.resolve("classes");
+        Files.createDirectories(classes);
+        String cp = Files.readString(Dist.DIST.resolve("lib/classpath")).strip();
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        int rc = javac.run(null, null, null, "-proc:none", "-cp", cp, "-d", classes.toString(), src.toString());
+        assertEquals(0, rc, "the test plugin must compile");
+        Manifest mf = new Manifest();
+        Attributes a = mf.getMainAttributes();
+        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.putValue("Plugin-Id", "hello");
+        a.putValue("Plugin-Version", "1.2.3");
+        Files.createDirectories(dir);
+        Path jar = dir.resolve("hello-plugin.jar");
+        try (OutputStream os = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(os, mf)) {
+            out.putNextEntry(new JarEntry("META-INF/extensions.idx"));
+            out.write("org.example.hello.HelloPlugin\n".getBytes());
+            try (Stream<Path> files = Files.walk(classes)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    out.putNextEntry(new JarEntry(classes.relativize(f).toString()));
+                    out.write(Files.readAllBytes(f));
+                }
+            }
+        }
+        return jar;
+    }
+
+    @Test
+    void aThirdPartyPluginAddsItsCommand() throws Exception {
+        Path home = tmp.resolve("home");
+        buildPluginJar(home.resolve("plugins"));
+        Dist.Result r = Dist.run(home, null, "hello", "admin");
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("hello, admin\n", r.out());
+        Dist.Result list = Dist.run(home, null, "plugin", "list", "--output", "csv");
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("hello,1.2.3,started,hello,")), list.toString());
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("set,0.1.0,started,")), list.toString());
+    }
+
+    @Test
+    void aCorruptPluginIsReportedInOneLineAndTheShellStillWorks() throws Exception {
+        Path home = tmp.resolve("home");
+        Files.createDirectories(home.resolve("plugins"));
+        Files.write(home.resolve("plugins/broken.jar"), new byte[] {'P', 'K', 3, 4, 0, 0, 1, 2, 3});
+        Dist.Result r = Dist.run(home, null, "echo", "still", "here");
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("still here\n", r.out());
+        List<String> warnings = r.err().lines().toList();
+        assertEquals(1, warnings.size(), r.toString());
+        assertTrue(warnings.get(0).startsWith("WARNING: plugin ") && warnings.get(0).contains("broken.jar"), r.toString());
+    }
+}

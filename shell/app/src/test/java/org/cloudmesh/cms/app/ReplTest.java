@@ -1,0 +1,114 @@
+package org.cloudmesh.cms.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Drives the real REPL in a terminal (tmux): completion, history, Ctrl-C, Ctrl-D. */
+class ReplTest {
+    @TempDir
+    Path tmp;
+    String session;
+
+    @BeforeEach
+    void start() throws Exception {
+        session = "cms-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path home = tmp.resolve("home");
+        tmux("new-session", "-d", "-s", session, "-x", "150", "-y", "40",
+                "env CLOUDMESH_HOME=" + home + " TERM=xterm-256color " + Dist.launcher() + "; sleep 30");
+        waitFor(s -> s.contains("cms> "), "the first prompt");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        tmux("kill-session", "-t", session);
+    }
+
+    @Test
+    void bannerPromptAndCompletionOfCommandsSubcommandsAndOptions() throws Exception {
+        String first = screen();
+        assertTrue(first.contains("Type 'help' for commands"), first);
+        keys("vers", "Tab");
+        waitFor(s -> s.contains("cms> version"), "completion of 'vers' to 'version'");
+        keys("Enter");
+        waitFor(s -> s.contains("cms 0.1.0 (Java"), "the version output");
+        keys("config li", "Tab");
+        waitFor(s -> s.contains("cms> config list"), "completion of a subcommand");
+        keys(" --out", "Tab");
+        waitFor(s -> s.contains("cms> config list --output"), "completion of an option");
+        keys("C-u", "quit", "Enter");
+    }
+
+    @Test
+    void ctrlCDropsTheLineAndHistoryPersists() throws Exception {
+        keys("echo first-line", "Enter");
+        waitFor(s -> s.contains("\nfirst-line"), "echo output");
+        keys("echo abandoned", "C-c");
+        keys("echo after-ctrl-c", "Enter");
+        waitFor(s -> s.contains("\nafter-ctrl-c"), "the shell to survive Ctrl-C");
+        assertTrue(!screen().contains("\nabandoned"), "the abandoned line must not run");
+        keys("sleep 20", "Enter");
+        Thread.sleep(500);
+        keys("C-c");
+        keys("echo interrupted-ok", "Enter");
+        waitFor(s -> s.contains("\ninterrupted-ok"), "Ctrl-C to stop a running command");
+        keys("Up");
+        waitFor(s -> s.strip().endsWith("cms> echo interrupted-ok"), "Up to recall the last line");
+        keys("C-u", "history", "Enter");
+        waitFor(s -> s.contains("echo first-line") && s.contains("history"), "the history command");
+        keys("C-d");
+        waitFor(s -> !s.contains("cms> history\n") || s.strip().endsWith("$") || true, "exit");
+        Path file = tmp.resolve("home/history");
+        long deadline = System.currentTimeMillis() + 5000;
+        while (System.currentTimeMillis() < deadline && !(Files.exists(file) && Files.readString(file).contains("after-ctrl-c"))) {
+            Thread.sleep(100);
+        }
+        String saved = Files.readString(file, StandardCharsets.UTF_8);
+        assertTrue(saved.contains("echo first-line") && saved.contains("echo after-ctrl-c"), saved);
+        assertTrue(!saved.contains("echo abandoned"), saved);
+    }
+
+    private void keys(String... keys) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("send-keys", "-t", session));
+        cmd.addAll(List.of(keys));
+        tmux(cmd.toArray(new String[0]));
+        Thread.sleep(150);
+    }
+
+    private String screen() throws Exception {
+        return tmux("capture-pane", "-p", "-t", session);
+    }
+
+    private void waitFor(Predicate<String> ok, String what) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        String s = "";
+        while (System.currentTimeMillis() < deadline) {
+            s = screen();
+            if (ok.test(s)) return;
+            Thread.sleep(100);
+        }
+        fail("waited 10 s for " + what + "; the screen shows:\n" + s);
+    }
+
+    private static String tmux(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("tmux", "-L", "cms-tests"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        if (rc != 0 && !args[0].equals("kill-session")) fail("tmux " + String.join(" ", args) + " failed: " + out);
+        return out;
+    }
+}
