@@ -67,7 +67,7 @@ public final class Printer {
         for (Map<String, Object> row : rows) {
             String[] line = new String[width.length];
             for (int i = 0; i < width.length; i++) {
-                line[i] = text(row.get(columns.get(i)));
+                line[i] = cell(row.get(columns.get(i)));
                 width[i] = Math.max(width[i], line[i].length());
             }
             cells.add(line);
@@ -104,10 +104,16 @@ public final class Printer {
         return '"' + s.replace("\"", "\"\"") + '"';
     }
 
+    /** The value as text, line breaks kept (CSV quotes them); a list joined with commas; null is empty. */
     private static String text(Object v) {
         if (v == null) return "";
         if (v instanceof List<?> l) return String.join(",", l.stream().map(Printer::text).toList());
-        return String.valueOf(v).replace('\n', ' ');
+        return String.valueOf(v);
+    }
+
+    /** A table cell stays on one line: line breaks and tabs become spaces. */
+    private static String cell(Object v) {
+        return text(v).replace("\r\n", " ").replace('\r', ' ').replace('\n', ' ').replace('\t', ' ');
     }
 
     public static String json(Object value) {
