@@ -17,6 +17,7 @@ import org.cloudmesh.cms.app.builtin.SleepCommand;
 import org.cloudmesh.cms.app.builtin.VersionCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
@@ -27,11 +28,23 @@ public final class Commands {
     private Commands() {}
 
     @Command(name = "cms", description = "A shell for virtual clusters on HPC machines and virtual machines on clouds.",
-            synopsisHeading = "Usage: ", customSynopsis = {"cms [--home DIR] [--debug] [--echo] [--keep-going] [COMMAND [ARGS...] | FILE.cms | --file FILE]"},
+            synopsisHeading = "Usage: ", customSynopsis = {"cms [OPTIONS] [COMMAND [ARGS...]]", "       cms [OPTIONS] FILE.cms | --file FILE", "       cms [OPTIONS] < SCRIPT"},
             commandListHeading = "%nCommands:%n", footerHeading = "%n",
             footer = {"Run without a command for the interactive shell (cms> ), or pipe a script into it.",
                     "'help COMMAND' or 'COMMAND --help' describes one command."})
     static final class Root implements Runnable {
+        // Main reads these before picocli runs; they are declared here so that help and man pages show them.
+        @Option(names = "--home", paramLabel = "DIR", description = "State directory (default: $CLOUDMESH_HOME, else ~/.cloudmesh).")
+        String home;
+        @Option(names = "--file", paramLabel = "FILE", description = "Run the script FILE.")
+        String file;
+        @Option(names = "--echo", description = "Print each command before it runs.")
+        boolean echo;
+        @Option(names = "--keep-going", description = "Do not stop a script at the first failing line.")
+        boolean keepGoing;
+        @Option(names = "--debug", description = "Show the stack trace of an error.")
+        boolean debug;
+
         @Override
         public void run() {
             // with no command picocli has nothing to do: the modes are chosen in Main
@@ -83,12 +96,20 @@ public final class Commands {
         String name = cl.getCommandSpec().qualifiedName().replaceFirst("^cms ?", "");
         if (ex instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
             String word = u.getUnmatched().get(0);
-            List<String> near = u.getSuggestions();
             boolean isCommand = !word.startsWith("-") && !cl.getSubcommands().isEmpty();
-            String what = isCommand ? (name.isEmpty() ? "unknown command '" : "unknown subcommand '" + name + " ")
-                    + word + "'" : "unknown " + (word.startsWith("-") ? "option" : "argument") + " '" + word + "'"
-                    + (name.isEmpty() ? "" : " for '" + name + "'");
-            String hint = near.isEmpty() ? "" : "; did you mean: " + String.join(", ", near.subList(0, Math.min(3, near.size()))) + "?";
+            List<String> near;
+            String what;
+            if (isCommand) {
+                near = Suggest.nearest(word, cl.getSubcommands().keySet());
+                what = name.isEmpty() ? "unknown command '" + word + "'" : "unknown subcommand '" + name + " " + word + "'";
+            } else if (word.startsWith("-")) {
+                near = Suggest.nearest(word, cl.getCommandSpec().optionsMap().keySet());
+                what = "unknown option '" + word + "'" + (name.isEmpty() ? "" : " for '" + name + "'");
+            } else {
+                near = List.of();
+                what = "unexpected argument '" + word + "'" + (name.isEmpty() ? "" : " for '" + name + "'");
+            }
+            String hint = near.isEmpty() ? "" : "; did you mean: " + String.join(", ", near) + "?";
             return what + hint + " (see '" + (name.isEmpty() ? "help" : name + " --help") + "')";
         }
         String m = ex.getMessage() == null ? "invalid input" : ex.getMessage();

@@ -103,7 +103,7 @@ final class Repl {
                 CommandLine root = shell.commandLine();
                 String[] words = line.words().toArray(new String[0]);
                 List<CharSequence> found = new ArrayList<>();
-                AutoComplete.complete(root.getCommandSpec(), words, line.wordIndex(), 0, line.wordCursor(), found);
+                AutoComplete.complete(root.getCommandSpec(), words, line.wordIndex(), line.wordCursor(), line.cursor(), found);
                 String typed = line.word().substring(0, line.wordCursor());
                 for (CharSequence c : found) {
                     String word = typed + c;

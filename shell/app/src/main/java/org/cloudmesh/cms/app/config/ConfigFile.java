@@ -176,6 +176,7 @@ public final class ConfigFile implements Config {
     }
 
     private static void mergeInto(MappingNode target, MappingNode source) {
+        target.setFlowStyle(DumperOptions.FlowStyle.BLOCK); // an empty "{}" in the template grows into a block
         for (NodeTuple t : source.getValue()) {
             String key = ((ScalarNode) t.getKeyNode()).getValue();
             Node old = find(target, key);
