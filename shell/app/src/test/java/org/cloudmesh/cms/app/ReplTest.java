@@ -81,7 +81,7 @@ class ReplTest {
     }
 
     private void keys(String... keys) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("send-keys", "-t", session));
+        List<String> cmd = new ArrayList<>(List.of("send-keys", "-t", session, "--"));
         cmd.addAll(List.of(keys));
         tmux(cmd.toArray(new String[0]));
         Thread.sleep(150);
