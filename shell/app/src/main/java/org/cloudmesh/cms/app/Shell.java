@@ -138,6 +138,7 @@ public final class Shell {
     }
 
     private void report() {
+        ctx.out().flush(); // what the command printed comes before its error
         PrintWriter err = ctx.err();
         err.println(where != null ? where + ": " + lastError : "ERROR: " + lastError);
         if (debug && lastException != null) lastException.printStackTrace(err);

@@ -235,7 +235,8 @@ public final class ConfigFile implements Config {
     private void write(MappingNode root) {
         StringWriter w = new StringWriter();
         yaml().serialize(root, w);
-        String text = w.toString();
+        // SnakeYAML indents the blank lines it keeps between sections; keep them blank
+        String text = w.toString().replaceAll("(?m)^[ \t]+$", "");
         parse(text, file.toString());
         Files2.writeAtomically(file, text);
         data = parse(text, file.toString());

@@ -1,10 +1,29 @@
 package org.cloudmesh.cms.app.vars;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.cloudmesh.cms.api.CmsException;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 /**
- * Writes variables.yaml: two sections of string → string mappings, every value quoted (so no YAML reader turns
+ * Reads and writes variables.yaml. Reading composes the YAML nodes and takes every scalar as written, so a value
+ * is exactly the text in the file and a mistake is reported with its line and column. Writing: two sections of string → string mappings, every value quoted (so no YAML reader turns
  * {@code 10} or {@code yes} into a number or a boolean). Single quotes when the value is printable on one line,
  * double quotes with escapes otherwise. Faster than a general dumper by an order of magnitude, which matters
  * because a script may set a variable thousands of times.
@@ -56,6 +75,77 @@ final class YamlText {
         } else {
             quote(b, key);
         }
+    }
+
+    /** Reads variables.yaml; a CmsException names the file, line and column of what is wrong. */
+    static VariableStore.Data parse(Path file, byte[] bytes) {
+        Node root;
+        try {
+            root = new Yaml(new LoaderOptions()).compose(new InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.UTF_8));
+        } catch (MarkedYAMLException e) {
+            Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
+            throw corrupt(file, m, problem.replace('\n', ' ').strip(), e);
+        } catch (YAMLException e) {
+            throw corrupt(file, null, String.valueOf(e.getMessage()).replace('\n', ' ').strip(), e);
+        }
+        VariableStore.Data data = new VariableStore.Data();
+        if (root == null) return data;
+        for (NodeTuple t : mapping(file, root, "the file")) {
+            String section = scalar(file, t.getKeyNode(), "a section name");
+            switch (section) {
+                case "variables" -> {
+                    for (NodeTuple v : mapping(file, t.getValueNode(), "'variables'")) {
+                        put(file, data.variables, v, "variable");
+                    }
+                }
+                case "defaults" -> {
+                    for (NodeTuple c : mapping(file, t.getValueNode(), "'defaults'")) {
+                        String context = scalar(file, c.getKeyNode(), "a context name");
+                        if (data.defaults.containsKey(context)) {
+                            throw corrupt(file, c.getKeyNode().getStartMark(), "context '" + context + "' appears twice", null);
+                        }
+                        SortedMap<String, String> m = data.defaults.computeIfAbsent(context, x -> new TreeMap<>());
+                        for (NodeTuple kv : mapping(file, c.getValueNode(), "context '" + context + "'")) {
+                            put(file, m, kv, "default");
+                        }
+                        if (m.isEmpty()) data.defaults.remove(context);
+                    }
+                }
+                default -> throw corrupt(file, t.getKeyNode().getStartMark(),
+                        "unexpected section '" + section + "' (the file holds only 'variables' and 'defaults')", null);
+            }
+        }
+        return data;
+    }
+
+    private static void put(Path file, Map<String, String> map, NodeTuple t, String what) {
+        String key = scalar(file, t.getKeyNode(), "a " + what + " name");
+        if (map.put(key, value(file, t.getValueNode())) != null) {
+            throw corrupt(file, t.getKeyNode().getStartMark(), what + " '" + key + "' appears twice", null);
+        }
+    }
+
+    private static List<NodeTuple> mapping(Path file, Node node, String what) {
+        if (node instanceof MappingNode m) return m.getValue();
+        if (node instanceof ScalarNode s && s.getTag().equals(Tag.NULL)) return List.of();
+        throw corrupt(file, node.getStartMark(), what + " must be a mapping of name: value", null);
+    }
+
+    private static String scalar(Path file, Node node, String what) {
+        if (node instanceof ScalarNode s) return s.getValue();
+        throw corrupt(file, node.getStartMark(), what + " must be a plain string", null);
+    }
+
+    private static String value(Path file, Node node) {
+        if (node instanceof ScalarNode s) return s.getTag().equals(Tag.NULL) ? "" : s.getValue();
+        throw corrupt(file, node.getStartMark(), "a value must be a string, not a list or a mapping", null);
+    }
+
+    private static CmsException corrupt(Path file, Mark mark, String problem, Exception cause) {
+        String where = mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+        return new CmsException("corrupt variables file " + file + where + ": " + problem
+                + "; fix it in an editor or remove it (it only holds variables and defaults)", cause);
     }
 
     /** A YAML flow scalar that reads back as exactly {@code s}. */
