@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +78,7 @@ class VariableStoreTest {
         assertTrue(text.contains("variables:"), text);
         assertTrue(text.contains("n: '10'"), "numbers are quoted so YAML keeps them strings: " + text);
         assertTrue(text.contains("flag: 'true'"), text);
-        assertTrue(text.contains("defaults:\n  aws:\n    image: ubuntu-22.04"), text);
+        assertTrue(text.contains("defaults:\n  aws:\n    image: 'ubuntu-22.04'"), text);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file())));
         VariableStore t = store();
         assertEquals(Optional.of("10"), t.get("n"));
@@ -237,6 +239,67 @@ class VariableStoreTest {
         assertEquals(Optional.of("1"), VariableStore.in(fresh).get("a"));
     }
 
+    @Test
+    void writeBehindShowsAChangeAtOnceAndWritesItWithinTheDelay() throws Exception {
+        VariableStore s = store().writeBehind(Duration.ofMillis(200));
+        s.set("a", "1");
+        s.setDefault("aws", "image", "ubuntu");
+        assertEquals(Optional.of("1"), s.get("a"));
+        assertEquals(Optional.of("1"), store().get("a"), "every store of this JVM shares the view");
+        assertEquals(Optional.of("ubuntu"), store().getDefault("aws", "image"));
+        assertFalse(Files.exists(file()), "not written yet");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.exists(file()) && System.nanoTime() < deadline) Thread.sleep(10);
+        String text = Files.readString(file());
+        assertTrue(text.contains("a: '1'") && text.contains("image: 'ubuntu'"), text);
+    }
+
+    @Test
+    void writeBehindMergesOnTheFileAsItIsAtTheTimeOfTheWrite() throws IOException {
+        VariableStore behind = store().writeBehind(Duration.ofHours(1));
+        behind.set("mine", "1");
+        assertTrue(behind.delete("mine"), "a delete sees the pending set");
+        behind.set("mine", "2");
+        // another process writes meanwhile (simulated by editing the file as a cms process would leave it)
+        Files.writeString(file(), "variables:\n  theirs: 'x'\ndefaults: {}\n");
+        assertEquals(Optional.of("x"), behind.get("theirs"), "the view is the file plus the pending changes");
+        assertEquals(Optional.of("2"), behind.get("mine"));
+        behind.flush();
+        VariableStore fresh = store();
+        assertEquals(Map.of("mine", "2", "theirs", "x"), fresh.all());
+        assertTrue(Files.readString(file()).contains("mine: '2'"));
+    }
+
+    @Test
+    void aStrictChangeWritesThePendingChangesFirst() throws IOException {
+        store().writeBehind(Duration.ofHours(1)).set("x", "1");
+        store().set("y", "2");
+        String text = Files.readString(file());
+        assertTrue(text.contains("x: '1'") && text.contains("y: '2'"), text);
+    }
+
+    @Test
+    void aFailedBackgroundWriteIsReportedByTheNextChange() throws Exception {
+        VariableStore s = store().writeBehind(Duration.ofMillis(200));
+        Files.writeString(file(), "variables: [broken\n");
+        try {
+            s.set("a", "1");
+            fail("a corrupt file is reported at once by the change itself");
+        } catch (CmsException e) {
+            assertTrue(e.getMessage().startsWith("corrupt variables file"), e.getMessage());
+        }
+        Files.writeString(file(), "variables:\n  b: '2'\n");
+        s.set("a", "1");
+        Files.writeString(file(), "variables: [broken\n");
+        Thread.sleep(800); // the background write fails on the corrupt file
+        CmsException later = assertThrows(CmsException.class, () -> s.set("c", "3"));
+        assertTrue(later.getMessage().startsWith("corrupt variables file " + file()), later.getMessage());
+        assertEquals("variables: [broken\n", Files.readString(file()), "the file is left for the user to fix");
+        Files.writeString(file(), "variables:\n  b: '2'\n");
+        s.flush();
+        assertEquals(Map.of("a", "1", "b", "2"), store().all(), "the pending change is kept and written later");
+    }
+
     /** Many threads, each with its own store over the same file, as shells in one JVM would be. */
     @Test
     void concurrentThreadsNeverLoseEachOthersWrites() throws Exception {
@@ -269,7 +332,10 @@ class VariableStoreTest {
         }
     }
 
-    /** Two real processes (plus this one) hammering the same file: every write of every process survives. */
+    /**
+     * Two real processes plus this one hammering the same file, strict and write-behind mixed: every write of
+     * every process survives.
+     */
     @Test
     void concurrentProcessesNeverLoseEachOthersWrites() throws Exception {
         int n = 150;
@@ -278,9 +344,11 @@ class VariableStoreTest {
         String cp = System.getProperty("java.class.path");
         List<Process> processes = new ArrayList<>();
         for (String prefix : List.of("p", "q")) {
+            // p writes each change at once; q writes behind and leaves its last changes to the exit hook
+            String delay = prefix.equals("p") ? "0" : "5";
             processes.add(new ProcessBuilder(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", cp,
-                    ConcurrentWriter.class.getName(), file().toString(), prefix, String.valueOf(n), go.toString())
-                    .redirectErrorStream(true).start());
+                    ConcurrentWriter.class.getName(), file().toString(), prefix, String.valueOf(n), go.toString(),
+                    delay).redirectErrorStream(true).start());
         }
         List<BufferedReader> outputs = new ArrayList<>();
         for (Process p : processes) {
@@ -288,10 +356,14 @@ class VariableStoreTest {
             assertEquals("ready", r.readLine());
             outputs.add(r);
         }
-        VariableStore mine = store();
+        VariableStore mine = store().writeBehind(Duration.ofMillis(2));
         mine.get("warm-up");
         Files.createFile(go);
-        for (int i = 0; i < n; i++) mine.set("m" + i, "value " + i);
+        for (int i = 0; i < n; i++) {
+            mine.set("m" + i, "value " + i);
+            if (i % 10 == 0) Thread.sleep(1); // let some merges happen while the others write
+        }
+        mine.flush();
         for (int k = 0; k < processes.size(); k++) {
             Process p = processes.get(k);
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "writer finished");
