@@ -1,0 +1,43 @@
+package org.cloudmesh.cms.set;
+
+import java.util.regex.Pattern;
+import org.cloudmesh.cms.api.CmsException;
+
+/** What a variable name, a default key and a context name may be; checked before anything is written. */
+final class Names {
+    /** Variable names. */
+    static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
+    /** Default keys and contexts: no dots, so that default.CONTEXT.KEY is never ambiguous. */
+    static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
+
+    private Names() {}
+
+    static String variable(String name) {
+        return check(name, VARIABLE, "variable name", "letters, digits, '_', '.' and '-'", "NAME=VALUE");
+    }
+
+    static String key(String key) {
+        return check(key, KEY, "default key", "letters, digits, '_' and '-'", "KEY=VALUE");
+    }
+
+    static String context(String context) {
+        return check(context, KEY, "context name", "letters, digits, '_' and '-'", "--context CONTEXT");
+    }
+
+    private static String check(String name, Pattern pattern, String what, String allowed, String form) {
+        if (name == null || name.isEmpty()) {
+            throw new CmsException("the " + what + " is empty: write " + form + " with a name of " + allowed);
+        }
+        if (pattern.matcher(name).matches()) return name;
+        String problem;
+        if (name.chars().anyMatch(Character::isWhitespace)) {
+            problem = "contains a space";
+        } else if (!Character.isLetter(name.charAt(0)) && name.charAt(0) != '_') {
+            problem = "must start with a letter or '_'";
+        } else {
+            problem = "may hold only " + allowed;
+        }
+        throw new CmsException("invalid " + what + " '" + name + "': it " + problem + " (" + allowed
+                + "; first a letter or '_')");
+    }
+}
