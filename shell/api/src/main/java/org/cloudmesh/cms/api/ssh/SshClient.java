@@ -1,0 +1,433 @@
+package org.cloudmesh.cms.api.ssh;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+import com.jcraft.jsch.Channel;
+import com.jcraft.jsch.ChannelExec;
+import com.jcraft.jsch.ChannelSftp;
+import com.jcraft.jsch.JSch;
+import com.jcraft.jsch.JSchException;
+import com.jcraft.jsch.Session;
+import com.jcraft.jsch.SftpException;
+
+import org.cloudmesh.cms.api.CmsException;
+
+/**
+ * Runs commands and copies files over ssh (JSch), the way cms talks to Slurm login hosts and hypervisors.
+ * <ul>
+ * <li>One pooled {@link Session} per {@link SshTarget}, reused by every call (a new channel per command costs about
+ * 2 ms; a new session about 40 ms). At most {@value #MAX_CHANNELS_PER_SESSION} commands share a session at once,
+ * below sshd's default MaxSessions of 10. A session that died is reconnected once, transparently.</li>
+ * <li>Host keys: trust on first use, then pinned in the known_hosts file given to the constructor
+ * ({@code $CLOUDMESH_HOME/known_hosts}). A changed key refuses the connection with a message that names the host,
+ * the file and the {@code ssh-keygen -R} command that forgets the old key. Host keys are never accepted blindly.</li>
+ * <li>{@link #exec} returns the exit status, stdout and stderr, and enforces its timeout itself: JSch's
+ * {@code channel.connect(timeout)} would add about 8 ms to every call.</li>
+ * </ul>
+ * Remote commands are shell command lines: quote every word that is not a literal with {@link Shell#quote}.
+ * Thread-safe; close it to disconnect the pooled sessions.
+ */
+public final class SshClient implements AutoCloseable {
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Commands per session at one time; sshd allows 10 channels per connection unless MaxSessions says more. */
+    public static final int MAX_CHANNELS_PER_SESSION = 8;
+    /** Output beyond this (per stream) fails the call instead of filling the heap. */
+    public static final int MAX_OUTPUT_BYTES = 64 << 20;
+
+    private final PinnedHostKeys hostKeys;
+    private final Duration connectTimeout;
+    private final Map<SshTarget, Pooled> pool = new ConcurrentHashMap<>();
+    private final Map<Path, JSch> jschByKey = new ConcurrentHashMap<>();
+    private final AtomicInteger connects = new AtomicInteger();
+    private volatile boolean closed;
+
+    /** @param knownHosts the known_hosts file that pins host keys ({@code $CLOUDMESH_HOME/known_hosts}) */
+    public SshClient(Path knownHosts) {
+        this(knownHosts, DEFAULT_CONNECT_TIMEOUT);
+    }
+
+    public SshClient(Path knownHosts, Duration connectTimeout) {
+        this.hostKeys = new PinnedHostKeys(new KnownHosts(knownHosts));
+        this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+    }
+
+    public KnownHosts knownHosts() {
+        return hostKeys.knownHosts();
+    }
+
+    /** How many ssh sessions this client has opened so far (pooling keeps it at one per target). */
+    public int connects() {
+        return connects.get();
+    }
+
+    /** Runs {@code command} (a shell command line) with no input; see {@link #exec(SshTarget, String, byte[], Duration)}. */
+    public ExecResult exec(SshTarget target, String command, Duration timeout) {
+        return exec(target, command, null, timeout);
+    }
+
+    /**
+     * Runs {@code command} on the target and waits for it to end.
+     *
+     * @param stdin   bytes for the command's standard input, or null for none (it reads end-of-file at once)
+     * @param timeout the whole call, connecting included; when it passes, the remote command is sent SIGKILL, the
+     *                channel is closed and a CmsException says so
+     * @return the exit status (non-zero statuses are returned, not thrown), stdout and stderr
+     * @throws CmsException when the host cannot be reached, refuses the key, presents a changed host key, or the
+     *                      timeout passes
+     */
+    public ExecResult exec(SshTarget target, String command, byte[] stdin, Duration timeout) {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(command, "command");
+        long deadline = System.nanoTime() + Objects.requireNonNull(timeout, "timeout").toNanos();
+        Pooled pooled = pooled(target);
+        acquire(pooled, deadline, target, command, timeout);
+        try {
+            Bounded out = new Bounded();
+            Bounded err = new Bounded();
+            ChannelExec channel = openExec(pooled, command, out, err);
+            try {
+                try (OutputStream in = channel.getOutputStream()) {
+                    if (stdin != null) {
+                        in.write(stdin);
+                    }
+                } catch (IOException e) {
+                    // the command ended without reading all of its input: its status tells the rest
+                }
+                awaitClose(channel, deadline, target, command, timeout);
+                if (out.overflow || err.overflow) {
+                    throw new CmsException("ssh " + target + ": '" + abbreviate(command) + "' wrote more than "
+                            + (MAX_OUTPUT_BYTES >> 20) + " MiB; write it to a file and fetch that with sftp");
+                }
+                return new ExecResult(channel.getExitStatus(), out.text(), err.text());
+            } finally {
+                channel.disconnect();
+            }
+        } finally {
+            pooled.channels.release();
+        }
+    }
+
+    /** Copies a local file to {@code remotePath} on the target (sftp). */
+    public void put(SshTarget target, Path local, String remotePath) {
+        Objects.requireNonNull(remotePath, "remotePath");
+        if (!Files.isRegularFile(local) || !Files.isReadable(local)) {
+            throw new CmsException("cannot copy " + local + " to " + target + ": it is not a readable file");
+        }
+        sftp(target, "put " + local + " to " + remotePath, sftp -> sftp.put(local.toString(), remotePath));
+    }
+
+    /** Copies {@code remotePath} from the target to a local file (sftp); the file is replaced. */
+    public void get(SshTarget target, String remotePath, Path local) {
+        Objects.requireNonNull(remotePath, "remotePath");
+        sftp(target, "get " + remotePath + " to " + local, sftp -> sftp.get(remotePath, local.toString()));
+    }
+
+    /** Disconnects every pooled session; later calls fail. */
+    @Override
+    public void close() {
+        closed = true;
+        pool.values().forEach(Pooled::disconnect);
+        pool.clear();
+    }
+
+    // ------------------------------------------------------------------------------------------------ internals
+
+    private interface SftpAction {
+        void run(ChannelSftp sftp) throws SftpException;
+    }
+
+    private void sftp(SshTarget target, String what, SftpAction action) {
+        Pooled pooled = pooled(target);
+        long deadline = System.nanoTime() + connectTimeout.toNanos();
+        acquire(pooled, deadline, target, "sftp", connectTimeout);
+        ChannelSftp sftp = null;
+        try {
+            sftp = (ChannelSftp) openChannel(pooled, "sftp", null);
+            action.run(sftp);
+        } catch (SftpException e) {
+            throw new CmsException("sftp " + what + " on " + target + " failed: " + sftpReason(e), e);
+        } finally {
+            if (sftp != null) {
+                sftp.disconnect();
+            }
+            pooled.channels.release();
+        }
+    }
+
+    private static String sftpReason(SftpException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        return switch (e.id) {
+            case ChannelSftp.SSH_FX_NO_SUCH_FILE -> "no such file or directory" + (message.isBlank() ? "" : " (" + message + ")");
+            case ChannelSftp.SSH_FX_PERMISSION_DENIED -> "permission denied";
+            default -> message.isBlank() ? "sftp error " + e.id : message;
+        };
+    }
+
+    private ChannelExec openExec(Pooled pooled, String command, Bounded out, Bounded err) {
+        return (ChannelExec) openChannel(pooled, "exec", channel -> {
+            ChannelExec exec = (ChannelExec) channel;
+            exec.setCommand(command);
+            // JSch's session thread writes straight into these buffers: no pipe to fill up, no reader thread
+            exec.setOutputStream(out, true);
+            exec.setErrStream(err, true);
+        });
+    }
+
+    private interface ChannelSetup {
+        void apply(Channel channel);
+    }
+
+    /**
+     * Opens a channel on the pooled session. A pooled session can be dead (the server restarted, the network
+     * dropped): then it is replaced once. connect() without a timeout: see ssh-latency pitfall 1.
+     */
+    private Channel openChannel(Pooled pooled, String type, ChannelSetup setup) {
+        for (int attempt = 0; ; attempt++) {
+            Session session = pooled.session();
+            try {
+                Channel channel = session.openChannel(type); // JSch returns null when the session broke meanwhile
+                if (channel == null) {
+                    throw new JSchException("session is down");
+                }
+                if (setup != null) {
+                    setup.apply(channel);
+                }
+                channel.connect();
+                return channel;
+            } catch (JSchException e) {
+                if (!session.isConnected()) {
+                    pooled.discard(session); // only a dead session: a live one carries other callers' commands
+                }
+                if (attempt == 0) {
+                    continue;
+                }
+                throw new CmsException("ssh " + pooled.target + ": cannot open a " + type + " channel: "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Waits for the channel to close (the exit status comes after stdout's end, the close after that). Parks in
+     * steps that start at 20 µs, so short commands return within a fraction of a millisecond of their end, and
+     * grow to 5 ms, so long ones cost no CPU.
+     */
+    private static void awaitClose(ChannelExec channel, long deadline, SshTarget target, String command,
+            Duration timeout) {
+        long park = 20_000;
+        long spent = 0;
+        while (!channel.isClosed()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                try {
+                    channel.sendSignal("KILL"); // OpenSSH delivers it to the command's process
+                } catch (Exception e) {
+                    // the channel may have closed just now; disconnect() below ends it anyway
+                }
+                channel.disconnect();
+                throw new CmsException("ssh " + target + ": '" + abbreviate(command) + "' did not finish within "
+                        + seconds(timeout) + "; it was stopped (SIGKILL). Use a longer timeout if it needs more time.");
+            }
+            LockSupport.parkNanos(Math.min(park, left));
+            spent += park;
+            if (spent > 2_000_000) {
+                park = Math.min(park * 2, 5_000_000);
+            }
+        }
+    }
+
+    private void acquire(Pooled pooled, long deadline, SshTarget target, String command, Duration timeout) {
+        try {
+            long left = deadline - System.nanoTime();
+            if (!pooled.channels.tryAcquire(Math.max(left, 0), TimeUnit.NANOSECONDS)) {
+                throw new CmsException("ssh " + target + ": '" + abbreviate(command) + "' could not start within "
+                        + seconds(timeout) + ": " + MAX_CHANNELS_PER_SESSION + " other commands are running there");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CmsException("ssh " + target + ": interrupted while waiting to run '" + abbreviate(command) + "'", e);
+        }
+    }
+
+    private Pooled pooled(SshTarget target) {
+        if (closed) {
+            throw new CmsException("ssh " + target + ": this ssh client is closed");
+        }
+        return pool.computeIfAbsent(target, Pooled::new);
+    }
+
+    private JSch jschFor(SshTarget target) {
+        Path key = target.keyFile();
+        if (!Files.isRegularFile(key) || !Files.isReadable(key)) {
+            throw new CmsException("ssh " + target + ": the private key " + key + " does not exist or cannot be read");
+        }
+        return jschByKey.computeIfAbsent(key, k -> {
+            JSch jsch = new JSch();
+            try {
+                jsch.addIdentity(k.toString());
+            } catch (JSchException e) {
+                throw new CmsException("ssh " + target + ": cannot use the private key " + k + ": " + e.getMessage()
+                        + " (an OpenSSH private key without a passphrase is needed)", e);
+            }
+            return jsch;
+        });
+    }
+
+    private Session connect(SshTarget target) {
+        JSch jsch = jschFor(target);
+        Session session = null;
+        try {
+            session = jsch.getSession(target.user(), target.host(), target.port());
+            session.setHostKeyRepository(hostKeys);
+            // PinnedHostKeys does trust-on-first-use and pinning; "yes" makes JSch refuse whatever it reports changed
+            session.setConfig("StrictHostKeyChecking", "yes");
+            session.setConfig("PreferredAuthentications", "publickey");
+            session.setServerAliveInterval(15_000);
+            session.setServerAliveCountMax(3);
+            session.setDaemonThread(true); // a client nobody closed never keeps the JVM alive
+            session.connect((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+            connects.incrementAndGet();
+            return session;
+        } catch (JSchException e) {
+            if (session != null) {
+                session.disconnect();
+            }
+            throw connectError(target, e);
+        }
+    }
+
+    private CmsException connectError(SshTarget target, JSchException e) {
+        String where = "ssh " + target;
+        PinnedHostKeys.Refusal refusal = hostKeys.takeRefusal(target.knownHostsName());
+        if (refusal != null) {
+            return hostKeyError(target, refusal, e);
+        }
+        String message = String.valueOf(e.getMessage());
+        Throwable cause = e.getCause();
+        if (message.startsWith("Auth fail") || message.startsWith("Auth cancel")) {
+            return new CmsException(where + ": the server refused the key " + target.keyFile()
+                    + " (public key authentication failed); add " + target.keyFile() + ".pub to the authorized_keys of "
+                    + target.user() + " on " + target.host(), e);
+        }
+        if (cause instanceof ConnectException) {
+            return new CmsException(where + ": cannot connect to " + target.host() + " port " + target.port()
+                    + ": connection refused (is sshd running there, and is the port right?)", e);
+        }
+        if (cause instanceof UnknownHostException) {
+            return new CmsException(where + ": unknown host " + target.host() + " (check the name or use its IP address)", e);
+        }
+        if (cause instanceof NoRouteToHostException) {
+            return new CmsException(where + ": no route to host " + target.host(), e);
+        }
+        if (cause instanceof SocketTimeoutException || message.contains("timeout")) {
+            return new CmsException(where + ": no answer within " + seconds(connectTimeout)
+                    + " (host down, or a firewall drops port " + target.port() + "?)", e);
+        }
+        return new CmsException(where + ": " + message, e);
+    }
+
+    private CmsException hostKeyError(SshTarget target, PinnedHostKeys.Refusal refusal, JSchException e) {
+        KnownHosts known = hostKeys.knownHosts();
+        String host = target.knownHostsName();
+        KnownHosts.Entry entry = refusal.verdict().entry();
+        String line = entry == null ? "" : " line " + entry.line();
+        String sent = KnownHosts.keyType(refusal.offered()) + " " + KnownHosts.fingerprint(refusal.offered());
+        if (refusal.verdict().match() == KnownHosts.Match.REVOKED) {
+            return new CmsException("ssh " + target + ": the host key of " + host + " (" + sent
+                    + ") is marked @revoked in " + known.file() + line + "; refusing to connect", e);
+        }
+        return new CmsException("ssh " + target + ": the host key of " + host + " has changed: the server sent " + sent
+                + " but " + known.file() + line + " pins " + (entry == null ? "another key" : entry.type() + " "
+                + KnownHosts.fingerprint(entry.keyBytes())) + ". Refusing to connect: this can be an attack (man in"
+                + " the middle). If the host was reinstalled, forget the old key with: " + known.removeCommand(host), e);
+    }
+
+    private static String seconds(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? (ms / 1000) + " s" : String.format("%.1f s", ms / 1000.0);
+    }
+
+    private static String abbreviate(String command) {
+        String oneLine = command.replaceAll("\\s+", " ").strip();
+        return oneLine.length() <= 80 ? oneLine : oneLine.substring(0, 77) + "...";
+    }
+
+    /** One target's session, (re)connected on demand, and the permits for its channels. */
+    private final class Pooled {
+        final SshTarget target;
+        final Semaphore channels = new Semaphore(MAX_CHANNELS_PER_SESSION);
+        private Session session;
+
+        Pooled(SshTarget target) {
+            this.target = target;
+        }
+
+        synchronized Session session() {
+            if (closed) {
+                throw new CmsException("ssh " + target + ": this ssh client is closed");
+            }
+            if (session == null || !session.isConnected()) {
+                if (session != null) {
+                    session.disconnect();
+                }
+                session = null;
+                session = connect(target);
+            }
+            return session;
+        }
+
+        synchronized void discard(Session broken) {
+            broken.disconnect();
+            if (session == broken) {
+                session = null;
+            }
+        }
+
+        synchronized void disconnect() {
+            if (session != null) {
+                session.disconnect();
+                session = null;
+            }
+        }
+    }
+
+    /** Collects one output stream, up to {@link #MAX_OUTPUT_BYTES}. */
+    private static final class Bounded extends ByteArrayOutputStream {
+        volatile boolean overflow;
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            if (count + len > MAX_OUTPUT_BYTES) {
+                overflow = true;
+                return;
+            }
+            super.write(b, off, len);
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        synchronized String text() {
+            return toString(StandardCharsets.UTF_8);
+        }
+    }
+}
