@@ -58,7 +58,8 @@ import org.cloudmesh.cms.api.Variables;
  * data, which costs ~0.3 ms a write on a virtual disk and caps a script at a few thousand {@code set}s a second.
  * With write-behind, changes are applied to this JVM's view at once and merged into the file, by the same
  * lock / re-read / rename cycle, at most {@code maxDelay} later, on {@link #flush()}, by a strict change, and at
- * JVM exit. Another process's writes are never lost: the pending changes are replayed on the file as it is at
+ * JVM exit (a shutdown hook; {@code Runtime.halt()} skips it, so call {@link #flushAll()} before halting).
+ * Another process's writes are never lost: the pending changes are replayed on the file as it is at
  * the time of the flush. The cost is that another process sees the change up to {@code maxDelay} late.
  *
  * <p><b>Reading.</b> A read re-reads the file only when its identity, size or modification time changed. Every
@@ -117,6 +118,22 @@ public final class VariableStore implements Variables {
     /** Writes this JVM's pending changes to the file now; a no-op when there are none. */
     public void flush() {
         shared.commit(null);
+    }
+
+    /**
+     * Writes the pending changes of every store in this JVM. Call it before {@code Runtime.halt()}, which skips
+     * the exit hook that would otherwise do it. Tries every file; then throws the first failure, if any.
+     */
+    public static void flushAll() {
+        CmsException first = null;
+        for (Shared s : SHARED.values()) {
+            try {
+                s.commit(null);
+            } catch (CmsException e) {
+                if (first == null) first = e;
+            }
+        }
+        if (first != null) throw first;
     }
 
     // ---- names --------------------------------------------------------------------------------------------

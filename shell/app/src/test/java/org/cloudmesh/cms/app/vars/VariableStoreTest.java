@@ -271,6 +271,16 @@ class VariableStoreTest {
     }
 
     @Test
+    void flushAllWritesWhatEveryStoreOfThisJvmHasPending() throws IOException {
+        Path other = home.resolve("other/variables.yaml");
+        store().writeBehind(Duration.ofHours(1)).set("x", "1");
+        new VariableStore(other).writeBehind(Duration.ofHours(1)).set("y", "2");
+        VariableStore.flushAll();
+        assertTrue(Files.readString(file()).contains("x: '1'"));
+        assertTrue(Files.readString(other).contains("y: '2'"));
+    }
+
+    @Test
     void aStrictChangeWritesThePendingChangesFirst() throws IOException {
         store().writeBehind(Duration.ofHours(1)).set("x", "1");
         store().set("y", "2");
