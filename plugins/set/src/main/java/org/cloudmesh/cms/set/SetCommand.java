@@ -51,7 +51,8 @@ import picocli.CommandLine.ParentCommand;
                 "  set delete msg",
                 "  var image=ubuntu-22.04",
                 "  echo the cloud is $cloud and the image $${image}"},
-        subcommands = {SetCommand.ListVariables.class, SetCommand.DeleteVariables.class, SetCommand.ClearVariables.class})
+        subcommands = {SetCommand.ListVariables.class, SetCommand.DeleteVariables.class,
+                SetCommand.ClearVariables.class})
 public final class SetCommand implements Callable<Integer> {
     /** Values of these variables are stored as True or False, as the Python cms does. */
     private static final Set<String> SWITCHES = Set.of("debug", "trace", "timer");
@@ -214,7 +215,8 @@ public final class SetCommand implements Callable<Integer> {
     }
 
     @Command(name = "clear", descriptionHeading = "%n", parameterListHeading = "%n",
-            optionListHeading = "%nOptions:%n", description = {"Delete all variables.", "", "Defaults are kept; see 'default delete'."})
+            optionListHeading = "%nOptions:%n",
+            description = {"Delete all variables.", "", "Defaults are kept; see 'default delete'."})
     static final class ClearVariables implements Callable<Integer> {
         @ParentCommand
         SetCommand parent;

@@ -117,7 +117,8 @@ public final class Substitution {
         Optional<String> value = variables.get(name);
         if (value.isEmpty()) {
             String hint = "";
-            if (end < to && s.charAt(end) == '.' && (name.equals("os") || name.equals("var") || name.equals("default"))) {
+            boolean prefix = name.equals("os") || name.equals("var") || name.equals("default");
+            if (prefix && end < to && s.charAt(end) == '.') {
                 int more = dottedEnd(s, end + 1, to);
                 String form = name + s.substring(end, Math.max(end + 1, more));
                 hint = "; did you mean " + form + " or ${" + form + "}?";

@@ -197,7 +197,8 @@ public final class VariableStore implements Variables {
     public Map<String, Map<String, String>> defaults() {
         synchronized (shared) {
             Map<String, Map<String, String>> result = new TreeMap<>();
-            shared.view().defaults.forEach((c, m) -> result.put(c, Collections.unmodifiableSortedMap(new TreeMap<>(m))));
+            shared.view().defaults.forEach((c, m) ->
+                    result.put(c, Collections.unmodifiableSortedMap(new TreeMap<>(m))));
             return Collections.unmodifiableMap(result);
         }
     }

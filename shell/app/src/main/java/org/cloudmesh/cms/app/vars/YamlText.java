@@ -23,7 +23,9 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads and writes variables.yaml. Reading composes the YAML nodes and takes every scalar as written, so a value
- * is exactly the text in the file and a mistake is reported with its line and column. Writing: two sections of string → string mappings, every value quoted (so no YAML reader turns
+ * is exactly the text in the file and a mistake is reported with its line and column.
+ *
+ * <p>Writing: two sections of string → string mappings, every value quoted (so no YAML reader turns
  * {@code 10} or {@code yes} into a number or a boolean). Single quotes when the value is printable on one line,
  * double quotes with escapes otherwise. Faster than a general dumper by an order of magnitude, which matters
  * because a script may set a variable thousands of times.
@@ -34,7 +36,8 @@ final class YamlText {
 
     private YamlText() {}
 
-    static String format(String header, Map<String, String> variables, Map<String, ? extends Map<String, String>> defaults) {
+    static String format(String header, Map<String, String> variables,
+            Map<String, ? extends Map<String, String>> defaults) {
         StringBuilder b = new StringBuilder(header.length() + 32 + 32 * variables.size());
         b.append(header);
         b.append("variables:");
@@ -81,7 +84,8 @@ final class YamlText {
     static VariableStore.Data parse(Path file, byte[] bytes) {
         Node root;
         try {
-            root = new Yaml(new LoaderOptions()).compose(new InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.UTF_8));
+            root = new Yaml(new LoaderOptions())
+                    .compose(new InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.UTF_8));
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
@@ -103,7 +107,8 @@ final class YamlText {
                     for (NodeTuple c : mapping(file, t.getValueNode(), "'defaults'")) {
                         String context = scalar(file, c.getKeyNode(), "a context name");
                         if (data.defaults.containsKey(context)) {
-                            throw corrupt(file, c.getKeyNode().getStartMark(), "context '" + context + "' appears twice", null);
+                            throw corrupt(file, c.getKeyNode().getStartMark(),
+                                    "context '" + context + "' appears twice", null);
                         }
                         SortedMap<String, String> m = data.defaults.computeIfAbsent(context, x -> new TreeMap<>());
                         for (NodeTuple kv : mapping(file, c.getValueNode(), "context '" + context + "'")) {
