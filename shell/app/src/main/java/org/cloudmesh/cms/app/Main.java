@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.app.vars.VariableStore;
 
 /**
  * Chooses the mode and hands over to {@link Shell}: REPL when a person is at a terminal, one-shot
@@ -28,10 +29,16 @@ public final class Main {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), false);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
-        int status;
+        int status = 1;
         try {
             status = run(args, out, err, System.console() != null);
         } finally {
+            try {
+                VariableStore.flushAll(); // halt() skips exit hooks: write pending variables now
+            } catch (RuntimeException e) {
+                err.println("ERROR: " + e.getMessage());
+                status = 1;
+            }
             out.flush();
             err.flush();
         }

@@ -2,6 +2,7 @@ package org.cloudmesh.cms.app;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 import org.cloudmesh.cms.api.CmsException;
@@ -53,7 +54,9 @@ public final class ShellContext implements Context {
 
     @Override
     public synchronized Variables variables() {
-        if (variables == null) variables = new VariableStore(home.resolve("variables.yaml"));
+        // write-behind: a script of many 'set's is not held up by one rename per line; the changes reach
+        // the file within 20 ms, and at exit (Main flushes), never lost to another process's writes
+        if (variables == null) variables = new VariableStore(home.resolve("variables.yaml")).writeBehind(Duration.ofMillis(20));
         return variables;
     }
 
