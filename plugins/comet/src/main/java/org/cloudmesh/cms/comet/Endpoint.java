@@ -1,0 +1,166 @@
+package org.cloudmesh.cms.comet;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.Config;
+import org.cloudmesh.cms.api.util.Names;
+import org.cloudmesh.cms.api.util.Walltime;
+
+/**
+ * One named comet endpoint from cloudmesh.yaml ({@code cloudmesh.comet.endpoints.NAME}):
+ * <pre>
+ * slurm:   {host, port, user, key, host_key, partition, account, exclusive (true), output_dir (.cms/jobs)}
+ * libvirt: {hosts: {HOST: URI, ...}, uri: "qemu+ssh://{host}/system" (template for hosts not listed),
+ *           domain_type (test for test:// URIs, else kvm), network (default), disk_dir, frontend_host}
+ * sriov:   {HOST: [PCI addresses like 0000:3b:00.1, ...], ...}
+ * iso_dir: DIR
+ * limits:  {max_nodes: N, max_walltime: 2d}
+ * shutdown_timeout: 10s (graceful shutdown before destroy)
+ * </pre>
+ */
+public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHosts, String uriTemplate,
+                       String domainType, String network, String diskDir, String frontendHost,
+                       Map<String, List<String>> sriov, String isoDir, int maxNodes, Duration maxWalltime,
+                       Duration shutdownTimeout) {
+
+    public record Slurm(String host, int port, String user, String key, String hostKey, String partition,
+                        String account, boolean exclusive, String outputDir) {
+    }
+
+    public static final String ROOT = "cloudmesh.comet";
+
+    /** The endpoint to use: {@code --endpoint}, else {@code cloudmesh.comet.active}. */
+    public static Endpoint select(Config config, String option) {
+        String name = option != null ? option : config.getString(ROOT + ".active").orElse(null);
+        Map<String, Object> all = config.getMap(ROOT + ".endpoints");
+        if (name == null || name.isBlank()) {
+            throw new CmsException("no comet endpoint is active: run 'comet active ENDPOINT' (endpoints: "
+                    + names(all) + ") or import one with 'config import FILE'");
+        }
+        if (!all.containsKey(name)) {
+            throw new CmsException("comet endpoint '" + name + "' does not match any available service endpoints ("
+                    + names(all) + "): see cloudmesh.comet.endpoints in " + config.file());
+        }
+        return parse(name, config.getMap(ROOT + ".endpoints." + name));
+    }
+
+    static String names(Map<String, Object> all) {
+        return all.isEmpty() ? "none configured" : String.join(", ", new TreeMap<>(all).keySet());
+    }
+
+    @SuppressWarnings("unchecked")
+    static Endpoint parse(String name, Map<String, Object> m) {
+        Map<String, Object> s = map(m.get("slurm"));
+        String where = "comet.endpoints." + name;
+        String host = str(s.get("host"), null);
+        if (host == null) throw new CmsException(where + ".slurm.host is missing: name the Slurm login host");
+        int port = (int) num(s.get("port"), 22, where + ".slurm.port");
+        String user = str(s.get("user"), System.getProperty("user.name"));
+        Names.require("Slurm user", user);
+        String partition = str(s.get("partition"), null);
+        if (partition != null) Names.require("partition", partition);
+        String account = str(s.get("account"), null);
+        if (account != null) Names.require("allocation", account);
+        String outputDir = str(s.get("output_dir"), ".cms/jobs");
+        if (!outputDir.matches("[A-Za-z0-9._/-]+") || outputDir.contains("..")) {
+            throw new CmsException(where + ".slurm.output_dir '" + outputDir + "': use a plain path of [A-Za-z0-9._/-]");
+        }
+        Slurm slurm = new Slurm(host, port, user, expand(str(s.get("key"), null)), str(s.get("host_key"), null),
+                partition, account, !"false".equalsIgnoreCase(str(s.get("exclusive"), "true")), outputDir);
+
+        Map<String, Object> lv = map(m.get("libvirt"));
+        Map<String, String> hosts = new TreeMap<>(Endpoint::natural);
+        map(lv.get("hosts")).forEach((k, v) -> hosts.put(Names.require("host", k), String.valueOf(v)));
+        Map<String, List<String>> sriov = new TreeMap<>();
+        map(m.get("sriov")).forEach((k, v) -> {
+            List<String> pool = new ArrayList<>();
+            if (v instanceof List<?> l) {
+                for (Object a : l) pool.add(pciAddress(String.valueOf(a), where + ".sriov." + k));
+            } else if (v != null) {
+                throw new CmsException(where + ".sriov." + k + " must be a list of PCI addresses like 0000:3b:00.1");
+            }
+            sriov.put(k, List.copyOf(pool));
+        });
+        Map<String, Object> limits = map(m.get("limits"));
+        int maxNodes = (int) num(limits.get("max_nodes"), 1024, where + ".limits.max_nodes");
+        Duration maxWall = limits.get("max_walltime") == null ? Walltime.MAX
+                : Walltime.parse(String.valueOf(limits.get("max_walltime")));
+        Duration shutdown = seconds(m.get("shutdown_timeout"), Duration.ofSeconds(10), where + ".shutdown_timeout");
+        String frontendHost = str(lv.get("frontend_host"), hosts.isEmpty() ? null : hosts.keySet().iterator().next());
+        return new Endpoint(name, slurm, hosts, str(lv.get("uri"), null), str(lv.get("domain_type"), null),
+                str(lv.get("network"), "default"), str(lv.get("disk_dir"), "/var/lib/libvirt/images"), frontendHost,
+                sriov, str(m.get("iso_dir"), null), maxNodes, maxWall, shutdown);
+    }
+
+    /** The libvirt URI of a physical host: listed in libvirt.hosts, else from the uri template. */
+    public String uri(String host) {
+        String u = libvirtHosts.get(host);
+        if (u != null) return u;
+        if (uriTemplate != null) return uriTemplate.replace("{host}", Names.require("host", host));
+        throw new CmsException("host " + host + " has no libvirt URI: add it to comet.endpoints." + name
+                + ".libvirt.hosts (or set libvirt.uri, e.g. qemu+ssh://{host}/system)");
+    }
+
+    /** The VF pool of a host (empty when none is configured). */
+    public List<String> pool(String host) {
+        return sriov.getOrDefault(host, List.of());
+    }
+
+    /** libvirt's domain type for a URI: test for the test driver, else the configured type or kvm. */
+    public String domainType(String uri) {
+        if (uri.startsWith("test:") || uri.startsWith("test+")) return "test";
+        return domainType != null ? domainType : "kvm";
+    }
+
+    static String pciAddress(String a, String where) {
+        if (!a.matches("[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]")) {
+            throw new CmsException(where + ": '" + a + "' is not a PCI address like 0000:3b:00.1");
+        }
+        return a.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return o instanceof Map ? (Map<String, Object>) o : Map.of();
+    }
+
+    private static String str(Object o, String dflt) {
+        return o == null || String.valueOf(o).isBlank() ? dflt : String.valueOf(o);
+    }
+
+    private static long num(Object o, long dflt, String where) {
+        if (o == null) return dflt;
+        try {
+            return Long.parseLong(String.valueOf(o).trim());
+        } catch (NumberFormatException e) {
+            throw new CmsException(where + " must be a number, not '" + o + "'");
+        }
+    }
+
+    private static Duration seconds(Object o, Duration dflt, String where) {
+        if (o == null) return dflt;
+        String v = String.valueOf(o).trim();
+        if (v.matches("[0-9]+s?")) return Duration.ofSeconds(Long.parseLong(v.replace("s", "")));
+        try {
+            return Walltime.parse(v);
+        } catch (CmsException e) {
+            throw new CmsException(where + ": " + e.getMessage());
+        }
+    }
+
+    private static String expand(String path) {
+        if (path == null) return null;
+        if (path.startsWith("~/")) return Path.of(System.getProperty("user.home"), path.substring(2)).toString();
+        return path;
+    }
+
+    static int natural(String a, String b) {
+        return org.cloudmesh.cms.comet.store.Store.natural(a, b) != 0 ? org.cloudmesh.cms.comet.store.Store.natural(a, b)
+                : a.compareTo(b);
+    }
+}

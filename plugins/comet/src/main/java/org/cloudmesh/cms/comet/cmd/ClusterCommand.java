@@ -1,0 +1,199 @@
+package org.cloudmesh.cms.comet.cmd;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.Format;
+import org.cloudmesh.cms.api.OutputOption;
+import org.cloudmesh.cms.api.util.Names;
+import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.store.Cluster;
+import org.cloudmesh.cms.comet.store.Computeset;
+import org.cloudmesh.cms.comet.store.Node;
+import org.cloudmesh.cms.comet.store.Store;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code comet cluster [--concise|--status] [CLUSTER] [--sort KEY]}, and create / delete. */
+@Command(name = "cluster", description = "Show clusters and their nodes; create or delete a cluster.",
+        subcommands = {ClusterCommand.Create.class, ClusterCommand.Delete.class})
+final class ClusterCommand extends CometCommand.Sub {
+    static final List<String> FULL = List.of("name", "state", "computeset", "allocation", "admin_state", "mac", "ip",
+            "cluster", "kind", "type", "cpus", "RAM(M)", "disk(G)", "host", "vf");
+    static final List<String> SORT_KEYS = List.of("name", "state", "kind", "type", "mac", "ip", "cpus", "cluster", "ram",
+            "disk", "computeset", "allocation", "admin_state", "host");
+
+    @ParentCommand
+    CometCommand parent;
+    @Mixin
+    OutputOption output;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "CLUSTER")
+    String cluster;
+
+    static final class View {
+        @Option(names = "--concise", description = "Fewer columns") boolean concise;
+        @Option(names = "--status", description = "Only name, state, computeset, allocation, admin_state") boolean status;
+    }
+
+    @ArgGroup(exclusive = true)
+    View view = new View();
+
+    @Option(names = "--sort", paramLabel = "KEY", description = "Sort nodes by: ${COMPLETION-CANDIDATES}",
+            completionCandidates = SortKeys.class)
+    String sort;
+
+    static final class SortKeys extends ArrayList<String> {
+        SortKeys() {
+            super(SORT_KEYS);
+        }
+    }
+
+    @Override
+    CometCommand root() {
+        return parent;
+    }
+
+    @Override
+    public Integer call() {
+        if (sort != null && !SORT_KEYS.contains(sort)) {
+            throw new CmsException("unknown sort key '" + sort + "': use one of " + String.join(", ", SORT_KEYS));
+        }
+        Endpoint e = endpoint();
+        comet().reconcileQuietly(e, ctx().err());
+        List<Cluster> clusters = cluster != null ? List.of(comet().cluster(e, cluster)) : comet().store().clusters(e.name());
+        Map<Long, Computeset> sets = Views.byId(comet().store().computesets(new Store.CsFilter(e.name(), cluster, null, null)));
+        Format f = ctx().format(output.format);
+        List<String> cols = view.status ? FULL.subList(0, 5) : view.concise ? FULL.subList(0, 8) : FULL;
+        List<Map<String, Object>> all = new ArrayList<>();
+        for (Cluster c : clusters) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            Node fe = null;
+            for (Node n : comet().store().nodes(c.name())) {
+                if (n.frontend()) fe = n;
+                rows.add(Views.node(n, sets, f.toString()));
+            }
+            rows.sort(comparator());
+            if (f == Format.TABLE) {
+                ctx().out().println("Cluster: " + c.name() + "\tFrontend: " + (fe == null ? "" : fe.name()) + "\tIP: "
+                        + (fe == null || fe.pubIp() == null ? "" : fe.pubIp()));
+                ctx().printer(f).list(cols, rows);
+            } else {
+                all.addAll(rows);
+            }
+        }
+        if (f != Format.TABLE) ctx().printer(f).list(cols, all);
+        return 0;
+    }
+
+    private Comparator<Map<String, Object>> comparator() {
+        String key = sort == null ? null : switch (sort) {
+            case "ram" -> "RAM(M)";
+            case "disk" -> "disk(G)";
+            default -> sort;
+        };
+        Comparator<Map<String, Object>> byCluster = Comparator.comparing(r -> String.valueOf(r.get("cluster")));
+        if (key == null) {
+            // (cluster, kind frontend first, then by name in natural order)
+            return byCluster.thenComparing(r -> "frontend".equals(r.get("kind")) ? 0 : 1)
+                    .thenComparing((a, b) -> Store.natural(String.valueOf(a.get("name")), String.valueOf(b.get("name"))));
+        }
+        return Comparator.comparing((Map<String, Object> r) -> r.get(key) == null ? "" : r.get(key),
+                (a, b) -> a instanceof Integer x && b instanceof Integer y ? Integer.compare(x, y)
+                        : Store.natural(String.valueOf(a), String.valueOf(b)));
+    }
+
+    /** {@code comet cluster create NAME --computes N ...}. */
+    @Command(name = "create", description = "Create a cluster: a frontend NAME and compute nodes vm-NAME-0..N-1.")
+    static final class Create extends CometCommand.Sub {
+        @ParentCommand
+        ClusterCommand parent;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Option(names = "--computes", required = true, paramLabel = "N", description = "Number of compute nodes") int computes;
+        @Option(names = "--cpus", paramLabel = "N", description = "vCPUs per compute node (default: ${DEFAULT-VALUE})") int cpus = 2;
+        @Option(names = "--memory", paramLabel = "SIZE", description = "Memory per compute node: MiB, or 4G (default: ${DEFAULT-VALUE})") String memory = "2048";
+        @Option(names = "--disk", paramLabel = "GB", description = "Disk per node in GB (default: ${DEFAULT-VALUE})") String disk = "20";
+        @Option(names = "--project", paramLabel = "P") String project;
+        @Option(names = "--allocation", paramLabel = "A", split = ",", description = "Allocations (Slurm accounts) the cluster may charge; repeatable (default: the endpoint's account)")
+        List<String> allocations = new ArrayList<>();
+        @Option(names = "--owner", paramLabel = "U") String owner;
+        @Option(names = "--description", paramLabel = "TEXT") String description;
+
+        @Override
+        CometCommand root() {
+            return parent.parent;
+        }
+
+        @Override
+        public Integer call() {
+            Names.require("cluster", name);
+            if (name.length() > 40) throw new CmsException("invalid cluster name '" + name + "': use at most 40 characters");
+            if (computes < 1 || computes > 10_000) {
+                throw new CmsException("--computes " + computes + ": give a number of compute nodes from 1 to 10000");
+            }
+            if (cpus < 1 || cpus > 4096) throw new CmsException("--cpus " + cpus + ": give 1 to 4096 vCPUs");
+            int mem = size(memory, "--memory", 1024);
+            int diskGb = size(disk, "--disk", 1);
+            if (project != null) Names.require("project", project);
+            if (owner != null) Names.require("owner", owner);
+            if (description != null && description.chars().anyMatch(c -> c < ' ')) {
+                throw new CmsException("--description: use one line of text");
+            }
+            Endpoint e = endpoint();
+            List<String> allocs = new ArrayList<>();
+            for (String a : allocations) if (!allocs.contains(Names.require("allocation", a.strip()))) allocs.add(a.strip());
+            if (allocs.isEmpty() && e.slurm().account() != null) allocs.add(e.slurm().account());
+            Cluster c = comet().store().createCluster(new Store.ClusterSpec(name, e.name(), project, description, owner,
+                    allocs, computes, cpus, mem, diskGb, cpus, mem, diskGb));
+            ctx().out().println("Created cluster " + c.name() + " on endpoint " + e.name() + ": frontend " + c.name()
+                    + ", compute nodes vm-" + c.name() + "-[0-" + (computes - 1) + "]"
+                    + (allocs.isEmpty() ? " (no allocation: add --allocation to start computesets)"
+                        : ", allocations " + String.join(",", allocs)));
+            return 0;
+        }
+
+        /** A size in MiB (memory, G suffix ×1024) or GB (disk, G suffix accepted). */
+        static int size(String v, String option, int unitG) {
+            String s = v.strip().toUpperCase(java.util.Locale.ROOT);
+            long n;
+            try {
+                if (s.endsWith("G") || s.endsWith("GB") || s.endsWith("GIB")) {
+                    n = Long.parseLong(s.replaceAll("(GIB|GB|G)$", "")) * unitG;
+                } else {
+                    n = Long.parseLong(s.replaceAll("(MIB|MB|M)$", ""));
+                    if (unitG == 1 && !s.matches("[0-9]+")) throw new NumberFormatException();
+                }
+            } catch (NumberFormatException x) {
+                throw new CmsException(option + " '" + v + "': give a whole number" + (unitG == 1 ? " of GB" : " of MiB, or e.g. 4G"));
+            }
+            if (n < 1 || n > 16L * 1024 * 1024) throw new CmsException(option + " '" + v + "': out of range");
+            return (int) n;
+        }
+    }
+
+    /** {@code comet cluster delete NAME}. */
+    @Command(name = "delete", description = "Delete a cluster (refused while a computeset of it is active).")
+    static final class Delete extends CometCommand.Sub {
+        @ParentCommand
+        ClusterCommand parent;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+
+        @Override
+        CometCommand root() {
+            return parent.parent;
+        }
+
+        @Override
+        public Integer call() {
+            Names.require("cluster", name);
+            comet().deleteCluster(endpoint(), name);
+            ctx().out().println("Deleted cluster " + name);
+            return 0;
+        }
+    }
+}

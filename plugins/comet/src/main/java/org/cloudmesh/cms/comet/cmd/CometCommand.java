@@ -1,0 +1,79 @@
+package org.cloudmesh.cms.comet.cmd;
+
+import java.util.concurrent.Callable;
+import org.cloudmesh.cms.api.Context;
+import org.cloudmesh.cms.comet.Comet;
+import org.cloudmesh.cms.comet.Endpoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code comet}: virtual clusters on Slurm and libvirt. Holds the context and the control plane for its subcommands. */
+@Command(name = "comet", description = "Virtual clusters: computesets on Slurm, nodes on libvirt with SR-IOV InfiniBand.",
+        subcommands = {ActiveCommand.class, LlCommand.class, ClusterCommand.class, ComputesetCommand.class,
+                NodeCommand.class, StartCommand.class, TerminateCommand.class, PowerCommand.class, WatchCommand.class},
+        footer = {"", "The endpoint is cloudmesh.comet.active unless --endpoint names another (see 'comet active')."})
+public final class CometCommand implements Callable<Integer> {
+    final Context ctx;
+    private Comet comet;
+
+    @Spec
+    CommandSpec spec;
+
+    public CometCommand(Context ctx) {
+        this.ctx = ctx;
+    }
+
+    /** For picocli's reflection (never used by the shell). */
+    public CometCommand() {
+        this(null);
+    }
+
+    /** The control plane of this shell (opened on first use). */
+    public Comet service() {
+        return comet();
+    }
+
+    synchronized Comet comet() {
+        if (comet == null) {
+            comet = new Comet(ctx.home());
+            Comet c = comet;
+            Runtime.getRuntime().addShutdownHook(new Thread(c::close, "comet-close"));
+        }
+        return comet;
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(ctx.out());
+        return 0;
+    }
+
+    /** {@code --endpoint} on every subcommand. */
+    public static final class EndpointOption {
+        @Option(names = "--endpoint", paramLabel = "ENDPOINT", description = "Comet endpoint (default: cloudmesh.comet.active)")
+        public String endpoint;
+    }
+
+    /** Common base of the subcommands: the endpoint, the context and the control plane. */
+    abstract static class Sub implements Callable<Integer> {
+        @Mixin
+        EndpointOption endpointOption;
+
+        abstract CometCommand root();
+
+        Context ctx() {
+            return root().ctx;
+        }
+
+        Comet comet() {
+            return root().comet();
+        }
+
+        Endpoint endpoint() {
+            return Endpoint.select(ctx().config(), endpointOption.endpoint);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package org.cloudmesh.cms.comet.cmd;
+
+import java.util.List;
+import java.util.Locale;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.util.Hostlist;
+import org.cloudmesh.cms.api.util.Names;
+import org.cloudmesh.cms.comet.Comet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code comet power on|off|reboot|reset|shutdown CLUSTER [HOSTLIST|COMPUTESET_ID]}. */
+@Command(name = "power", description = {"Power the frontend (no target), compute nodes (a HOSTLIST in a running computeset),",
+        "or all nodes of a computeset (its ID: reboot, reset, shutdown only)."})
+final class PowerCommand extends CometCommand.Sub {
+    @ParentCommand
+    CometCommand parent;
+    @Parameters(index = "0", paramLabel = "ACTION", description = "on, off, reboot, reset or shutdown") String action;
+    @Parameters(index = "1", paramLabel = "CLUSTER") String cluster;
+    @Parameters(index = "2", arity = "0..1", paramLabel = "TARGET", description = "HOSTLIST or COMPUTESET_ID") String target;
+
+    @Override
+    CometCommand root() {
+        return parent;
+    }
+
+    @Override
+    public Integer call() {
+        Comet.Action a;
+        try {
+            a = Comet.Action.valueOf(action.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException x) {
+            throw new CmsException("unknown power action '" + action + "': use on, off, reboot, reset or shutdown");
+        }
+        Names.require("cluster", cluster);
+        if (target != null && !target.matches("[0-9]{1,18}")) Hostlist.expand(target);
+        List<String> done = comet().power(endpoint(), cluster, a, target);
+        ctx().out().println("Request Accepted. In the process of " + a.label() + " " + Hostlist.compress(done));
+        return 0;
+    }
+}

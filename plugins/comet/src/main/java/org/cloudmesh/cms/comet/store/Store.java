@@ -1,0 +1,678 @@
+package org.cloudmesh.cms.comet.store;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.cloudmesh.cms.api.CmsException;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The VC inventory in SQLite ($CLOUDMESH_HOME/comet.db): clusters, nodes, computesets and their nodes, SR-IOV VF
+ * assignments and an event history. WAL journal, every change one {@code BEGIN IMMEDIATE} transaction, so a
+ * {@code kill -9} at any moment leaves a store that opens, and two processes never lose each other's writes
+ * (the second waits for the first, up to the busy timeout). Checks that guard a change (a node free, a VF free, no
+ * active computeset) run inside the change's transaction. The schema carries a version in table {@code meta}.
+ * One connection per store; methods are synchronized, so threads may share a store.
+ */
+public final class Store implements AutoCloseable {
+    public static final int SCHEMA_VERSION = 1;
+    private static final String[] SCHEMA = {
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE clusters(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, endpoint TEXT NOT NULL,"
+            + " project TEXT, description TEXT, owner TEXT, allocations TEXT NOT NULL, created INTEGER NOT NULL)",
+        "CREATE TABLE nodes(cluster TEXT NOT NULL REFERENCES clusters(name) ON DELETE CASCADE, name TEXT NOT NULL,"
+            + " kind TEXT NOT NULL, idx INTEGER NOT NULL, uuid TEXT NOT NULL UNIQUE, mac TEXT NOT NULL UNIQUE,"
+            + " pub_mac TEXT UNIQUE, ip TEXT NOT NULL, pub_ip TEXT, cpus INTEGER NOT NULL, memory_mb INTEGER NOT NULL,"
+            + " disk_gb INTEGER NOT NULL, state TEXT NOT NULL, admin_state TEXT NOT NULL, host TEXT, iso TEXT,"
+            + " iso_pending TEXT, computeset INTEGER, PRIMARY KEY(cluster, name))",
+        "CREATE INDEX nodes_computeset ON nodes(computeset)",
+        "CREATE TABLE computesets(id INTEGER PRIMARY KEY AUTOINCREMENT, cluster TEXT NOT NULL, endpoint TEXT NOT NULL,"
+            + " allocation TEXT NOT NULL, walltime_mins INTEGER NOT NULL, reservation TEXT, job_id TEXT,"
+            + " state TEXT NOT NULL, slurm_state TEXT, reason TEXT, hosts TEXT, submit_time INTEGER,"
+            + " start_time INTEGER, end_time INTEGER, created INTEGER NOT NULL)",
+        "CREATE INDEX computesets_state ON computesets(state)",
+        "CREATE INDEX computesets_cluster ON computesets(cluster)",
+        "CREATE TABLE computeset_nodes(computeset INTEGER NOT NULL REFERENCES computesets(id) ON DELETE CASCADE,"
+            + " node TEXT NOT NULL, host TEXT, PRIMARY KEY(computeset, node))",
+        "CREATE TABLE vfs(endpoint TEXT NOT NULL, host TEXT NOT NULL, address TEXT NOT NULL, cluster TEXT NOT NULL,"
+            + " node TEXT NOT NULL, computeset INTEGER, since INTEGER NOT NULL, PRIMARY KEY(endpoint, host, address),"
+            + " UNIQUE(cluster, node))",
+        "CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, computeset INTEGER,"
+            + " cluster TEXT, node TEXT, event TEXT NOT NULL, detail TEXT)",
+        "CREATE INDEX events_computeset ON events(computeset)",
+    };
+
+    private final Path file;
+    private final Connection db;
+
+    private Store(Path file, Connection db) {
+        this.file = file;
+        this.db = db;
+    }
+
+    /** Opens (creating if needed) the store in {@code file}. */
+    public static Store open(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            SQLiteConfig cfg = new SQLiteConfig();
+            cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+            cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+            cfg.setBusyTimeout(15_000);
+            cfg.enforceForeignKeys(true);
+            cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+            SQLiteDataSource ds = new SQLiteDataSource(cfg);
+            ds.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+            Connection c = ds.getConnection();
+            Store s = new Store(file, c);
+            s.migrate();
+            try {
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException | java.io.IOException ignored) {
+                // not a POSIX file system
+            }
+            return s;
+        } catch (SQLException | java.io.IOException e) {
+            throw new CmsException("cannot open the comet store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException ignored) {
+            // closing
+        }
+    }
+
+    private void migrate() throws SQLException {
+        write(c -> {
+            boolean exists;
+            try (ResultSet rs = c.getMetaData().getTables(null, null, "meta", null)) {
+                exists = rs.next();
+            }
+            if (!exists) {
+                try (Statement st = c.createStatement()) {
+                    for (String sql : SCHEMA) st.execute(sql);
+                }
+                update(c, "INSERT INTO meta(key, value) VALUES ('schema', ?), ('next_mac', '1')", String.valueOf(SCHEMA_VERSION));
+                return null;
+            }
+            int v = Integer.parseInt(one(c, "SELECT value FROM meta WHERE key = 'schema'").orElse("0"));
+            if (v > SCHEMA_VERSION) {
+                throw new CmsException("the comet store " + file + " has schema " + v + ", newer than this cms ("
+                        + SCHEMA_VERSION + "): upgrade cms");
+            }
+            return null;
+        });
+    }
+
+    // ---- transactions -------------------------------------------------------------------------------------
+
+    public interface Tx<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code body} in one immediate (write-locking) transaction; rolls back on any exception. */
+    public synchronized <T> T write(Tx<T> body) {
+        try {
+            db.setAutoCommit(false);
+            try {
+                T result = body.run(db);
+                db.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw storeError(e);
+        }
+    }
+
+    /** Runs {@code body} outside a write transaction (each statement sees a consistent snapshot). */
+    public synchronized <T> T read(Tx<T> body) {
+        try {
+            return body.run(db);
+        } catch (SQLException e) {
+            throw storeError(e);
+        }
+    }
+
+    private CmsException storeError(SQLException e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (m.contains("SQLITE_BUSY")) {
+            return new CmsException("the comet store " + file + " stayed locked by another cms process for 15 s: try again", e);
+        }
+        return new CmsException("comet store " + file + ": " + m, e);
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    static int update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql, args)) {
+            return ps.executeUpdate();
+        }
+    }
+
+    static long insert(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql, args)) {
+            ps.executeUpdate();
+        }
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT last_insert_rowid()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static Optional<String> one(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+        }
+    }
+
+    static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a == null) ps.setNull(i + 1, Types.NULL);
+            else if (a instanceof Integer n) ps.setInt(i + 1, n);
+            else if (a instanceof Long n) ps.setLong(i + 1, n);
+            else ps.setString(i + 1, a.toString());
+        }
+        return ps;
+    }
+
+    private static Long longOrNull(ResultSet rs, String col) throws SQLException {
+        long v = rs.getLong(col);
+        return rs.wasNull() ? null : v;
+    }
+
+    public static long now() {
+        return System.currentTimeMillis() / 1000;
+    }
+
+    // ---- clusters -------------------------------------------------------------------------------------------
+
+    /** What {@link #createCluster} makes. */
+    public record ClusterSpec(String name, String endpoint, String project, String description, String owner,
+                              List<String> allocations, int computes, int cpus, int memoryMb, int diskGb,
+                              int frontendCpus, int frontendMemoryMb, int frontendDiskGb) {
+    }
+
+    /**
+     * Creates a cluster with a frontend (named like the cluster) and compute nodes vm-NAME-0..N-1: unique MACs
+     * from one store-wide counter (52:54:00:xx:xx:xx), private IPs 10.0.0.1 (frontend) and 10.0.x.y from
+     * 10.0.0.2 up for the computes.
+     */
+    public Cluster createCluster(ClusterSpec s) {
+        return write(c -> {
+            if (one(c, "SELECT name FROM clusters WHERE name = ?", s.name()).isPresent()) {
+                throw new CmsException("cluster '" + s.name() + "' already exists: choose another name or delete it first");
+            }
+            long created = now();
+            long id = insert(c, "INSERT INTO clusters(name, endpoint, project, description, owner, allocations, created)"
+                    + " VALUES (?,?,?,?,?,?,?)", s.name(), s.endpoint(), s.project(), s.description(), s.owner(),
+                    String.join(",", s.allocations()), created);
+            long mac = Long.parseLong(one(c, "SELECT value FROM meta WHERE key = 'next_mac'").orElse("1"));
+            int n = s.computes();
+            if (mac + n + 2 > 0xFFFFFFL) throw new CmsException("the store has used up its MAC addresses");
+            insertNode(c, s.name(), s.name(), Node.FRONTEND, -1, mac(mac), mac(mac + 1), "10.0.0.1",
+                    s.frontendCpus(), s.frontendMemoryMb(), s.frontendDiskGb());
+            for (int i = 0; i < n; i++) {
+                int host = i + 2;
+                insertNode(c, s.name(), "vm-" + s.name() + "-" + i, Node.COMPUTE, i, mac(mac + 2 + i), null,
+                        "10.0." + (host >> 8) + "." + (host & 0xff), s.cpus(), s.memoryMb(), s.diskGb());
+            }
+            update(c, "UPDATE meta SET value = ? WHERE key = 'next_mac'", String.valueOf(mac + 2 + n));
+            event(c, null, s.name(), null, "cluster-create", n + " compute nodes");
+            return new Cluster(id, s.name(), s.endpoint(), s.project(), s.description(), s.owner(),
+                    List.copyOf(s.allocations()), created);
+        });
+    }
+
+    static String mac(long n) {
+        return String.format("52:54:00:%02x:%02x:%02x", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+    }
+
+    private static void insertNode(Connection c, String cluster, String name, String kind, int idx, String mac,
+                                   String pubMac, String ip, int cpus, int mem, int disk) throws SQLException {
+        update(c, "INSERT INTO nodes(cluster, name, kind, idx, uuid, mac, pub_mac, ip, cpus, memory_mb, disk_gb, state,"
+                + " admin_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,'stopped','off')", cluster, name, kind, idx,
+                UUID.randomUUID().toString(), mac, pubMac, ip, cpus, mem, disk);
+    }
+
+    /** Deletes a cluster, its nodes and its finished computesets; refuses while a computeset is active. */
+    public void deleteCluster(String name) {
+        write(c -> {
+            if (one(c, "SELECT name FROM clusters WHERE name = ?", name).isEmpty()) {
+                throw new CmsException("unknown cluster '" + name + "': see 'comet ll'");
+            }
+            Optional<String> active = one(c, "SELECT group_concat(id) FROM computesets WHERE cluster = ? AND state IN "
+                    + activeStates() + " HAVING count(*) > 0", name);
+            if (active.isPresent()) {
+                throw new CmsException("cluster '" + name + "' has active computesets (" + active.get()
+                        + "): terminate them first with 'comet terminate ID'");
+            }
+            update(c, "DELETE FROM vfs WHERE cluster = ?", name);
+            update(c, "DELETE FROM nodes WHERE cluster = ?", name);
+            update(c, "DELETE FROM clusters WHERE name = ?", name);
+            event(c, null, name, null, "cluster-delete", null);
+            return null;
+        });
+    }
+
+    static String activeStates() {
+        StringBuilder b = new StringBuilder("(");
+        for (CsState s : CsState.values()) {
+            if (!s.active()) continue;
+            if (b.length() > 1) b.append(',');
+            b.append('\'').append(s.label()).append('\'');
+        }
+        return b.append(')').toString();
+    }
+
+    public Optional<Cluster> cluster(String name) {
+        return read(c -> clusters(c, "WHERE name = ?", name).stream().findFirst());
+    }
+
+    /** Clusters of an endpoint (all when endpoint is null), by name. */
+    public List<Cluster> clusters(String endpoint) {
+        return read(c -> endpoint == null ? clusters(c, "") : clusters(c, "WHERE endpoint = ?", endpoint));
+    }
+
+    private static List<Cluster> clusters(Connection c, String where, Object... args) throws SQLException {
+        List<Cluster> out = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, "SELECT * FROM clusters " + where + " ORDER BY name", args);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String a = rs.getString("allocations");
+                out.add(new Cluster(rs.getLong("id"), rs.getString("name"), rs.getString("endpoint"),
+                        rs.getString("project"), rs.getString("description"), rs.getString("owner"),
+                        a == null || a.isEmpty() ? List.of() : List.of(a.split(",")), rs.getLong("created")));
+            }
+        }
+        return out;
+    }
+
+    // ---- nodes ----------------------------------------------------------------------------------------------
+
+    private static final String NODE_SELECT = "SELECT n.*, v.address AS vf FROM nodes n"
+            + " LEFT JOIN vfs v ON v.cluster = n.cluster AND v.node = n.name ";
+
+    /** The nodes of a cluster: frontend first, then computes by index. */
+    public List<Node> nodes(String cluster) {
+        return read(c -> nodes(c, "WHERE n.cluster = ? ORDER BY n.idx", cluster));
+    }
+
+    /** The nodes of several clusters (all when null), by cluster then index. */
+    public List<Node> nodes(Collection<String> clusters) {
+        return read(c -> {
+            if (clusters == null) return nodes(c, "ORDER BY n.cluster, n.idx");
+            List<Node> out = new ArrayList<>();
+            for (String cl : clusters) out.addAll(nodes(c, "WHERE n.cluster = ? ORDER BY n.idx", cl));
+            return out;
+        });
+    }
+
+    public Optional<Node> node(String cluster, String name) {
+        return read(c -> nodes(c, "WHERE n.cluster = ? AND n.name = ?", cluster, name).stream().findFirst());
+    }
+
+    /** The nodes an active computeset holds. */
+    public List<Node> nodesOf(long computeset) {
+        return read(c -> nodes(c, "WHERE n.computeset = ? ORDER BY n.idx", computeset));
+    }
+
+    private static List<Node> nodes(Connection c, String where, Object... args) throws SQLException {
+        List<Node> out = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, NODE_SELECT + where, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Node(rs.getString("cluster"), rs.getString("name"), rs.getString("kind"), rs.getInt("idx"),
+                        rs.getString("uuid"), rs.getString("mac"), rs.getString("pub_mac"), rs.getString("ip"),
+                        rs.getString("pub_ip"), rs.getInt("cpus"), rs.getInt("memory_mb"), rs.getInt("disk_gb"),
+                        rs.getString("state"), rs.getString("admin_state"), rs.getString("host"), rs.getString("vf"),
+                        rs.getString("iso"), rs.getString("iso_pending"), longOrNull(rs, "computeset")));
+            }
+        }
+        return out;
+    }
+
+    /** Records the power state read from libvirt (only when it changed: no write for a plain listing). */
+    public void setState(String cluster, String node, String state) {
+        write(c -> update(c, "UPDATE nodes SET state = ? WHERE cluster = ? AND name = ? AND state <> ?",
+                state, cluster, node, state));
+    }
+
+    /** Records several power states in one transaction: cluster/node → state. */
+    public void setStates(Map<Node, String> states) {
+        if (states.isEmpty()) return;
+        write(c -> {
+            for (Map.Entry<Node, String> e : states.entrySet()) {
+                update(c, "UPDATE nodes SET state = ? WHERE cluster = ? AND name = ? AND state <> ?",
+                        e.getValue(), e.getKey().cluster(), e.getKey().name(), e.getValue());
+            }
+            return null;
+        });
+    }
+
+    public void setAdminState(String cluster, String node, String admin) {
+        write(c -> update(c, "UPDATE nodes SET admin_state = ? WHERE cluster = ? AND name = ?", admin, cluster, node));
+    }
+
+    /** Puts a node on a physical host (null: nowhere). */
+    public void setHost(String cluster, String node, String host) {
+        write(c -> update(c, "UPDATE nodes SET host = ? WHERE cluster = ? AND name = ?", host, cluster, node));
+    }
+
+    // ---- SR-IOV VFs -----------------------------------------------------------------------------------------
+
+    /** Thrown when a host's VF pool has no free function. */
+    public static final class VfExhausted extends CmsException {
+        public VfExhausted(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Gives the node one free VF of {@code pool} on (endpoint, host), or its current one if it already holds a VF
+     * there. Atomic: two processes never get the same VF.
+     */
+    public String allocateVf(String endpoint, String host, List<String> pool, String cluster, String node, Long cs) {
+        return write(c -> {
+            Optional<String> held = one(c, "SELECT address FROM vfs WHERE cluster = ? AND node = ? AND endpoint = ? AND host = ?",
+                    cluster, node, endpoint, host);
+            if (held.isPresent()) return held.get();
+            update(c, "DELETE FROM vfs WHERE cluster = ? AND node = ?", cluster, node);
+            Set<String> used = new HashSet<>();
+            try (PreparedStatement ps = prepare(c, "SELECT address FROM vfs WHERE endpoint = ? AND host = ?", endpoint, host);
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) used.add(rs.getString(1));
+            }
+            for (String a : pool) {
+                if (!used.contains(a)) {
+                    update(c, "INSERT INTO vfs(endpoint, host, address, cluster, node, computeset, since) VALUES (?,?,?,?,?,?,?)",
+                            endpoint, host, a, cluster, node, cs, now());
+                    event(c, cs, cluster, node, "vf-assign", host + " " + a);
+                    return a;
+                }
+            }
+            throw new VfExhausted("the SR-IOV VF pool of host " + host + " is exhausted (" + pool.size()
+                    + " functions, all in use): free VFs by stopping VMs on it, or add VFs to comet.endpoints."
+                    + endpoint + ".sriov." + host);
+        });
+    }
+
+    /** Releases the VF a node holds (if any). */
+    public void freeVf(String cluster, String node) {
+        write(c -> {
+            Optional<String> held = one(c, "SELECT host || ' ' || address FROM vfs WHERE cluster = ? AND node = ?", cluster, node);
+            if (held.isPresent()) {
+                update(c, "DELETE FROM vfs WHERE cluster = ? AND node = ?", cluster, node);
+                event(c, null, cluster, node, "vf-free", held.get());
+            }
+            return null;
+        });
+    }
+
+    /** host → VF addresses in use, for one endpoint. */
+    public Map<String, Set<String>> usedVfs(String endpoint) {
+        return read(c -> {
+            Map<String, Set<String>> out = new HashMap<>();
+            try (PreparedStatement ps = prepare(c, "SELECT host, address FROM vfs WHERE endpoint = ?", endpoint);
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(rs.getString(2));
+            }
+            return out;
+        });
+    }
+
+    // ---- computesets ----------------------------------------------------------------------------------------
+
+    /**
+     * Records a new computeset (state created) holding {@code nodes}, or, when {@code nodes} is null, the first
+     * {@code count} compute nodes of the cluster that no active computeset holds. Fails, changing nothing, if a
+     * named node does not exist, is a frontend, or is already held.
+     */
+    public Computeset createComputeset(String cluster, String endpoint, List<String> nodes, int count,
+                                       String allocation, long walltimeMins, String reservation) {
+        return write(c -> {
+            List<Node> all = nodes(c, "WHERE n.cluster = ? ORDER BY n.idx", cluster);
+            Map<String, Node> byName = new LinkedHashMap<>();
+            for (Node n : all) byName.put(n.name(), n);
+            List<String> chosen = new ArrayList<>();
+            if (nodes != null) {
+                List<String> unknown = new ArrayList<>();
+                List<String> busy = new ArrayList<>();
+                for (String name : nodes) {
+                    Node n = byName.get(name);
+                    if (n == null || n.frontend()) unknown.add(name);
+                    else if (n.computeset() != null) busy.add(name + " (computeset " + n.computeset() + ")");
+                    else chosen.add(name);
+                }
+                if (!unknown.isEmpty()) {
+                    throw new CmsException("cluster '" + cluster + "' has no compute node " + String.join(", ", unknown)
+                            + ": see 'comet cluster " + cluster + "'");
+                }
+                if (!busy.isEmpty()) {
+                    throw new CmsException("Some nodes are already in active computesets: " + String.join(", ", busy));
+                }
+            } else {
+                for (Node n : all) {
+                    if (!n.frontend() && n.computeset() == null && chosen.size() < count) chosen.add(n.name());
+                }
+                if (chosen.size() < count) {
+                    throw new CmsException("cluster '" + cluster + "' has only " + chosen.size()
+                            + " compute nodes free, not " + count + ": lower --count or terminate a computeset");
+                }
+            }
+            long now = now();
+            long id = insert(c, "INSERT INTO computesets(cluster, endpoint, allocation, walltime_mins, reservation, state, created)"
+                    + " VALUES (?,?,?,?,?,'created',?)", cluster, endpoint, allocation, walltimeMins, reservation, now);
+            for (String n : chosen) {
+                int changed = update(c, "UPDATE nodes SET computeset = ?, admin_state = 'on' WHERE cluster = ? AND name = ? AND computeset IS NULL",
+                        id, cluster, n);
+                if (changed != 1) throw new CmsException("Some nodes are already in active computesets: " + n);
+                update(c, "INSERT INTO computeset_nodes(computeset, node) VALUES (?, ?)", id, n);
+            }
+            event(c, id, cluster, null, "created", String.join(",", chosen));
+            return computeset(c, id).orElseThrow();
+        });
+    }
+
+    /** Records the Slurm job of a computeset: state submitted. */
+    public void submitted(long id, String jobId) {
+        write(c -> {
+            update(c, "UPDATE computesets SET job_id = ?, state = 'submitted', submit_time = ? WHERE id = ?", jobId, now(), id);
+            event(c, id, null, null, "submitted", "job " + jobId);
+            return null;
+        });
+    }
+
+    /**
+     * Moves a computeset to {@code state} with what Slurm said; sets start/end times the first time it runs/ends;
+     * a terminal state releases its nodes (they stay in computeset_nodes as history). Returns false when the set
+     * was already in that state with the same Slurm state (nothing written).
+     */
+    public boolean transition(long id, CsState state, String slurmState, String reason, String hosts, Long start, Long end) {
+        return write(c -> {
+            Computeset cs = computeset(c, id).orElseThrow(() -> new CmsException("unknown computeset " + id));
+            if (cs.state().terminal() && state != cs.state()) return false;   // terminal states are final
+            boolean same = cs.state() == state && java.util.Objects.equals(cs.slurmState(), slurmState)
+                    && java.util.Objects.equals(cs.hosts(), hosts != null ? hosts : cs.hosts())
+                    && (reason == null || reason.equals(cs.reason()));
+            if (same && !(state.terminal() && cs.endTime() == null)) return false;
+            Long startTime = cs.startTime() != null ? cs.startTime()
+                    : state == CsState.RUNNING || state == CsState.ENDING || (state.terminal() && start != null)
+                        ? (start != null ? start : now()) : null;
+            Long endTime = cs.endTime() != null ? cs.endTime() : state.terminal() ? (end != null ? end : now()) : null;
+            update(c, "UPDATE computesets SET state = ?, slurm_state = ?, reason = COALESCE(?, reason),"
+                    + " hosts = COALESCE(?, hosts), start_time = ?, end_time = ? WHERE id = ?",
+                    state.label(), slurmState, reason, hosts, startTime, endTime, id);
+            if (state.terminal()) {
+                update(c, "UPDATE nodes SET computeset = NULL, host = NULL WHERE computeset = ?", id);
+            }
+            if (cs.state() != state) event(c, id, cs.cluster(), null, state.label(), reason);
+            return true;
+        });
+    }
+
+    /** Records where a node of a computeset runs. */
+    public void placed(long id, String cluster, String node, String host) {
+        write(c -> {
+            update(c, "UPDATE computeset_nodes SET host = ? WHERE computeset = ? AND node = ?", host, id, node);
+            update(c, "UPDATE nodes SET host = ? WHERE cluster = ? AND name = ?", host, cluster, node);
+            event(c, id, cluster, node, "placed", host);
+            return null;
+        });
+    }
+
+    public Optional<Computeset> computeset(long id) {
+        return read(c -> computeset(c, id));
+    }
+
+    private static Optional<Computeset> computeset(Connection c, long id) throws SQLException {
+        return computesets(c, "WHERE id = ?", id).stream().findFirst();
+    }
+
+    /** Filters for {@link #computesets}: null means any. */
+    public record CsFilter(String endpoint, String cluster, Collection<CsState> states, String allocation) {
+    }
+
+    /** Computesets matching the filter, newest first. */
+    public List<Computeset> computesets(CsFilter f) {
+        return read(c -> {
+            StringBuilder where = new StringBuilder("WHERE 1=1");
+            List<Object> args = new ArrayList<>();
+            if (f.endpoint() != null) {
+                where.append(" AND endpoint = ?");
+                args.add(f.endpoint());
+            }
+            if (f.cluster() != null) {
+                where.append(" AND cluster = ?");
+                args.add(f.cluster());
+            }
+            if (f.allocation() != null) {
+                where.append(" AND allocation = ?");
+                args.add(f.allocation());
+            }
+            if (f.states() != null) {
+                where.append(" AND state IN (");
+                int i = 0;
+                for (CsState s : f.states()) {
+                    where.append(i++ == 0 ? "?" : ",?");
+                    args.add(s.label());
+                }
+                if (i == 0) where.append("NULL");
+                where.append(')');
+            }
+            return computesets(c, where.toString(), args.toArray());
+        });
+    }
+
+    private static List<Computeset> computesets(Connection c, String where, Object... args) throws SQLException {
+        List<Computeset> out = new ArrayList<>();
+        Map<Long, List<String>> members = new HashMap<>();
+        try (PreparedStatement ps = prepare(c, "SELECT * FROM computesets " + where + " ORDER BY id DESC", args);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                long id = rs.getLong("id");
+                List<String> nodes = new ArrayList<>();
+                members.put(id, nodes);
+                out.add(new Computeset(id, rs.getString("cluster"), rs.getString("endpoint"),
+                        rs.getString("allocation"), rs.getLong("walltime_mins"), rs.getString("reservation"),
+                        rs.getString("job_id"), CsState.parse(rs.getString("state")), rs.getString("slurm_state"),
+                        rs.getString("reason"), rs.getString("hosts"), longOrNull(rs, "submit_time"),
+                        longOrNull(rs, "start_time"), longOrNull(rs, "end_time"), rs.getLong("created"), nodes));
+            }
+        }
+        if (out.isEmpty()) return out;
+        String sql = out.size() == 1 ? "SELECT computeset, node FROM computeset_nodes WHERE computeset = " + out.get(0).id()
+                : "SELECT computeset, node FROM computeset_nodes WHERE computeset IN (SELECT id FROM computesets " + where + ")";
+        try (PreparedStatement ps = out.size() == 1 ? c.prepareStatement(sql) : prepare(c, sql, args);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                List<String> l = members.get(rs.getLong(1));
+                if (l != null) l.add(rs.getString(2));
+            }
+        }
+        for (List<String> l : members.values()) l.sort(Store::natural);
+        return out;
+    }
+
+    public static int natural(String a, String b) {
+        int la = a.length();
+        int lb = b.length();
+        int ta = la;
+        while (ta > 0 && Character.isDigit(a.charAt(ta - 1))) ta--;
+        int tb = lb;
+        while (tb > 0 && Character.isDigit(b.charAt(tb - 1))) tb--;
+        if (a.substring(0, ta).equals(b.substring(0, tb)) && ta < la && tb < lb && la - ta < 18 && lb - tb < 18) {
+            return Long.compare(Long.parseLong(a.substring(ta)), Long.parseLong(b.substring(tb)));
+        }
+        return a.compareTo(b);
+    }
+
+    // ---- history --------------------------------------------------------------------------------------------
+
+    public record Event(long time, Long computeset, String cluster, String node, String event, String detail) {
+    }
+
+    public void event(Long computeset, String cluster, String node, String event, String detail) {
+        write(c -> {
+            event(c, computeset, cluster, node, event, detail);
+            return null;
+        });
+    }
+
+    private static void event(Connection c, Long computeset, String cluster, String node, String event, String detail)
+            throws SQLException {
+        update(c, "INSERT INTO events(time, computeset, cluster, node, event, detail) VALUES (?,?,?,?,?,?)",
+                now(), computeset, cluster, node, event, detail);
+    }
+
+    public List<Event> events(long computeset) {
+        return read(c -> {
+            List<Event> out = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, "SELECT * FROM events WHERE computeset = ? ORDER BY id", computeset);
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Event(rs.getLong("time"), longOrNull(rs, "computeset"), rs.getString("cluster"),
+                            rs.getString("node"), rs.getString("event"), rs.getString("detail")));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** For tests and diagnostics: the number of rows of a table. */
+    public long count(String table) {
+        if (!Arrays.asList("clusters", "nodes", "computesets", "computeset_nodes", "vfs", "events").contains(table)) {
+            throw new IllegalArgumentException(table);
+        }
+        return read(c -> Long.parseLong(one(c, "SELECT count(*) FROM " + table).orElse("0")));
+    }
+}

@@ -1,0 +1,209 @@
+package org.cloudmesh.cms.comet.virt;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.cloudmesh.cms.api.CmsException;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.DomainInfo.DomainState;
+import org.libvirt.Error.ErrorNumber;
+import org.libvirt.LibvirtException;
+
+/**
+ * libvirt-java connections, one per URI, opened on first use and kept for the life of the shell (the test
+ * driver behind libvirtd keeps its state only while someone holds a connection). Thread-safe: libvirt
+ * connections serve concurrent calls.
+ */
+public final class Libvirt implements AutoCloseable {
+    private final Map<String, Conn> connections = new ConcurrentHashMap<>();
+
+    /** Held strongly: JNA would otherwise let the native callback be collected. */
+    private static final org.libvirt.jna.Libvirt.VirErrorCallback QUIET = (userData, error) -> { };
+
+    static {
+        try {
+            // libvirt's default handler prints every error on stderr; cms reports them itself
+            Connect.setErrorCallback(QUIET);
+        } catch (LibvirtException | RuntimeException | LinkageError ignored) {
+            // keep libvirt's default
+        }
+    }
+
+    public Hypervisor at(String uri) {
+        return connections.computeIfAbsent(uri, Conn::new);
+    }
+
+    @Override
+    public void close() {
+        for (Conn c : connections.values()) c.close();
+        connections.clear();
+    }
+
+    static String message(LibvirtException e) {
+        String m = e.getError() != null && e.getError().getMessage() != null ? e.getError().getMessage() : e.getMessage();
+        return m == null ? e.toString() : m.strip();
+    }
+
+    private static final class Conn implements Hypervisor {
+        private final String uri;
+        private volatile Connect connect;
+
+        Conn(String uri) {
+            this.uri = uri;
+        }
+
+        @Override
+        public String uri() {
+            return uri;
+        }
+
+        private synchronized Connect c() {
+            if (connect == null) {
+                try {
+                    connect = new Connect(uri);
+                } catch (LibvirtException e) {
+                    throw new CmsException("cannot connect to libvirt at " + uri + ": " + message(e), e);
+                } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+                    throw new CmsException("cannot load libvirt (libvirt0) for " + uri + ": " + e.getMessage(), e);
+                }
+            }
+            return connect;
+        }
+
+        synchronized void close() {
+            if (connect != null) {
+                try {
+                    connect.close();
+                } catch (LibvirtException ignored) {
+                    // closing
+                }
+                connect = null;
+            }
+        }
+
+        private interface Call<T> {
+            T run(Connect c) throws LibvirtException;
+        }
+
+        private <T> T call(String what, Call<T> body) {
+            try {
+                return body.run(c());
+            } catch (LibvirtException e) {
+                throw new CmsException(what + " on " + uri + " failed: " + message(e), e);
+            }
+        }
+
+        private Domain lookup(Connect c, String name) throws LibvirtException {
+            return c.domainLookupByName(name);
+        }
+
+        @Override
+        public void define(String xml) {
+            call("define domain", c -> c.domainDefineXML(xml).free());
+        }
+
+        @Override
+        public String state(String name) {
+            try {
+                Domain d = lookup(c(), name);
+                try {
+                    return map(d.getInfo().state);
+                } finally {
+                    d.free();
+                }
+            } catch (LibvirtException e) {
+                if (e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) return UNDEFINED;
+                throw new CmsException("read the state of " + name + " on " + uri + " failed: " + message(e), e);
+            }
+        }
+
+        @Override
+        public Map<String, String> states() {
+            return call("list domains", c -> {
+                Map<String, String> out = new HashMap<>();
+                names(c, 2, STOPPED, out);      // VIR_CONNECT_LIST_DOMAINS_INACTIVE
+                names(c, 1, ACTIVE, out);       // ..._ACTIVE
+                names(c, 32, PAUSED, out);      // ..._PAUSED (a subset of the active ones)
+                return out;
+            });
+        }
+
+        private static void names(Connect c, int flags, String state, Map<String, String> out) throws LibvirtException {
+            for (Domain d : c.listAllDomains(flags)) {
+                try {
+                    out.put(d.getName(), state);
+                } finally {
+                    d.free();
+                }
+            }
+        }
+
+        static String map(DomainState s) {
+            return switch (s) {
+                case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED -> ACTIVE;
+                case VIR_DOMAIN_PAUSED, VIR_DOMAIN_PMSUSPENDED -> PAUSED;
+                case VIR_DOMAIN_SHUTDOWN -> STOPPING;
+                default -> STOPPED;
+            };
+        }
+
+        private void op(String what, String name, DomainOp op) {
+            call(what + " " + name, c -> {
+                Domain d = lookup(c, name);
+                try {
+                    op.run(d);
+                } finally {
+                    d.free();
+                }
+                return null;
+            });
+        }
+
+        private interface DomainOp {
+            void run(Domain d) throws LibvirtException;
+        }
+
+        @Override
+        public void create(String name) {
+            op("start", name, Domain::create);
+        }
+
+        @Override
+        public void destroy(String name) {
+            op("power off", name, Domain::destroy);
+        }
+
+        @Override
+        public void shutdown(String name) {
+            op("shut down", name, Domain::shutdown);
+        }
+
+        @Override
+        public void reboot(String name) {
+            op("reboot", name, d -> d.reboot(0));
+        }
+
+        @Override
+        public void reset(String name) {
+            op("reset", name, Domain::reset);
+        }
+
+        @Override
+        public void undefine(String name) {
+            op("undefine", name, Domain::undefine);
+        }
+
+        @Override
+        public String xml(String name) {
+            return call("read the XML of " + name, c -> {
+                Domain d = lookup(c, name);
+                try {
+                    return d.getXMLDesc(0);
+                } finally {
+                    d.free();
+                }
+            });
+        }
+    }
+}

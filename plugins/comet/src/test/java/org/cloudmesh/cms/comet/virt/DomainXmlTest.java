@@ -1,0 +1,66 @@
+package org.cloudmesh.cms.comet.virt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.cloudmesh.cms.api.CmsException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DomainXmlTest {
+    @TempDir
+    Path tmp;
+
+    static DomainXml.Spec spec(String type, String vf, String iso) {
+        return new DomainXml.Spec(type, "vm-vc1-0", "11111111-2222-3333-4444-000000000001", 2, 2048,
+                "/var/lib/libvirt/images/vm-vc1-0.qcow2", iso, "default", "52:54:00:00:00:03", null, vf);
+    }
+
+    @Test
+    void computeNodeHasTheVfAsManagedPciHostdev() {
+        String xml = DomainXml.build(spec("test", "0000:3b:00.7", null));
+        assertTrue(xml.startsWith("<domain type=\"test\">"), xml);
+        assertTrue(xml.contains("<hostdev managed=\"yes\" mode=\"subsystem\" type=\"pci\">"), xml);
+        assertTrue(xml.contains("<address bus=\"0x3b\" domain=\"0x0000\" function=\"0x7\" slot=\"0x00\"/>"), xml);
+        assertTrue(xml.contains("<mac address=\"52:54:00:00:00:03\"/>"), xml);
+        assertTrue(xml.contains("<memory unit=\"MiB\">2048</memory>"), xml);
+        assertFalse(xml.contains("<source file=\"/isos"), "no ISO: empty cdrom");
+    }
+
+    @Test
+    void isoPathIsAnAttributeValueNeverMarkup() {
+        String xml = DomainXml.build(spec("kvm", null, "/isos/a\"b<c>&.iso"));
+        assertTrue(xml.contains("file=\"/isos/a&quot;b&lt;c&gt;&amp;.iso\""), xml);
+        assertFalse(xml.contains("<hostdev"), "no VF, no hostdev");
+    }
+
+    @Test
+    void badValuesAreRefused() {
+        assertThrows(CmsException.class, () -> DomainXml.build(new DomainXml.Spec("test", "vm<x>", "u", 1, 1, "/d", null, "n",
+                "52:54:00:00:00:03", null, null)));
+        assertThrows(CmsException.class, () -> DomainXml.build(spec("test", "3b:00.7", null)));
+        assertThrows(CmsException.class, () -> DomainXml.build(spec("bhyve'", null, null)));
+    }
+
+    /** The generated XML passes libvirt's own schema (virt-xml-validate), for both the test driver and kvm. */
+    @Test
+    void validatesWithVirtXmlValidate() throws Exception {
+        Path tool = Path.of("/usr/bin/virt-xml-validate");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(tool) && Files.isExecutable(Path.of("/usr/bin/xmllint")),
+                "virt-xml-validate/xmllint not installed");
+        for (String type : new String[] {"test", "kvm"}) {
+            Path f = tmp.resolve(type + ".xml");
+            Files.writeString(f, DomainXml.build(spec(type, "0000:3b:00.1", "/isos/x.iso")));
+            Process p = new ProcessBuilder(tool.toString(), f.toString(), "domain").redirectErrorStream(true).start();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.contains("validates"), out);
+        }
+    }
+}
