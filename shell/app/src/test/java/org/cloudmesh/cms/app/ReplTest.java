@@ -33,7 +33,7 @@ class ReplTest {
 
     @AfterEach
     void stop() throws Exception {
-        tmux("kill-session", "-t", session);
+        tmux("kill-server"); // each test has its own tmux server (socket), so none races another's exit
     }
 
     @Test
@@ -102,13 +102,13 @@ class ReplTest {
         fail("waited 10 s for " + what + "; the screen shows:\n" + s);
     }
 
-    private static String tmux(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("tmux", "-L", "cms-tests"));
+    private String tmux(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("tmux", "-L", session));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int rc = p.waitFor();
-        if (rc != 0 && !args[0].equals("kill-session")) fail("tmux " + String.join(" ", args) + " failed: " + out);
+        if (rc != 0 && !args[0].equals("kill-server")) fail("tmux " + String.join(" ", args) + " failed: " + out);
         return out;
     }
 }
