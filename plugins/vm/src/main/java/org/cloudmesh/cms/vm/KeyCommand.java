@@ -1,0 +1,81 @@
+package org.cloudmesh.cms.vm;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.Context;
+import org.cloudmesh.cms.api.OutputOption;
+import org.cloudmesh.cms.api.compute.KeyInfo;
+import org.cloudmesh.cms.api.util.Names;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "key", description = {"The ssh public keys cms gives to new VMs ($CLOUDMESH_HOME/keys.yaml).",
+        "vm boot uses --key, else variable key, else the cloud's default key, else the first key added."},
+        footer = {"%nExamples:", "  key add", "  key add --name laptop ~/.ssh/id_rsa.pub", "  key list", "  key upload --cloud aws"})
+public final class KeyCommand {
+    private final Context ctx;
+
+    public KeyCommand(Context ctx) {
+        this.ctx = ctx;
+    }
+
+    @Command(name = "list", description = "List the keys cms knows, or with --cloud those the cloud holds.")
+    int list(@Option(names = "--cloud", paramLabel = "CLOUD") String cloud, @Mixin OutputOption output) {
+        List<Map<String, ?>> rows = new ArrayList<>();
+        if (cloud != null) {
+            try (Clouds clouds = new Clouds(ctx)) {
+                for (KeyInfo k : clouds.open(cloud).keys()) rows.add(Map.of("name", k.name(), "fingerprint", k.fingerprint(), "cloud", cloud));
+            }
+            ctx.printer(output.format).list(List.of("name", "fingerprint", "cloud"), rows);
+            return 0;
+        }
+        new KeyStore(ctx.home()).all().values().forEach(k -> rows.add(Map.of("name", k.name(), "fingerprint", k.fingerprint(),
+                "path", k.path().toString())));
+        ctx.printer(output.format).list(List.of("name", "fingerprint", "path"), rows);
+        return 0;
+    }
+
+    @Command(name = "add", description = {"Add a public key file (default ~/.ssh/id_ed25519.pub, else ~/.ssh/id_rsa.pub)",
+            "under --name (default: cloudmesh.profile.user)."})
+    int add(@Option(names = "--name", paramLabel = "NAME") String name,
+            @Parameters(paramLabel = "PATH", arity = "0..1") Path path) {
+        if (path == null) {
+            Path ssh = Path.of(System.getProperty("user.home"), ".ssh");
+            path = Files.exists(ssh.resolve("id_ed25519.pub")) ? ssh.resolve("id_ed25519.pub") : ssh.resolve("id_rsa.pub");
+            if (!Files.exists(path)) {
+                throw new CmsException("no ~/.ssh/id_ed25519.pub or ~/.ssh/id_rsa.pub: give PATH, or create a key with ssh-keygen -t ed25519");
+            }
+        }
+        if (name == null) {
+            name = ctx.config().getString("cloudmesh.profile.user").filter(u -> !u.isBlank() && !u.equals("TBD"))
+                    .orElse(System.getProperty("user.name"));
+        }
+        Names.require("key name", name);
+        KeyStore.Key k = new KeyStore(ctx.home()).add(name, path);
+        ctx.out().println("key " + k.name() + " " + k.fingerprint() + " " + k.path());
+        return 0;
+    }
+
+    @Command(name = "upload", description = "Register key NAME (default: variable key, else the first key) with the cloud.")
+    int upload(@Parameters(paramLabel = "NAME", arity = "0..1") String name,
+               @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption) {
+        Map<String, KeyStore.Key> keys = new KeyStore(ctx.home()).all();
+        String n = name != null ? name : ctx.variables().get("key").filter(s -> !s.isBlank())
+                .orElse(keys.isEmpty() ? null : keys.keySet().iterator().next());
+        if (n == null) throw new CmsException("no key to upload: add one with 'key add [PATH]'");
+        KeyStore.Key k = keys.get(n);
+        if (k == null) throw new CmsException("unknown key '" + n + "': add it with 'key add --name " + n + " PATH' (see 'key list')");
+        try (Clouds clouds = new Clouds(ctx)) {
+            String cloud = clouds.current(cloudOption);
+            clouds.open(cloud).uploadKey(k.name(), k.text());
+            ctx.out().println("key " + k.name() + " uploaded to cloud " + cloud);
+        }
+        return 0;
+    }
+}

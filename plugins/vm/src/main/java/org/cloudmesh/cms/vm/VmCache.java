@@ -1,0 +1,100 @@
+package org.cloudmesh.cms.vm;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.compute.Vm;
+
+/**
+ * The VMs cms knows, in {@code $CLOUDMESH_HOME/vm/cache.json} (name → record), so that {@code vm list} answers
+ * without asking any cloud. A VM is recorded (state {@code booting}) before the cloud is asked to create it, so an
+ * interrupted boot never leaves an untracked VM: the next {@code vm list --refresh} settles it. Every change is a
+ * read-modify-write under a file lock, written to a temporary file and renamed, so concurrent cms processes never lose
+ * each other's records and a reader never sees half a file.
+ */
+final class VmCache {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<LinkedHashMap<String, Map<String, Object>>> TYPE = new TypeReference<>() {};
+
+    private final Path file;
+    private final Path lock;
+
+    VmCache(Path home) {
+        Path dir = home.resolve("vm");
+        this.file = dir.resolve("cache.json");
+        this.lock = dir.resolve("cache.lock");
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** All records, in name order as stored. */
+    synchronized Map<String, Vm> all() {
+        Map<String, Vm> vms = new LinkedHashMap<>();
+        if (!Files.exists(file)) return vms;
+        try {
+            Map<String, Map<String, Object>> raw = JSON.readValue(file.toFile(), TYPE);
+            raw.forEach((k, v) -> vms.put(k, Vm.fromMap(v)));
+        } catch (IOException e) {
+            throw new CmsException("cannot read the VM cache " + file + ": " + e.getMessage()
+                    + " (remove it and run 'vm list --refresh')", e);
+        }
+        return vms;
+    }
+
+    Optional<Vm> get(String name) {
+        return Optional.ofNullable(all().get(name));
+    }
+
+    List<Vm> ofCloud(String cloud) {
+        List<Vm> r = new ArrayList<>();
+        for (Vm vm : all().values()) if (cloud.equals(vm.cloud())) r.add(vm);
+        return r;
+    }
+
+    void put(Vm vm) {
+        update(m -> m.put(vm.name(), vm));
+    }
+
+    void remove(String name) {
+        update(m -> m.remove(name));
+    }
+
+    /** Reads, changes and writes the records under the lock. */
+    synchronized void update(Consumer<Map<String, Vm>> change) {
+        try {
+            Files.createDirectories(file.getParent());
+            try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = ch.lock()) {
+                Map<String, Vm> vms = all();
+                change.accept(vms);
+                Map<String, Map<String, Object>> raw = new LinkedHashMap<>();
+                vms.forEach((k, v) -> raw.put(k, v.toMap()));
+                Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+                Files.write(tmp, JSON.writeValueAsBytes(raw));
+                try {
+                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            throw new CmsException("cannot write the VM cache " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
