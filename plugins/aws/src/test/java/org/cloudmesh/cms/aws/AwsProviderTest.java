@@ -1,0 +1,114 @@
+package org.cloudmesh.cms.aws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.compute.BootRequest;
+import org.cloudmesh.cms.api.compute.Compute;
+import org.cloudmesh.cms.api.compute.ProviderConfig;
+import org.cloudmesh.cms.api.compute.Vm;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The aws provider against a local endpoint speaking the EC2 Query API. */
+class AwsProviderTest {
+    static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKa805st+WyZijeGLz5FY/L+BM8CE+rEEUExoyS0PTnE alice";
+    Ec2Endpoint ec2;
+
+    @BeforeEach
+    void start() throws Exception {
+        ec2 = new Ec2Endpoint("AKIATESTKEY");
+    }
+
+    @AfterEach
+    void stop() {
+        ec2.close();
+    }
+
+    ProviderConfig cloud(String id, String secret, String endpoint, Object timeout) {
+        Map<String, Object> cm = new LinkedHashMap<>(Map.of("kind", "aws"));
+        if (timeout != null) cm.put("timeout", timeout);
+        return new ProviderConfig("aws", "aws", cm, Map.of(), Map.of("EC2_ACCESS_ID", id, "EC2_SECRET_KEY", secret, "region", "us-east-1"),
+                Optional.of(URI.create(endpoint)));
+    }
+
+    @Test
+    void bootListStopStartTerminateSpeakTheEc2QueryApi() {
+        try (Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", ec2.url(), null))) {
+            Vm vm = c.boot(new BootRequest("alice-vm-1", "ami-0ubuntu2204", "t3.micro", "alice", KEY, null, null, "ubuntu"));
+            assertEquals("alice-vm-1", vm.name());
+            assertEquals(Vm.PENDING, vm.state());
+            assertTrue(vm.id().startsWith("i-"));
+            assertEquals(List.of("DescribeKeyPairs", "ImportKeyPair", "RunInstances"), ec2.actions, "the key is imported once, then used");
+            List<Vm> listed = c.list();
+            assertEquals(1, listed.size());
+            assertEquals(Vm.RUNNING, c.list().get(0).state());
+            assertEquals("127.0.0.1", c.list().get(0).publicIp());
+            assertEquals("t3.micro", listed.get(0).flavor());
+            assertEquals(Vm.STOPPING, c.stop(vm).state());
+            assertEquals(Vm.STOPPED, c.list().get(0).state());
+            assertEquals(Vm.PENDING, c.start(vm).state());
+            c.terminate(vm);
+            assertEquals(Vm.TERMINATED, c.list().get(0).state());
+            c.boot(new BootRequest("alice-vm-2", "ami-0abc", "t3.micro", "alice", KEY, null, null, "ubuntu"));
+            assertEquals(1, ec2.actions.stream().filter("ImportKeyPair"::equals).count(), "a known key is not imported again");
+            assertEquals("alice", c.keys().get(0).name());
+        }
+    }
+
+    @Test
+    void theCloudsOwnErrorsAreQuotedOnOneLine() {
+        try (Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", ec2.url(), null))) {
+            CmsException image = assertThrows(CmsException.class, () ->
+                    c.boot(new BootRequest("v1", "ami-nosuch", "t3.micro", null, null, null, null, "root")));
+            assertEquals("cloud 'aws': RunInstances for vm v1 failed: InvalidAMIID.NotFound: The image id '[ami-nosuch]' does not exist",
+                    image.getMessage());
+            ec2.limit = 0;
+            CmsException quota = assertThrows(CmsException.class, () ->
+                    c.boot(new BootRequest("v2", "ami-0abc", "t3.micro", null, null, null, null, "root")));
+            assertTrue(quota.getMessage().contains("InstanceLimitExceeded: You have requested more instances (1) than your current instance limit of 0"),
+                    quota.getMessage());
+        }
+    }
+
+    @Test
+    void wrongCredentialsNameTheKeysButNeverShowTheSecret() {
+        try (Compute c = new AwsProvider().open(cloud("AKIAWRONG", "s3cr3t", ec2.url(), null))) {
+            CmsException e = assertThrows(CmsException.class, c::list);
+            assertTrue(e.getMessage().startsWith("cloud 'aws': DescribeInstances failed: AuthFailure"), e.getMessage());
+            assertTrue(e.getMessage().contains("cloudmesh.cloud.aws.credentials.EC2_ACCESS_ID"), e.getMessage());
+            assertFalse(e.getMessage().contains("s3cr3t"));
+        }
+        CmsException tbd = assertThrows(CmsException.class, () -> new AwsProvider().open(cloud("AKIA", "TBD", ec2.url(), null)));
+        assertTrue(tbd.getMessage().contains("cloudmesh.cloud.aws.credentials.EC2_SECRET_KEY is missing or TBD"), tbd.getMessage());
+    }
+
+    @Test
+    void unreachableAndSlowEndpointsFailWithinTheTimeout() {
+        ec2.close();
+        try (Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", ec2.url(), 2))) {
+            CmsException e = assertThrows(CmsException.class, c::list);
+            assertTrue(e.getMessage().startsWith("cloud 'aws': DescribeInstances: cannot reach " + ec2.url()), e.getMessage());
+        }
+    }
+
+    @Test
+    void slowEndpointTimesOut() throws Exception {
+        ec2.delayMillis = 3000;
+        long t0 = System.nanoTime();
+        try (Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", ec2.url(), 1))) {
+            CmsException e = assertThrows(CmsException.class, c::list);
+            assertTrue(e.getMessage().contains("no answer from " + ec2.url() + " within 1 s"), e.getMessage());
+        }
+        assertTrue((System.nanoTime() - t0) / 1_000_000 < 2500, "gave up after the timeout");
+    }
+}

@@ -1,0 +1,238 @@
+package org.cloudmesh.cms.aws;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A local EC2 endpoint for tests: the EC2 Query API as AWS speaks it (POST form {@code Action=RunInstances&...},
+ * SigV4 Authorization header, XML answers in the {@code http://ec2.amazonaws.com/doc/2016-11-15/} namespace, errors as
+ * {@code <Response><Errors><Error><Code>}), for the calls the aws provider makes. Instances start pending and are
+ * running at the next describe. Known images: {@link #IMAGES}; at most {@link #limit} instances that are not terminated.
+ */
+final class Ec2Endpoint implements AutoCloseable {
+    static final String NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
+    static final Set<String> IMAGES = Set.of("ami-0ubuntu2204", "ami-0abc");
+
+    record Instance(String id, String name, String image, String type, String key, String cloudTag, String[] state,
+                    String publicIp, String privateIp, String launched) {
+    }
+
+    final HttpServer server;
+    final String accessKeyId;
+    final Map<String, Instance> instances = new LinkedHashMap<>();
+    final Map<String, String> keyPairs = new LinkedHashMap<>(); // name -> fingerprint
+    final List<String> actions = new ArrayList<>();
+    final AtomicInteger counter = new AtomicInteger();
+    volatile int limit = 20;
+    volatile String publicIp = "127.0.0.1";
+    volatile long delayMillis = 0;
+
+    Ec2Endpoint(String accessKeyId) throws IOException {
+        this.accessKeyId = accessKeyId;
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newFixedThreadPool(8));
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            int status = 200;
+            String body;
+            try {
+                Map<String, String> p = form(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                if (delayMillis > 0) Thread.sleep(delayMillis);
+                String auth = ex.getRequestHeaders().getFirst("Authorization");
+                if (auth == null || !auth.startsWith("AWS4-HMAC-SHA256 Credential=" + accessKeyId + "/")) {
+                    throw new Ec2Error("AuthFailure", "AWS was not able to validate the provided access credentials");
+                }
+                body = answer(p.getOrDefault("Action", ""), p);
+            } catch (Ec2Error e) {
+                status = 400;
+                body = error(e.code, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            send(ex, status, body);
+        }
+    }
+
+    private synchronized String answer(String action, Map<String, String> p) {
+        actions.add(action);
+        return switch (action) {
+            case "DescribeInstances" -> describeInstances();
+            case "RunInstances" -> runInstances(p);
+            case "StartInstances" -> change(p, "StartInstancesResponse", "", new String[] {"0", "pending"});
+            case "StopInstances" -> change(p, "StopInstancesResponse", "", new String[] {"64", "stopping"});
+            case "TerminateInstances" -> change(p, "TerminateInstancesResponse", "", new String[] {"32", "shutting-down"});
+            case "DescribeKeyPairs" -> describeKeyPairs();
+            case "ImportKeyPair" -> importKeyPair(p);
+            default -> throw new Ec2Error("InvalidAction", "The action " + action + " is not valid for this web service.");
+        };
+    }
+
+    static final class Ec2Error extends RuntimeException {
+        final String code;
+
+        Ec2Error(String code, String message) {
+            super(message);
+            this.code = code;
+        }
+    }
+
+    private String runInstances(Map<String, String> p) {
+        String image = p.get("ImageId");
+        if (!IMAGES.contains(image)) throw new Ec2Error("InvalidAMIID.NotFound", "The image id '[" + image + "]' does not exist");
+        long live = instances.values().stream().filter(i -> !i.state()[1].equals("terminated")).count();
+        if (live >= limit) {
+            throw new Ec2Error("InstanceLimitExceeded", "You have requested more instances (" + (live + 1)
+                    + ") than your current instance limit of " + limit + " allows for the specified instance type.");
+        }
+        String key = p.get("KeyName");
+        if (key != null && !keyPairs.containsKey(key)) throw new Ec2Error("InvalidKeyPair.NotFound", "The key pair '" + key + "' does not exist");
+        String name = null;
+        String cloudTag = null;
+        for (int i = 1; p.containsKey("TagSpecification.1.Tag." + i + ".Key"); i++) {
+            String k = p.get("TagSpecification.1.Tag." + i + ".Key");
+            if (k.equals("Name")) name = p.get("TagSpecification.1.Tag." + i + ".Value");
+            if (k.equals("cm.cloud")) cloudTag = p.get("TagSpecification.1.Tag." + i + ".Value");
+        }
+        int n = counter.incrementAndGet();
+        Instance inst = new Instance(String.format("i-%017x", n), name, image, p.getOrDefault("InstanceType", "m1.small"), key,
+                cloudTag, new String[] {"0", "pending"}, publicIp, "10.0.0." + n, Instant.now().toString().replaceAll("\\.\\d+Z$", ".000Z"));
+        instances.put(inst.id(), inst);
+        return "<RunInstancesResponse xmlns=\"" + NS + "\"><requestId>" + rid() + "</requestId><reservationId>r-" + inst.id().substring(2)
+                + "</reservationId><ownerId>123456789012</ownerId><groupSet/><instancesSet>" + item(inst)
+                + "</instancesSet></RunInstancesResponse>";
+    }
+
+    private String describeInstances() {
+        StringBuilder b = new StringBuilder("<DescribeInstancesResponse xmlns=\"" + NS + "\"><requestId>" + rid() + "</requestId><reservationSet>");
+        for (Instance i : instances.values()) {
+            // what the cloud did meanwhile: a pending instance came up, a stopping one stopped, a terminating one ended
+            switch (i.state()[1]) {
+                case "pending" -> set(i, "16", "running");
+                case "stopping" -> set(i, "80", "stopped");
+                case "shutting-down" -> set(i, "48", "terminated");
+                default -> { }
+            }
+            b.append("<item><reservationId>r-").append(i.id().substring(2)).append("</reservationId><ownerId>123456789012</ownerId><groupSet/><instancesSet>")
+                    .append(item(i)).append("</instancesSet></item>");
+        }
+        return b.append("</reservationSet></DescribeInstancesResponse>").toString();
+    }
+
+    private static void set(Instance i, String code, String name) {
+        i.state()[0] = code;
+        i.state()[1] = name;
+    }
+
+    private String change(Map<String, String> p, String response, String unused, String[] to) {
+        String id = p.get("InstanceId.1");
+        Instance i = instances.get(id);
+        if (i == null || i.state()[1].equals("terminated") && !response.startsWith("Terminate")) {
+            throw new Ec2Error("InvalidInstanceID.NotFound", "The instance ID '" + id + "' does not exist");
+        }
+        String[] before = i.state().clone();
+        set(i, to[0], to[1]);
+        return "<" + response + " xmlns=\"" + NS + "\"><requestId>" + rid() + "</requestId><instancesSet><item><instanceId>" + id
+                + "</instanceId><currentState><code>" + to[0] + "</code><name>" + to[1] + "</name></currentState><previousState><code>"
+                + before[0] + "</code><name>" + before[1] + "</name></previousState></item></instancesSet></" + response + ">";
+    }
+
+    private String describeKeyPairs() {
+        StringBuilder b = new StringBuilder("<DescribeKeyPairsResponse xmlns=\"" + NS + "\"><requestId>" + rid() + "</requestId><keySet>");
+        keyPairs.forEach((k, f) -> b.append("<item><keyPairId>key-").append(Integer.toHexString(k.hashCode())).append("</keyPairId><keyName>")
+                .append(esc(k)).append("</keyName><keyFingerprint>").append(f).append("</keyFingerprint></item>"));
+        return b.append("</keySet></DescribeKeyPairsResponse>").toString();
+    }
+
+    private String importKeyPair(Map<String, String> p) {
+        String name = p.get("KeyName");
+        if (keyPairs.containsKey(name)) throw new Ec2Error("InvalidKeyPair.Duplicate", "The keypair already exists");
+        String material = new String(Base64.getDecoder().decode(p.get("PublicKeyMaterial")), StandardCharsets.UTF_8);
+        String[] parts = material.strip().split("\\s+");
+        if (parts.length < 2) throw new Ec2Error("InvalidKey.Format", "Key is not in valid OpenSSH public key format");
+        String fp;
+        try {
+            byte[] d = MessageDigest.getInstance("MD5").digest(Base64.getDecoder().decode(parts[1]));
+            StringBuilder h = new StringBuilder();
+            for (byte x : d) h.append(h.length() == 0 ? "" : ":").append(String.format("%02x", x));
+            fp = h.toString();
+        } catch (Exception e) {
+            throw new Ec2Error("InvalidKey.Format", "Key is not in valid OpenSSH public key format");
+        }
+        keyPairs.put(name, fp);
+        return "<ImportKeyPairResponse xmlns=\"" + NS + "\"><requestId>" + rid() + "</requestId><keyName>" + esc(name)
+                + "</keyName><keyFingerprint>" + fp + "</keyFingerprint></ImportKeyPairResponse>";
+    }
+
+    private static String item(Instance i) {
+        return "<item><instanceId>" + i.id() + "</instanceId><imageId>" + esc(i.image()) + "</imageId><instanceState><code>"
+                + i.state()[0] + "</code><name>" + i.state()[1] + "</name></instanceState><privateDnsName>ip-10-0-0-1.ec2.internal</privateDnsName>"
+                + (i.key() == null ? "" : "<keyName>" + esc(i.key()) + "</keyName>") + "<amiLaunchIndex>0</amiLaunchIndex><instanceType>"
+                + esc(i.type()) + "</instanceType><launchTime>" + i.launched() + "</launchTime><placement><availabilityZone>us-east-1a</availabilityZone>"
+                + "<tenancy>default</tenancy></placement><monitoring><state>disabled</state></monitoring>"
+                + (i.state()[1].equals("running") ? "<privateIpAddress>" + i.privateIp() + "</privateIpAddress><ipAddress>" + i.publicIp() + "</ipAddress>" : "")
+                + "<architecture>x86_64</architecture><rootDeviceType>ebs</rootDeviceType><tagSet>"
+                + (i.name() == null ? "" : "<item><key>Name</key><value>" + esc(i.name()) + "</value></item>")
+                + (i.cloudTag() == null ? "" : "<item><key>cm.cloud</key><value>" + esc(i.cloudTag()) + "</value></item>")
+                + "</tagSet></item>";
+    }
+
+    private static String error(String code, String message) {
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>" + code + "</Code><Message>" + esc(message)
+                + "</Message></Error></Errors><RequestID>" + rid() + "</RequestID></Response>";
+    }
+
+    private static String rid() {
+        return java.util.UUID.randomUUID().toString();
+    }
+
+    private static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private static Map<String, String> form(String body) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String pair : body.split("&")) {
+            if (pair.isEmpty()) continue;
+            int eq = pair.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            m.put(k, v);
+        }
+        return m;
+    }
+
+    private static void send(HttpExchange ex, int status, String body) throws IOException {
+        byte[] bytes = (body.startsWith("<?xml") ? body : "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + body).getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/xml;charset=UTF-8");
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+}
