@@ -458,7 +458,7 @@ public final class VmCommand {
             @Option(names = "--command", paramLabel = "COMMAND") String command,
             @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60") double timeout) throws IOException, InterruptedException {
         try (Clouds clouds = new Clouds(ctx)) {
-            List<Vm> vms = targets(clouds, namesArg, cloudOption);
+            List<Vm> vms = withAddresses(clouds, targets(clouds, namesArg, cloudOption), Duration.ofMillis((long) (timeout * 1000)));
             if (command == null) {
                 if (vms.size() != 1) {
                     throw new CmsException("an interactive shell needs exactly one VM, not " + vms.size()
@@ -560,7 +560,7 @@ public final class VmCommand {
 
     private int copy(String namesArg, String username, String key, Copy copy) {
         try (Clouds clouds = new Clouds(ctx)) {
-            List<Vm> vms = targets(clouds, namesArg, null);
+            List<Vm> vms = withAddresses(clouds, targets(clouds, namesArg, null), Duration.ofSeconds(60));
             List<Target> targets = new ArrayList<>();
             for (Vm vm : vms) targets.add(target(vm, username, key));
             List<String> errors = new ArrayList<>();
@@ -577,6 +577,31 @@ public final class VmCommand {
 
     Path knownHosts() {
         return ctx.home().resolve("known_hosts");
+    }
+
+    /**
+     * The VMs with their addresses: a VM the cache knows no address of (just booted) is asked for at its cloud, again
+     * every 2 s while it is still booting or pending, up to {@code limit}.
+     */
+    private List<Vm> withAddresses(Clouds clouds, List<Vm> vms, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        List<Vm> current = vms;
+        while (true) {
+            List<String> missing = current.stream().filter(v -> v.ip() == null).map(Vm::cloud).distinct().toList();
+            if (missing.isEmpty()) return current;
+            for (String c : missing) refresh(clouds, c);
+            Map<String, Vm> now = cache().all();
+            current = current.stream().map(v -> now.getOrDefault(v.name(), v)).toList();
+            boolean waiting = current.stream().anyMatch(v -> v.ip() == null
+                    && (Vm.PENDING.equals(v.state()) || Vm.BOOTING.equals(v.state())));
+            if (!waiting || System.nanoTime() > deadline) return current;
+            try {
+                Thread.sleep(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CmsException("interrupted while waiting for an address");
+            }
+        }
     }
 
     /** A VM and where to log in to it. */
