@@ -66,7 +66,7 @@ class TestbedScriptTest {
         String before = testbed(tb.dir(), "status").output();
         Run start = testbed(tb.dir(), "start");
         assertEquals(0, start.status(), start.output());
-        assertFalse(start.output().contains("started"), start.output());
+        assertFalse(start.output().lines().anyMatch(l -> l.startsWith("testbed: started ")), start.output());
         assertTrue(start.output().contains("up in "), start.output());
         assertEquals(before, testbed(tb.dir(), "status").output(), "same processes before and after");
     }
@@ -94,7 +94,8 @@ class TestbedScriptTest {
                     + ": pid " + stranger.pid() + " is not our libvirtd"), stop.output());
             assertTrue(stop.output().contains("slurmctld: stale PID file " + other.resolve("run/slurmctld.pid")
                     + " (pid " + gone.pid() + " is gone)"), stop.output());
-            assertFalse(stop.output().contains("stopped "), stop.output());
+            assertFalse(stop.output().lines().anyMatch(l -> l.matches("testbed: stopped \\S+ \\(pid \\d+\\)")),
+                    "nothing was stopped: " + stop.output());
 
             assertTrue(stranger.isAlive(), "the stranger was not killed");
             assertEquals(0, testbed(tb.dir(), "status").status(), "the real testbed is untouched");
