@@ -161,6 +161,16 @@ class SshClientTestbedTest {
     }
 
     @Test
+    void aDroppedSessionIsReconnectedByTheNextCall() {
+        assertEquals(0, ssh.exec(tb.target(), "true", T).exitStatus());
+        // the shell's parent is sshd's process for this connection: ending it drops the pooled session
+        ExecResult killed = ssh.exec(tb.target(), "kill $PPID; sleep 5", T);
+        assertEquals(-1, killed.exitStatus(), "no exit status from a dropped connection");
+        assertEquals("back\n", ssh.exec(tb.target(), "echo back", T).stdout());
+        assertEquals(2, ssh.connects(), "one reconnect");
+    }
+
+    @Test
     void sftpPutAndGetRoundTrip() throws Exception {
         byte[] data = new byte[256 * 1024 + 17];
         new Random(11).nextBytes(data);
