@@ -56,7 +56,7 @@ public final class Commands {
         CommandLine root = new CommandLine(new Root());
         List<Object> builtins = new ArrayList<>(List.of(
                 new HelpCommand(), new VersionCommand(ctx), new EchoCommand(ctx), new BannerCommand(ctx),
-                new SleepCommand(), new PauseCommand(ctx), new HistoryCommand(ctx), new QuitCommand(),
+                new SleepCommand(), new PauseCommand(ctx), new HistoryCommand(ctx), new QuitCommand(ctx),
                 new PluginCommand(ctx), new ConfigCommand(ctx), new ShellCommand(ctx), new DocsCommand(ctx)));
         for (Object b : builtins) root.addSubcommand(b);
         ctx.plugins.addCommands(root, ctx);
@@ -70,7 +70,6 @@ public final class Commands {
             return 1;
         });
         root.setExecutionExceptionHandler((ex, cl, parsed) -> {
-            if (ex instanceof Shell.QuitSignal q) throw q;
             if (ex instanceof CmsException c) {
                 shell.fail(c.getMessage(), c);
                 return c.status();

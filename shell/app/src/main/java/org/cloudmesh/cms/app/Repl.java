@@ -15,6 +15,7 @@ import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.ParsedLine;
 import org.jline.reader.UserInterruptException;
 import org.jline.reader.impl.DefaultParser;
+import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.AutoComplete;
@@ -26,6 +27,7 @@ final class Repl {
 
     static int run(Path home, Path dist, boolean debug, boolean echo) throws IOException {
         try (Terminal terminal = TerminalBuilder.builder().name("cms").system(true).build()) {
+            if (terminal.getWidth() <= 0) terminal.setSize(new Size(80, 24)); // a pty nobody sized (script, ssh -T)
             PrintWriter out = terminal.writer();
             Shell shell = new Shell(home, dist, out, out, true, debug, echo, true);
             Path historyFile = home.resolve("history");

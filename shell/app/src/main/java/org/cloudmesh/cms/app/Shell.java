@@ -67,8 +67,6 @@ public final class Shell {
         int status;
         try {
             status = commandLine().execute(words.toArray(new String[0]));
-        } catch (QuitSignal q) {
-            throw q;
         } catch (CmsException e) {
             fail(e.getMessage(), e);
             status = e.status();
@@ -79,6 +77,7 @@ public final class Shell {
         ctx.out().flush();
         if (status != 0 && lastError == null) lastError = "command failed with exit status " + status;
         if (lastError != null) report();
+        if (ctx.quit) throw new QuitSignal();
         return status;
     }
 

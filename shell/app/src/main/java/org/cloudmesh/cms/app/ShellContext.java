@@ -28,6 +28,8 @@ public final class ShellContext implements Context {
     /** Set by the REPL: save its in-memory history to the file / forget it. */
     public Runnable history;
     public Runnable historyClear;
+    /** Set by quit/exit: the REPL or script ends after the current command. */
+    public boolean quit;
 
     ShellContext(Path home, Path dist, PrintWriter out, PrintWriter err, boolean interactive) {
         this.home = home;

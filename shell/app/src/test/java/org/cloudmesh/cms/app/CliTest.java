@@ -103,6 +103,15 @@ class CliTest {
     }
 
     @Test
+    void quitEndsAScriptQuietly() throws Exception {
+        Dist.Result r = piped("echo a\nquit\necho b\n");
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("a\n", r.out());
+        assertEquals("", r.err());
+        assertEquals(0, cms("exit").status());
+    }
+
+    @Test
     void oneShotStatusIsTheCommands() throws Exception {
         assertEquals(0, cms("shell", "true").status());
         assertEquals(3, cms("shell", "exit 3").status());
