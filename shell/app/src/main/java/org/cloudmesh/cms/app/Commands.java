@@ -1,7 +1,9 @@
 package org.cloudmesh.cms.app;
 
-import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.app.builtin.BannerCommand;
 import org.cloudmesh.cms.app.builtin.ConfigCommand;
@@ -25,8 +27,6 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /** The one factory of the command model, used by main, the REPL, the docs generator and the tests. */
 public final class Commands {
-    private Commands() {}
-
     @Command(name = "cms", description = "A shell for virtual clusters on HPC machines and virtual machines on clouds.",
             synopsisHeading = "Usage: ", customSynopsis = {"cms [OPTIONS] [COMMAND [ARGS...]]", "       cms [OPTIONS] FILE.cms | --file FILE", "       cms [OPTIONS] < SCRIPT"},
             commandListHeading = "%nCommands:%n", footerHeading = "%n",
@@ -51,20 +51,17 @@ public final class Commands {
         }
     }
 
-    static CommandLine create(Shell shell) {
-        ShellContext ctx = shell.context();
-        CommandLine root = new CommandLine(new Root());
-        List<Object> builtins = new ArrayList<>(List.of(
-                new HelpCommand(), new VersionCommand(ctx), new EchoCommand(ctx), new BannerCommand(ctx),
-                new SleepCommand(), new PauseCommand(ctx), new HistoryCommand(ctx), new QuitCommand(ctx),
-                new PluginCommand(ctx), new ConfigCommand(ctx), new ShellCommand(ctx), new DocsCommand(ctx)));
-        for (Object b : builtins) root.addSubcommand(b);
-        ctx.plugins.addCommands(root, ctx);
-        addHelpOptions(root.getCommandSpec());
+    private final CommandLine root;
+    private final ShellContext ctx;
+    /** Top-level commands whose picocli model is not built yet, by name and alias. */
+    private final Map<String, Object> pending = new HashMap<>();
+    /** Every top-level command's current CommandLine (placeholder or real), in the order help lists them. */
+    private final Map<String, CommandLine> registered = new LinkedHashMap<>();
 
-        root.setOut(ctx.out());
-        root.setErr(ctx.err());
-        root.setCaseInsensitiveEnumValuesAllowed(true);
+    private Commands(Shell shell) {
+        this.ctx = shell.context();
+        this.root = new CommandLine(new Root());
+        configure(root);
         root.setParameterExceptionHandler((ex, args) -> {
             shell.fail(message(ex), ex);
             return 1;
@@ -77,7 +74,69 @@ public final class Commands {
             shell.fail(Shell.describe(ex), ex);
             return 1;
         });
+    }
+
+    static Commands create(Shell shell) {
+        Commands commands = new Commands(shell);
+        ShellContext ctx = shell.context();
+        for (Object b : List.of(new HelpCommand(ctx), new VersionCommand(ctx), new EchoCommand(ctx), new BannerCommand(ctx),
+                new SleepCommand(), new PauseCommand(ctx), new HistoryCommand(ctx), new QuitCommand(ctx),
+                new PluginCommand(ctx), new ConfigCommand(ctx), new ShellCommand(ctx), new DocsCommand(ctx))) {
+            commands.add(b);
+        }
+        ctx.plugins.addCommands(commands, ctx);
+        return commands;
+    }
+
+    public CommandLine root() {
         return root;
+    }
+
+    public boolean has(String name) {
+        return root.getSubcommands().containsKey(name);
+    }
+
+    /**
+     * Registers a top-level command. Only its name, aliases and description are read now (from the annotation);
+     * picocli reflects over the whole command the first time it is used, so start-up does not pay for
+     * commands a run never touches.
+     */
+    public void add(Object command) {
+        Command a = command.getClass().getAnnotation(Command.class);
+        if (a == null) throw new IllegalArgumentException(command.getClass() + " has no @Command annotation");
+        CommandSpec placeholder = CommandSpec.create().name(a.name()).aliases(a.aliases());
+        placeholder.usageMessage().description(a.description()).hidden(a.hidden());
+        CommandLine cl = new CommandLine(placeholder);
+        root.addSubcommand(a.name(), cl);
+        registered.put(a.name(), cl);
+        pending.put(a.name(), command);
+        for (String alias : a.aliases()) pending.put(alias, command);
+    }
+
+    /** Builds the model of the command called (or aliased) {@code word}, if it is still a placeholder. */
+    public synchronized void load(String word) {
+        Object command = pending.get(word);
+        if (command == null) return;
+        Command a = command.getClass().getAnnotation(Command.class);
+        CommandLine real = new CommandLine(command);
+        addHelpOptions(real.getCommandSpec());
+        configure(real);
+        registered.put(a.name(), real);
+        pending.values().removeIf(c -> c == command);
+        // re-register all, so that the listing keeps its order
+        for (String name : registered.keySet()) root.getCommandSpec().removeSubcommand(name);
+        registered.forEach(root::addSubcommand);
+    }
+
+    /** Builds every model (for completion, help of all options, and the docs). */
+    public synchronized void loadAll() {
+        for (String name : List.copyOf(pending.keySet())) load(name);
+    }
+
+    private void configure(CommandLine cl) {
+        cl.setOut(ctx.out());
+        cl.setErr(ctx.err());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     /** Every command answers -h/--help, whether or not its author declared it. */

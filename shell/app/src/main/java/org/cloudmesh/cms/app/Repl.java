@@ -57,6 +57,9 @@ final class Repl {
             out.println("cms " + org.cloudmesh.cms.app.plugins.Plugins.CMS_VERSION
                     + " - virtual clusters and cloud VMs. Type 'help' for commands; Ctrl-D or 'quit' leaves.");
             out.flush();
+            Thread models = new Thread(shell::commandLine, "cms-models"); // completion needs every model
+            models.setDaemon(true);
+            models.start();
             Thread main = Thread.currentThread();
             terminal.handle(Terminal.Signal.INT, s -> main.interrupt()); // Ctrl-C stops the running command
             while (true) {

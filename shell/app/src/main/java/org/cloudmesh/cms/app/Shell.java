@@ -26,7 +26,7 @@ public final class Shell {
     final boolean debug;
     private final boolean echo;
     private final boolean keepGoing;
-    private CommandLine commandLine;
+    private Commands commands;
     /** The last error's message (shown as one line) and its exception (shown with --debug). */
     String lastError;
     Throwable lastException;
@@ -41,13 +41,20 @@ public final class Shell {
         this.keepGoing = keepGoing;
     }
 
-    /** The picocli model of all commands, built once (plugins load here). */
-    public synchronized CommandLine commandLine() {
-        if (commandLine == null) {
+    /** The commands, registered once (plugins load here); each command's model is built when first used. */
+    public synchronized Commands commands() {
+        if (commands == null) {
             ctx.plugins = Plugins.load(ctx.dist(), ctx.home(), ctx.err());
-            commandLine = Commands.create(this);
+            commands = Commands.create(this);
+            ctx.commands = commands;
         }
-        return commandLine;
+        return commands;
+    }
+
+    /** The root of the command model with every command's model built (completion, docs, tests). */
+    public CommandLine commandLine() {
+        commands().loadAll();
+        return commands.root();
     }
 
     public ShellContext context() {
@@ -55,7 +62,7 @@ public final class Shell {
     }
 
     public Plugins plugins() {
-        commandLine();
+        commands();
         return ctx.plugins;
     }
 
@@ -66,7 +73,11 @@ public final class Shell {
         if (words.isEmpty()) return 0;
         int status;
         try {
-            status = commandLine().execute(words.toArray(new String[0]));
+            Commands all = commands();
+            synchronized (all) { // the REPL may be building models for completion in the background
+                all.load(words.get(0));
+                status = all.root().execute(words.toArray(new String[0]));
+            }
         } catch (CmsException e) {
             fail(e.getMessage(), e);
             status = e.status();

@@ -23,6 +23,8 @@ public final class ShellContext implements Context {
     private Config config;
     private Variables variables;
     Plugins plugins;
+    /** The command registry (set by the Shell once plugins are loaded). */
+    public Commands commands;
     /** Reads a line from the person at the terminal (set by the REPL); null in batch mode. */
     public Function<String, String> reader;
     /** Set by the REPL: save its in-memory history to the file / forget it. */

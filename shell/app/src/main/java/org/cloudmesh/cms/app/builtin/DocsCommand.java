@@ -38,6 +38,7 @@ public final class DocsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        ctx.commands.loadAll();
         CommandLine root = spec.root().commandLine();
         Files.createDirectories(manDir);
         Files.writeString(manDir.resolve("cms.1"), rootPage(root));

@@ -13,7 +13,7 @@ import org.pf4j.DefaultPluginManager;
 import org.pf4j.PluginManager;
 import org.pf4j.PluginState;
 import org.pf4j.PluginWrapper;
-import picocli.CommandLine;
+import org.cloudmesh.cms.app.Commands;
 
 /**
  * PF4J over the distribution's plugins/ and $CLOUDMESH_HOME/plugins. A plugin that cannot be loaded,
@@ -66,20 +66,24 @@ public final class Plugins {
     }
 
     /** Adds every started plugin's commands to the root command; a clash or a failure skips that one. */
-    public void addCommands(CommandLine root, Context ctx) {
+    public void addCommands(Commands root, Context ctx) {
         for (PluginWrapper p : manager.getStartedPlugins()) {
             List<String> names = new ArrayList<>();
             commands.put(p.getPluginId(), names);
             try {
                 for (CommandPlugin cp : manager.getExtensions(CommandPlugin.class, p.getPluginId())) {
                     for (Object command : cp.commands(ctx)) {
-                        CommandLine sub = new CommandLine(command);
-                        String name = sub.getCommandName();
-                        if (root.getSubcommands().containsKey(name)) {
+                        picocli.CommandLine.Command a = command.getClass().getAnnotation(picocli.CommandLine.Command.class);
+                        String name = a == null ? command.getClass().getName() : a.name();
+                        if (a == null) {
+                            warn(ctx, "plugin " + p.getPluginId() + ": " + name + " is not a picocli @Command; skipped");
+                            continue;
+                        }
+                        if (root.has(name)) {
                             warn(ctx, "plugin " + p.getPluginId() + ": command '" + name + "' is already defined; skipped");
                             continue;
                         }
-                        root.addSubcommand(name, sub, sub.getCommandSpec().aliases());
+                        root.add(command);
                         names.add(name);
                     }
                 }
