@@ -18,7 +18,9 @@ import java.util.concurrent.Future;
 import java.util.function.Function;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.util.Hostlist;
-import org.cloudmesh.cms.comet.slurm.JschRemote;
+import org.cloudmesh.cms.api.ssh.SshClient;
+import org.cloudmesh.cms.api.ssh.SshTarget;
+import org.cloudmesh.cms.comet.slurm.SshRemote;
 import org.cloudmesh.cms.comet.slurm.Remote;
 import org.cloudmesh.cms.comet.slurm.SlurmClient;
 import org.cloudmesh.cms.comet.store.Cluster;
@@ -42,9 +44,13 @@ public final class Comet implements AutoCloseable {
     static final long CREATED_GRACE_S = 30;
 
     private final Path home;
-    private Store store;
+    private final Object storeLock = new Object();
+    /** One reconciliation at a time in this process (libvirt work runs on the pool meanwhile). */
+    private final Object reconcileLock = new Object();
+    private volatile Store store;
     private final Libvirt libvirt;
     private final Map<Endpoint.Slurm, SlurmClient> slurm = new HashMap<>();
+    private SshClient ssh;
     /** Tests replace Slurm (e.g. with a fake) or libvirt per URI. */
     Function<Endpoint, SlurmClient> slurmFactory;
     private final ExecutorService pool = Executors.newFixedThreadPool(32, r -> {
@@ -62,29 +68,47 @@ public final class Comet implements AutoCloseable {
         this.libvirt = libvirt;
     }
 
-    public synchronized Store store() {
-        if (store == null) store = Store.open(home.resolve("comet.db"));
-        return store;
+    public Store store() {
+        synchronized (storeLock) {
+            if (store == null) store = Store.open(home.resolve("comet.db"));
+            return store;
+        }
     }
 
     public Libvirt libvirt() {
         return libvirt;
     }
 
-    public synchronized SlurmClient slurm(Endpoint e) {
+    public SlurmClient slurm(Endpoint e) {
+        synchronized (slurm) {
+            return slurmLocked(e);
+        }
+    }
+
+    private SlurmClient slurmLocked(Endpoint e) {
         if (slurmFactory != null) return slurmFactory.apply(e);
-        return slurm.computeIfAbsent(e.slurm(), s -> new SlurmClient(
-                new JschRemote(s.host(), s.port(), s.user(), s.key(), s.hostKey(), home.resolve("known_hosts")), s.user()));
+        return slurm.computeIfAbsent(e.slurm(), s -> {
+            if (s.key() == null) throw new CmsException("endpoint '" + e.name() + "' has no slurm.key: name the ssh private key");
+            if (ssh == null) ssh = new SshClient(home.resolve("known_hosts"));
+            SshTarget t = new SshTarget(s.host(), s.port(), s.user(), Path.of(s.key()));
+            return new SlurmClient(new SshRemote(ssh, t, s.hostKey(), false), s.user());
+        });
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
         pool.shutdownNow();
-        for (SlurmClient c : slurm.values()) c.remote().close();
-        slurm.clear();
+        synchronized (slurm) {
+            for (SlurmClient c : slurm.values()) c.remote().close();
+            slurm.clear();
+            if (ssh != null) ssh.close();
+            ssh = null;
+        }
         libvirt.close();
-        if (store != null) store.close();
-        store = null;
+        synchronized (storeLock) {
+            if (store != null) store.close();
+            store = null;
+        }
     }
 
     // ---- clusters -------------------------------------------------------------------------------------------
@@ -231,7 +255,13 @@ public final class Comet implements AutoCloseable {
      * on the nodes of a running job, stops the VMs and frees the VFs of an ended one. Then refreshes node power
      * states from libvirt. One squeue call whatever the number of sets.
      */
-    public synchronized List<Change> reconcile(Endpoint e) {
+    public List<Change> reconcile(Endpoint e) {
+        synchronized (reconcileLock) {
+            return reconcileLocked(e);
+        }
+    }
+
+    private List<Change> reconcileLocked(Endpoint e) {
         List<Change> changes = new ArrayList<>();
         List<Computeset> active = store().computesets(new Store.CsFilter(e.name(), null, activeStates(), null));
         if (!active.isEmpty()) {

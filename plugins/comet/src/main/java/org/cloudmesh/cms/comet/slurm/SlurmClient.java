@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.ssh.Shell;
 import org.cloudmesh.cms.api.util.Names;
 
 /**
@@ -56,9 +57,9 @@ public final class SlurmClient {
         String dir = s.outputDir();
         if (!dir.matches("[A-Za-z0-9._/-]+") || dir.contains("..")) throw new CmsException("bad Slurm output_dir '" + dir + "'");
         // the output file goes to a cms directory on the login host (never the cwd); "$HOME" is expanded remotely
-        String base = dir.startsWith("/") ? Sh.quote(dir) : "\"$HOME\"/" + Sh.quote(dir);
-        return "mkdir -p -- " + base + " && " + Sh.command(w) + " -D " + base + " -o " + base + "/%x-%j.out"
-                + " --wrap " + Sh.quote("exec sleep infinity");
+        String base = dir.startsWith("/") ? Shell.quote(dir) : "\"$HOME\"/" + Shell.quote(dir);
+        return "mkdir -p -- " + base + " && " + Shell.command(w) + " -D " + base + " -o " + base + "/%x-%j.out"
+                + " --wrap " + Shell.quote("exec sleep infinity");
     }
 
     /** Submits a holder job; returns its id. Slurm's refusal is quoted in the error. */
@@ -76,7 +77,7 @@ public final class SlurmClient {
     /** Cancels a job (a finished or unknown job is not an error). */
     public void cancel(String jobId) {
         requireId(jobId);
-        Remote.Result r = remote.run(Sh.command(List.of("scancel", jobId)), TIMEOUT);
+        Remote.Result r = remote.run(Shell.command(List.of("scancel", jobId)), TIMEOUT);
         if (!r.ok() && !r.reason().contains("Invalid job id") && !r.reason().contains("already completing or completed")) {
             throw new CmsException("scancel " + jobId + " failed: " + r.reason());
         }
@@ -85,7 +86,7 @@ public final class SlurmClient {
     /** Changes a job's time limit (minutes); used for tests and walltime changes. */
     public void timeLimit(String jobId, String limit) {
         requireId(jobId);
-        Remote.Result r = retry(() -> remote.run(Sh.command(List.of("scontrol", "update", "JobId=" + jobId,
+        Remote.Result r = retry(() -> remote.run(Shell.command(List.of("scontrol", "update", "JobId=" + jobId,
                 "TimeLimit=" + limit)), TIMEOUT));
         if (!r.ok()) throw new CmsException("scontrol update of job " + jobId + " failed: " + r.reason());
     }
@@ -98,7 +99,7 @@ public final class SlurmClient {
         Map<String, Job> out = new HashMap<>();
         if (ids.isEmpty()) return out;
         for (String id : ids) requireId(id);
-        Remote.Result q = retry(() -> remote.run(Sh.command(List.of("squeue", "-h", "-t", "all", "-u", user,
+        Remote.Result q = retry(() -> remote.run(Shell.command(List.of("squeue", "-h", "-t", "all", "-u", user,
                 "-o", "%i|%j|%T|%N|%r|%S|%e")), TIMEOUT));
         if (!q.ok()) throw new CmsException("squeue on " + remote.where() + " failed: " + q.reason());
         for (String line : q.out().split("\n")) {
@@ -117,7 +118,7 @@ public final class SlurmClient {
         Map<String, Job> out = new HashMap<>();
         if (ids.isEmpty()) return out;
         for (String id : ids) requireId(id);
-        Remote.Result a = retry(() -> remote.run(Sh.command(List.of("sacct", "-n", "-P", "-X", "-j", String.join(",", ids),
+        Remote.Result a = retry(() -> remote.run(Shell.command(List.of("sacct", "-n", "-P", "-X", "-j", String.join(",", ids),
                 "--format=JobID,JobName,State,NodeList,Reason,Start,End")), TIMEOUT));
         if (!a.ok()) throw new CmsException("sacct on " + remote.where() + " failed: " + a.reason());
         for (String line : a.out().split("\n")) {
@@ -131,7 +132,7 @@ public final class SlurmClient {
     /** Finds a job by name among the user's jobs (squeue, then sacct of the last day): for recovery after a crash. */
     public Job byName(String name) {
         Names.require("job", name);
-        Remote.Result q = retry(() -> remote.run(Sh.command(List.of("squeue", "-h", "-t", "all", "-u", user, "-n", name,
+        Remote.Result q = retry(() -> remote.run(Shell.command(List.of("squeue", "-h", "-t", "all", "-u", user, "-n", name,
                 "-o", "%i|%j|%T|%N|%r|%S|%e")), TIMEOUT));
         if (q.ok()) {
             for (String line : q.out().split("\n")) {
@@ -139,7 +140,7 @@ public final class SlurmClient {
                 if (f.length >= 7 && f[1].equals(name)) return new Job(f[0], f[1], f[2], blank(f[3]), reason(f[4]), time(f[5]), time(f[6]));
             }
         }
-        Remote.Result a = retry(() -> remote.run(Sh.command(List.of("sacct", "-n", "-P", "-X", "-u", user, "--name", name,
+        Remote.Result a = retry(() -> remote.run(Shell.command(List.of("sacct", "-n", "-P", "-X", "-u", user, "--name", name,
                 "-S", "now-2days", "--format=JobID,JobName,State,NodeList,Reason,Start,End")), TIMEOUT));
         if (a.ok()) {
             for (String line : a.out().split("\n")) {

@@ -30,13 +30,6 @@ class SlurmClientTest {
     }
 
     @Test
-    void quoting() {
-        assertEquals("'a b'", Sh.quote("a b"));
-        assertEquals("'it'\\''s'", Sh.quote("it's"));
-        assertEquals("c[1-4]", Sh.quote("c[1-4]").replace("'", ""));
-    }
-
-    @Test
     void slurmTimes() {
         assertEquals(null, SlurmClient.time("Unknown"));
         assertEquals(null, SlurmClient.time("N/A"));
