@@ -85,7 +85,6 @@ public final class Shell {
             fail(describe(e), e);
             status = 1;
         }
-        ctx.out().flush();
         if (status != 0 && lastError == null) lastError = "command failed with exit status " + status;
         if (lastError != null) report();
         if (ctx.quit) throw new QuitSignal();
@@ -125,7 +124,10 @@ public final class Shell {
         int worst = 0;
         int number = 0;
         try {
-            for (String line; (line = in.readLine()) != null; ) {
+            while (true) {
+                if (!in.ready()) ctx.out().flush(); // about to wait for input: show what is done so far
+                String line = in.readLine();
+                if (line == null) break;
                 number++;
                 where = name + ":" + number;
                 int status = processLine(line);

@@ -7,6 +7,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "sleep", description = "Wait for the given number of seconds (fractions allowed).")
 public final class SleepCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(paramLabel = "SECONDS")
     double seconds;
 
@@ -15,6 +18,7 @@ public final class SleepCommand implements Callable<Integer> {
         if (!(seconds >= 0) || seconds > 86_400 * 7) {
             throw new CmsException("sleep " + seconds + ": give a number of seconds from 0 to 604800");
         }
+        spec.commandLine().getOut().flush(); // what came before the pause is visible during it
         Thread.sleep((long) (seconds * 1000));
         return 0;
     }
