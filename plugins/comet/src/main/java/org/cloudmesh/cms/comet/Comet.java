@@ -237,6 +237,21 @@ public final class Comet implements AutoCloseable {
     public record Change(long computeset, CsState from, CsState to, String detail) {
     }
 
+    /** When each endpoint was last reconciled without error (System.nanoTime). */
+    private final Map<String, Long> reconciled = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * For listings: reconciles unless this shell did so less than the endpoint's {@code reconcile_max_age} ago
+     * (0 by default: always).
+     */
+    public List<Change> refresh(Endpoint e, java.io.PrintWriter warn) {
+        Long last = reconciled.get(e.name());
+        if (last != null && !e.reconcileMaxAge().isZero() && System.nanoTime() - last < e.reconcileMaxAge().toNanos()) {
+            return List.of();
+        }
+        return reconcileQuietly(e, warn);
+    }
+
     /** Reconciles, but a Slurm host that cannot be reached only gives a warning: listings still show the store. */
     public List<Change> reconcileQuietly(Endpoint e, java.io.PrintWriter warn) {
         try {
@@ -257,7 +272,10 @@ public final class Comet implements AutoCloseable {
      */
     public List<Change> reconcile(Endpoint e) {
         synchronized (reconcileLock) {
-            return reconcileLocked(e);
+            reconciled.remove(e.name());
+            List<Change> changes = reconcileLocked(e);
+            reconciled.put(e.name(), System.nanoTime());
+            return changes;
         }
     }
 

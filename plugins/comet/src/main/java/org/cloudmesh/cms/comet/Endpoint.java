@@ -21,12 +21,13 @@ import org.cloudmesh.cms.api.util.Walltime;
  * iso_dir: DIR
  * limits:  {max_nodes: N, max_walltime: 2d}
  * shutdown_timeout: 10s (graceful shutdown before destroy)
+ * reconcile_max_age: 0 (listings in one shell reuse a reconciliation at most this old; 0: every command re-reads)
  * </pre>
  */
 public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHosts, String uriTemplate,
                        String domainType, String network, String diskDir, String frontendHost,
                        Map<String, List<String>> sriov, String isoDir, int maxNodes, Duration maxWalltime,
-                       Duration shutdownTimeout) {
+                       Duration shutdownTimeout, Duration reconcileMaxAge) {
 
     public record Slurm(String host, int port, String user, String key, String hostKey, String partition,
                         String account, boolean exclusive, String outputDir) {
@@ -94,7 +95,8 @@ public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHost
         String frontendHost = str(lv.get("frontend_host"), hosts.isEmpty() ? null : hosts.keySet().iterator().next());
         return new Endpoint(name, slurm, hosts, str(lv.get("uri"), null), str(lv.get("domain_type"), null),
                 str(lv.get("network"), "default"), str(lv.get("disk_dir"), "/var/lib/libvirt/images"), frontendHost,
-                sriov, str(m.get("iso_dir"), null), maxNodes, maxWall, shutdown);
+                sriov, str(m.get("iso_dir"), null), maxNodes, maxWall, shutdown, millis(m.get("reconcile_max_age"),
+                where + ".reconcile_max_age"));
     }
 
     /** The libvirt URI of a physical host: listed in libvirt.hosts, else from the uri template. */
@@ -140,6 +142,15 @@ public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHost
         } catch (NumberFormatException e) {
             throw new CmsException(where + " must be a number, not '" + o + "'");
         }
+    }
+
+    /** "0", "500ms", "2s" or a number of seconds. */
+    private static Duration millis(Object o, String where) {
+        if (o == null) return Duration.ZERO;
+        String v = String.valueOf(o).trim();
+        if (v.matches("[0-9]+ms")) return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+        if (v.matches("[0-9]+s?")) return Duration.ofSeconds(Long.parseLong(v.replace("s", "")));
+        throw new CmsException(where + " '" + v + "': give e.g. 0, 500ms or 2s");
     }
 
     private static Duration seconds(Object o, Duration dflt, String where) {

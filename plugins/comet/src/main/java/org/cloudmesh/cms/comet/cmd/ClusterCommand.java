@@ -65,7 +65,7 @@ final class ClusterCommand extends CometCommand.Sub {
             throw new CmsException("unknown sort key '" + sort + "': use one of " + String.join(", ", SORT_KEYS));
         }
         Endpoint e = endpoint();
-        comet().reconcileQuietly(e, ctx().err());
+        comet().refresh(e, ctx().err());
         List<Cluster> clusters = cluster != null ? List.of(comet().cluster(e, cluster)) : comet().store().clusters(e.name());
         Map<Long, Computeset> sets = Views.byId(comet().store().computesets(new Store.CsFilter(e.name(), cluster, null, null)));
         Format f = ctx().format(output.format);

@@ -58,7 +58,7 @@ final class ComputesetCommand extends CometCommand.Sub {
             }
         }
         Endpoint e = endpoint();
-        comet().reconcileQuietly(e, ctx().err());
+        comet().refresh(e, ctx().err());
         Format f = ctx().format(output.format);
         if (id != null) {
             if (!id.matches("[0-9]{1,18}")) throw new CmsException("invalid computeset id '" + id + "': give a number (see 'comet computeset')");

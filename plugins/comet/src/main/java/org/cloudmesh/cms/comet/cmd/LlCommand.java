@@ -31,7 +31,7 @@ final class LlCommand extends CometCommand.Sub {
     @Override
     public Integer call() {
         Endpoint e = endpoint();
-        comet().reconcileQuietly(e, ctx().err());
+        comet().refresh(e, ctx().err());
         List<Cluster> clusters = cluster != null ? List.of(comet().cluster(e, cluster)) : comet().store().clusters(e.name());
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Cluster c : clusters) {

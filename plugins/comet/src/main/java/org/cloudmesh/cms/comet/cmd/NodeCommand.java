@@ -49,7 +49,7 @@ final class NodeCommand implements java.util.concurrent.Callable<Integer> {
             if (node != null) Names.require("node", node);
             Endpoint e = endpoint();
             comet().cluster(e, cluster);
-            comet().reconcileQuietly(e, ctx().err());
+            comet().refresh(e, ctx().err());
             List<Node> nodes = comet().store().nodes(cluster);
             Node n = node == null ? nodes.stream().filter(Node::frontend).findFirst().orElse(null)
                     : nodes.stream().filter(x -> x.name().equals(node)).findFirst().orElse(null);
