@@ -307,6 +307,18 @@ class CometTestbedTest {
     }
 
     @Test
+    void theReplOffersAnAllocationMenu() throws Exception {
+        ok("cluster", "create", vc, "--computes", "1", "--allocation", "zzz", "--allocation", "cmsproj");
+        cms.answers = new java.util.ArrayDeque<>(List.of("7", "1"));
+        ok("start", vc, "--count", "1", "--walltime", "5m");
+        assertTrue(cms.printed().startsWith("1: cmsproj\t2: zzz\nPick an allocation by specifying its index: "
+                + "Pick an allocation by specifying its index: Request accepted!"), cms.printed());
+        assertTrue(cms.errText().contains("'7' is neither an index from 1 to 2 nor an allocation name"), cms.errText());
+        assertEquals("cmsproj", only().allocation());
+        ok("terminate", String.valueOf(only().id()));
+    }
+
+    @Test
     void anExhaustedVfPoolIsAClearErrorBeforeAnythingStarts() throws Exception {
         cms.importYaml("cloudmesh:\n  comet:\n    endpoints:\n      local:\n        sriov:\n"
                 + "          c1: [\"0000:3b:00.1\"]\n          c2: []\n          c3: []\n          c4: []\n");
