@@ -1,0 +1,304 @@
+package org.cloudmesh.cms.openstack;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.compute.BootRequest;
+import org.cloudmesh.cms.api.compute.Compute;
+import org.cloudmesh.cms.api.compute.KeyInfo;
+import org.cloudmesh.cms.api.compute.ProviderConfig;
+import org.cloudmesh.cms.api.compute.Vm;
+import org.openstack4j.api.OSClient;
+import org.openstack4j.api.exceptions.AuthenticationException;
+import org.openstack4j.api.exceptions.ConnectionException;
+import org.openstack4j.api.exceptions.ResponseException;
+import org.openstack4j.api.types.Facing;
+import org.openstack4j.core.transport.Config;
+import org.openstack4j.model.common.ActionResponse;
+import org.openstack4j.model.common.Identifier;
+import org.openstack4j.model.compute.Action;
+import org.openstack4j.model.compute.Address;
+import org.openstack4j.model.compute.Flavor;
+import org.openstack4j.model.compute.Image;
+import org.openstack4j.model.compute.Keypair;
+import org.openstack4j.model.compute.Server;
+import org.openstack4j.model.compute.ServerCreate;
+import org.openstack4j.model.compute.builder.ServerCreateBuilder;
+import org.openstack4j.model.identity.v2.Access;
+import org.openstack4j.model.identity.v3.Token;
+import org.openstack4j.openstack.OSFactory;
+
+/**
+ * One OpenStack project: Nova servers named as cms names them, found through Keystone's catalog. openstack4j binds a
+ * session to a thread, so every call makes a client for its own thread from the token (no new sign-in).
+ */
+final class NovaCompute implements Compute {
+    private final ProviderConfig cloud;
+    private final String authUrl;
+    private final boolean v2;
+    private final String user;
+    private final String password;
+    private final String project;
+    private final String projectDomain;
+    private final String userDomain;
+    private final String region;
+    private final Config config;
+    private Token token;
+    private Access access;
+    private List<? extends Image> images;
+    private List<? extends Flavor> flavors;
+
+    NovaCompute(ProviderConfig cloud) {
+        this.cloud = cloud;
+        this.authUrl = cloud.endpoint().map(URI::toString).orElseGet(() -> cloud.credential("OS_AUTH_URL"));
+        if (!authUrl.startsWith("http://") && !authUrl.startsWith("https://")) {
+            throw new CmsException("cloud '" + cloud.name() + "': OS_AUTH_URL '" + authUrl + "' is not a URL such as https://keystone:5000/v3");
+        }
+        this.v2 = authUrl.replaceAll("/+$", "").endsWith("/v2.0");
+        this.user = cloud.credential("OS_USERNAME");
+        this.password = cloud.credential("OS_PASSWORD");
+        this.project = cloud.credential("OS_TENANT_NAME");
+        this.projectDomain = cloud.credentialOr("OS_PROJECT_DOMAIN", cloud.credentialOr("OS_PROJECT_DOMAIN_NAME", "Default").orElseThrow()).orElseThrow();
+        this.userDomain = cloud.credentialOr("OS_USER_DOMAIN", cloud.credentialOr("OS_USER_DOMAIN_NAME", "Default").orElseThrow()).orElseThrow();
+        this.region = cloud.credentialOr("OS_REGION", cloud.credentialOr("OS_REGION_NAME", null).orElse(null)).orElse(null);
+        Duration t = cloud.timeout();
+        this.config = Config.newConfig().withConnectionTimeout((int) t.toMillis()).withReadTimeout((int) t.toMillis());
+    }
+
+    /** A client for this thread, signing in once per cloud (again when the token is about to expire). */
+    private OSClient<?> os() {
+        synchronized (this) {
+            if (v2) {
+                if (access == null || access.getToken().getExpires() != null
+                        && access.getToken().getExpires().before(new Date(System.currentTimeMillis() + 60_000))) {
+                    access = OSFactory.builderV2().endpoint(authUrl).credentials(user, password).tenantName(project)
+                            .withConfig(config).perspective(Facing.PUBLIC).authenticate().getAccess();
+                }
+            } else if (token == null || token.getExpires() != null && token.getExpires().before(new Date(System.currentTimeMillis() + 60_000))) {
+                token = OSFactory.builderV3().endpoint(authUrl).credentials(user, password, Identifier.byName(userDomain))
+                        .scopeToProject(Identifier.byName(project), Identifier.byName(projectDomain))
+                        .withConfig(config).perspective(Facing.PUBLIC).authenticate().getToken();
+            }
+        }
+        OSClient<?> c = v2 ? OSFactory.clientFromAccess(access, Facing.PUBLIC, config) : OSFactory.clientFromToken(token, Facing.PUBLIC, config);
+        if (region != null) c.useRegion(region);
+        return c;
+    }
+
+    // ------------------------------------------------------------------------------------------------ list
+
+    @Override
+    public List<Vm> list() {
+        return call("list servers", null, os -> {
+            List<Vm> vms = new ArrayList<>();
+            for (Server s : os.compute().servers().list(true)) vms.add(toVm(s));
+            return vms;
+        });
+    }
+
+    private Vm toVm(Server s) {
+        String fixed = null;
+        String floating = null;
+        if (s.getAddresses() != null && s.getAddresses().getAddresses() != null) {
+            for (List<? extends Address> list : s.getAddresses().getAddresses().values()) {
+                for (Address a : list) {
+                    if (a.getVersion() == 6) continue;
+                    if ("floating".equalsIgnoreCase(a.getType())) {
+                        if (floating == null) floating = a.getAddr();
+                    } else if (fixed == null) {
+                        fixed = a.getAddr();
+                    }
+                }
+            }
+        }
+        if (floating == null && s.getAccessIPv4() != null && !s.getAccessIPv4().isBlank()) floating = s.getAccessIPv4();
+        Map<String, String> details = new LinkedHashMap<>();
+        if (s.getKeyName() != null) details.put("key", s.getKeyName());
+        if (s.getStatus() != null) details.put("nova_status", s.getStatus().name());
+        if (s.getTaskState() != null) details.put("task_state", s.getTaskState());
+        if (s.getFault() != null && s.getFault().getMessage() != null) details.put("fault", s.getFault().getMessage());
+        return new Vm(s.getName(), cloud.name(), "openstack", s.getId(), state(s.getStatus(), s.getTaskState()),
+                imageName(s.getImageId()), flavorName(s.getFlavorId()), floating, fixed, null,
+                s.getCreated() == null ? null : s.getCreated().toInstant().toString(), details);
+    }
+
+    static String state(Server.Status status, String task) {
+        if (status == null) return Vm.UNKNOWN;
+        String t = task == null ? "" : task;
+        if (t.equals("powering-off") || t.equals("deleting")) return Vm.STOPPING;
+        if (t.equals("powering-on")) return Vm.PENDING;
+        return switch (status) {
+            case ACTIVE -> Vm.RUNNING;
+            case BUILD, REBUILD, REBOOT, HARD_REBOOT, RESIZE, VERIFY_RESIZE, REVERT_RESIZE, MIGRATING, PASSWORD -> Vm.PENDING;
+            case SHUTOFF, STOPPED, SUSPENDED, PAUSED, SHELVED, SHELVED_OFFLOADED -> Vm.STOPPED;
+            case DELETED -> Vm.TERMINATED;
+            default -> Vm.UNKNOWN;
+        };
+    }
+
+    // ------------------------------------------------------------------------------------------------ boot
+
+    @Override
+    public Vm boot(BootRequest r) {
+        return call("boot", r.name(), os -> {
+            Image image = find(images(os), r.image(), Image::getId, Image::getName, "image");
+            Flavor flavor = find(flavors(os), r.flavor(), Flavor::getId, Flavor::getName, "flavor");
+            if (r.key() != null && r.publicKey() != null) {
+                boolean known = os.compute().keypairs().list().stream().anyMatch(k -> k.getName().equals(r.key()));
+                if (!known) os.compute().keypairs().create(r.key(), r.publicKey());
+            }
+            ServerCreateBuilder b = os.compute().servers().serverBuilder().name(r.name()).image(image.getId()).flavor(flavor.getId())
+                    .addMetadataItem("cm.cloud", cloud.name());
+            if (r.key() != null) b.keypairName(r.key());
+            if (r.secgroup() != null) b.addSecurityGroup(r.secgroup());
+            if (r.network() != null) b.networks(List.of(r.network()));
+            ServerCreate sc = b.build();
+            Server s = os.compute().servers().boot(sc);
+            return new Vm(r.name(), cloud.name(), "openstack", s.getId(), s.getStatus() == null ? Vm.PENDING : state(s.getStatus(), null),
+                    image.getName(), flavor.getName(), null, null, r.username(), null, Map.of());
+        });
+    }
+
+    private synchronized List<? extends Image> images(OSClient<?> os) {
+        if (images == null) images = os.compute().images().list(true);
+        return images;
+    }
+
+    private synchronized List<? extends Flavor> flavors(OSClient<?> os) {
+        if (flavors == null) flavors = os.compute().flavors().list(true);
+        return flavors;
+    }
+
+    private String imageName(String id) {
+        if (id == null) return null;
+        List<? extends Image> known;
+        synchronized (this) {
+            known = images;
+        }
+        if (known != null) for (Image i : known) if (id.equals(i.getId())) return i.getName();
+        return id;
+    }
+
+    private String flavorName(String id) {
+        if (id == null) return null;
+        List<? extends Flavor> known;
+        synchronized (this) {
+            known = flavors;
+        }
+        if (known != null) for (Flavor f : known) if (id.equals(f.getId())) return f.getName();
+        return id;
+    }
+
+    /** An image or flavor by id or name; not found (or a name used twice) is a one-line error naming what exists. */
+    private <T> T find(List<? extends T> all, String want, Function<T, String> id, Function<T, String> name, String what) {
+        for (T t : all) if (want.equals(id.apply(t))) return t;
+        List<T> named = new ArrayList<>();
+        for (T t : all) if (want.equals(name.apply(t))) named.add(t);
+        if (named.size() == 1) return named.get(0);
+        if (named.size() > 1) {
+            throw new CmsException("cloud '" + cloud.name() + "': " + what + " name '" + want + "' is used " + named.size()
+                    + " times: give its id (" + String.join(", ", named.stream().map(id).toList()) + ")");
+        }
+        List<String> names = all.stream().map(name).sorted().limit(10).toList();
+        throw new CmsException("cloud '" + cloud.name() + "': " + what + " '" + want + "' not found (" + what + "s: "
+                + (names.isEmpty() ? "none" : String.join(", ", names) + (all.size() > 10 ? ", ..." : "")) + ")");
+    }
+
+    // ------------------------------------------------------------------------------------------------ power
+
+    @Override
+    public Vm start(Vm vm) {
+        call("start", vm.name(), os -> checked(os.compute().servers().action(vm.id(), Action.START)));
+        return vm.withState(Vm.PENDING);
+    }
+
+    @Override
+    public Vm stop(Vm vm) {
+        call("stop", vm.name(), os -> checked(os.compute().servers().action(vm.id(), Action.STOP)));
+        return vm.withState(Vm.STOPPING);
+    }
+
+    @Override
+    public void terminate(Vm vm) {
+        call("delete", vm.name(), os -> {
+            ActionResponse r = os.compute().servers().delete(vm.id());
+            if (r.getCode() == 404) return null; // already gone
+            return checked(r);
+        });
+    }
+
+    private static ActionResponse checked(ActionResponse r) {
+        if (r != null && !r.isSuccess()) throw new ResponseException(r.getFault(), r.getCode());
+        return r;
+    }
+
+    // ------------------------------------------------------------------------------------------------ keys
+
+    @Override
+    public List<KeyInfo> keys() {
+        return call("list key pairs", null, os -> {
+            List<KeyInfo> keys = new ArrayList<>();
+            for (Keypair k : os.compute().keypairs().list()) keys.add(new KeyInfo(k.getName(), k.getFingerprint()));
+            return keys;
+        });
+    }
+
+    @Override
+    public void uploadKey(String name, String publicKey) {
+        call("upload key pair " + name, null, os -> os.compute().keypairs().create(name, publicKey));
+    }
+
+    // ------------------------------------------------------------------------------------------------ calls
+
+    /** Runs openstack4j calls; the cloud's error is quoted, the endpoint named when it cannot be reached. */
+    private <T> T call(String action, String vm, Function<OSClient<?>, T> body) {
+        String what = "cloud '" + cloud.name() + "': " + action + (vm == null ? "" : " for vm " + vm);
+        try {
+            return body.apply(os());
+        } catch (CmsException e) {
+            throw e;
+        } catch (AuthenticationException e) {
+            throw new CmsException(what + " failed: Keystone refused the sign-in (HTTP " + e.getStatus() + "): " + oneLine(e.getMessage())
+                    + " (check " + ProviderConfig.PREFIX + cloud.name() + ".credentials.OS_USERNAME, OS_PASSWORD, OS_TENANT_NAME and the domains)");
+        } catch (ConnectionException e) {
+            if (timedOut(e)) {
+                throw new CmsException(what + ": no answer from " + authUrl + " within " + cloud.timeout().toSeconds()
+                        + " s (raise " + ProviderConfig.PREFIX + cloud.name() + ".cm.timeout, or check the endpoint)");
+            }
+            throw new CmsException(what + ": cannot reach " + authUrl + ": " + oneLine(rootMessage(e)));
+        } catch (ResponseException e) {
+            throw new CmsException(what + " failed: HTTP " + e.getStatus() + ": " + oneLine(e.getMessage()));
+        } catch (RuntimeException e) {
+            if (timedOut(e)) {
+                throw new CmsException(what + ": no answer from " + authUrl + " within " + cloud.timeout().toSeconds()
+                        + " s (raise " + ProviderConfig.PREFIX + cloud.name() + ".cm.timeout, or check the endpoint)");
+            }
+            throw new CmsException(what + " failed: " + oneLine(rootMessage(e)));
+        }
+    }
+
+    private static boolean timedOut(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.net.SocketTimeoutException || c instanceof java.io.InterruptedIOException
+                    && String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT).contains("timeout")) return true;
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable r = t;
+        while (r.getCause() != null && r.getCause() != r) r = r.getCause();
+        return r.getMessage() == null ? r.getClass().getSimpleName() : r.getClass().getSimpleName() + ": " + r.getMessage();
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").strip();
+    }
+}
