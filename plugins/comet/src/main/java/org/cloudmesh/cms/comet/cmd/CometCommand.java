@@ -13,7 +13,9 @@ import picocli.CommandLine.Spec;
 /** {@code comet}: virtual clusters on Slurm and libvirt. Holds the context and the control plane for its subcommands. */
 @Command(name = "comet", description = "Virtual clusters: computesets on Slurm, nodes on libvirt with SR-IOV InfiniBand.",
         subcommands = {ActiveCommand.class, LlCommand.class, ClusterCommand.class, ComputesetCommand.class,
-                NodeCommand.class, StartCommand.class, TerminateCommand.class, PowerCommand.class, WatchCommand.class},
+                NodeCommand.class, StartCommand.class, TerminateCommand.class, PowerCommand.class, WatchCommand.class,
+                org.cloudmesh.cms.comet.iso.IsoCommand.class,
+                org.cloudmesh.cms.comet.console.ConsoleCommand.class},
         footer = {"", "The endpoint is cloudmesh.comet.active unless --endpoint names another (see 'comet active')."})
 public final class CometCommand implements Callable<Integer> {
     final Context ctx;
@@ -29,6 +31,11 @@ public final class CometCommand implements Callable<Integer> {
     /** For picocli's reflection (never used by the shell). */
     public CometCommand() {
         this(null);
+    }
+
+    /** The shell's context (for the subcommands in other packages: iso, console, rename, stats). */
+    public Context context() {
+        return ctx;
     }
 
     /** The control plane of this shell (opened on first use). */

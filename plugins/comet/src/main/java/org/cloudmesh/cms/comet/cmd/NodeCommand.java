@@ -76,7 +76,7 @@ final class NodeCommand implements java.util.concurrent.Callable<Integer> {
             }
             r.put("host", n.host());
             r.put("vf", n.vf());
-            r.put("iso", n.iso());
+            r.putAll(org.cloudmesh.cms.comet.iso.Isos.status(comet(), e, n));
             r.put("active_computeset", n.computeset());
             r.put("uuid", n.uuid());
             ctx().printer(output.format).attributes(r);

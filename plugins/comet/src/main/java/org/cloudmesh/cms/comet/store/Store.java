@@ -32,7 +32,7 @@ import org.sqlite.SQLiteDataSource;
  * One connection per store; methods are synchronized, so threads may share a store.
  */
 public final class Store implements AutoCloseable {
-    public static final int SCHEMA_VERSION = 1;
+    public static final int SCHEMA_VERSION = 2;
     private static final String[] SCHEMA = {
         "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "CREATE TABLE clusters(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, endpoint TEXT NOT NULL,"
@@ -57,6 +57,14 @@ public final class Store implements AutoCloseable {
         "CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, computeset INTEGER,"
             + " cluster TEXT, node TEXT, event TEXT NOT NULL, detail TEXT)",
         "CREATE INDEX events_computeset ON events(computeset)",
+    };
+    /** Schema 2 (additive): uploaded ISO images; Slurm job records imported from other systems (comet stats import). */
+    private static final String[] SCHEMA_2 = {
+        "CREATE TABLE IF NOT EXISTS isos(name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+            + " path TEXT NOT NULL, uploaded INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS imported_jobs(source TEXT NOT NULL, job_id TEXT NOT NULL, job_name TEXT,"
+            + " account TEXT, submit INTEGER NOT NULL, start INTEGER, end_time INTEGER, state TEXT, nnodes INTEGER,"
+            + " PRIMARY KEY(source, job_id))",
     };
 
     private final Path file;
@@ -115,6 +123,7 @@ public final class Store implements AutoCloseable {
             if (!exists) {
                 try (Statement st = c.createStatement()) {
                     for (String sql : SCHEMA) st.execute(sql);
+                    for (String sql : SCHEMA_2) st.execute(sql);
                 }
                 update(c, "INSERT INTO meta(key, value) VALUES ('schema', ?), ('next_mac', '1')", String.valueOf(SCHEMA_VERSION));
                 return null;
@@ -123,6 +132,12 @@ public final class Store implements AutoCloseable {
             if (v > SCHEMA_VERSION) {
                 throw new CmsException("the comet store " + file + " has schema " + v + ", newer than this cms ("
                         + SCHEMA_VERSION + "): upgrade cms");
+            }
+            if (v < 2) {
+                try (Statement st = c.createStatement()) {
+                    for (String sql : SCHEMA_2) st.execute(sql);
+                }
+                update(c, "UPDATE meta SET value = '2' WHERE key = 'schema'");
             }
             return null;
         });

@@ -34,6 +34,11 @@ public final class Libvirt implements AutoCloseable {
         return connections.computeIfAbsent(uri, Conn::new);
     }
 
+    /** The libvirt-java connection behind {@link #at}, for calls the Hypervisor interface has no method for (console streams, rename). */
+    public Connect connection(String uri) {
+        return ((Conn) at(uri)).c();
+    }
+
     @Override
     public void close() {
         for (Conn c : connections.values()) c.close();

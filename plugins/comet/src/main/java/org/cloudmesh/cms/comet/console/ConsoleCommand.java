@@ -1,0 +1,136 @@
+package org.cloudmesh.cms.comet.console;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.util.List;
+import java.util.concurrent.Callable;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.Context;
+import org.cloudmesh.cms.api.util.Names;
+import org.cloudmesh.cms.comet.Comet;
+import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.cmd.CometCommand;
+import org.cloudmesh.cms.comet.iso.Cmds;
+import org.cloudmesh.cms.comet.store.Node;
+import org.cloudmesh.cms.comet.virt.Hypervisor;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import org.xml.sax.InputSource;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code comet console CLUSTER [NODE] [--link]}. */
+@Command(name = "console", description = "Attach the terminal to a node's serial console (the frontend when NODE is left out),"
+        + " or with --link print its graphical console address.",
+        footer = {"", "Ctrl-] leaves the serial console (as in virsh console). The node must be running."})
+public final class ConsoleCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    CometCommand.EndpointOption endpointOption;
+    @Option(names = "--link", description = "Print the graphical (VNC/SPICE) console address of the running domain.")
+    boolean link;
+    @Option(names = "--force", description = "Take the serial console over from another client.")
+    boolean force;
+    @Parameters(index = "0", paramLabel = "CLUSTER") String cluster;
+    @Parameters(index = "1", arity = "0..1", paramLabel = "NODE") String node;
+
+    @Override
+    public Integer call() throws IOException {
+        Names.require("cluster", cluster);
+        if (node != null) Names.require("node", node);
+        Context ctx = Cmds.ctx(spec);
+        Comet comet = Cmds.comet(spec);
+        Endpoint e = Cmds.endpoint(spec, endpointOption);
+        comet.cluster(e, cluster);
+        List<Node> nodes = comet.store().nodes(cluster);
+        Node n = nodes.stream().filter(x -> node == null ? x.frontend() : x.name().equals(node)).findFirst()
+                .orElseThrow(() -> new CmsException("cluster '" + cluster + "' has no node '" + node + "': see 'comet cluster " + cluster + "'"));
+        if (n.host() == null) throw new CmsException(n.name() + " is not running: power it on first ('comet power on')");
+        String uri = e.uri(n.host());
+        Hypervisor h = comet.libvirt().at(uri);
+        String st = h.state(n.name());
+        if (!Hypervisor.ACTIVE.equals(st) && !Hypervisor.PAUSED.equals(st)) {
+            throw new CmsException(n.name() + " is " + st + " on " + n.host() + ": power it on first ('comet power on')");
+        }
+        if (link) {
+            ctx.out().println("Console URL: " + graphicsUrl(h.xml(n.name()), n.name(), uri) + " (on host " + n.host() + ")");
+            ctx.out().flush();
+            return 0;
+        }
+        if (System.console() == null) {
+            throw new CmsException("comet console needs a terminal for the serial console; in scripts use --link");
+        }
+        ConsoleSession s;
+        try {
+            s = ConsoleSession.open(comet.libvirt().connection(uri), n.name(), force);
+        } catch (LibvirtNative.Failure x) {
+            if (x.unsupported()) {
+                throw new CmsException("the libvirt driver at " + uri + " has no serial console streams (the test driver has none):"
+                        + " nothing to attach to for " + n.name());
+            }
+            throw x;
+        }
+        ctx.out().println("Connected to the serial console of " + n.name() + " on " + n.host() + "; Ctrl-] leaves.");
+        ctx.out().flush();
+        String saved = stty("-g");
+        String why;
+        try (s) {
+            stty("raw -echo");
+            why = s.pump(System.in, System.out);
+        } finally {
+            if (saved != null) stty(saved.strip());
+        }
+        ctx.out().println();
+        ctx.out().println("Left the console of " + n.name() + " (" + why + ").");
+        ctx.out().flush();
+        return 0;
+    }
+
+    /** Runs stty on the controlling terminal; returns its output or null when there is none. */
+    private static String stty(String args) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(List.of("sh", "-c", "stty " + args + " < /dev/tty"));
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            return p.waitFor() == 0 ? out : null;
+        } catch (IOException x) {
+            return null;
+        } catch (InterruptedException x) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** vnc://ADDRESS:PORT or spice://ADDRESS:PORT from the live XML's first {@code <graphics>}. */
+    public static String graphicsUrl(String liveXml, String name, String uri) {
+        Element g;
+        try {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            NodeList gs = f.newDocumentBuilder().parse(new InputSource(new StringReader(liveXml))).getElementsByTagName("graphics");
+            g = gs.getLength() == 0 ? null : (Element) gs.item(0);
+        } catch (Exception x) {
+            throw new CmsException("cannot read the XML of " + name + ": " + x.getMessage(), x);
+        }
+        if (g == null) throw new CmsException(name + " has no graphical console (no <graphics> in its domain)");
+        String type = g.getAttribute("type");
+        String port = g.getAttribute("port");
+        if ("spice".equals(type) && (port.isEmpty() || port.equals("-1")) && !g.getAttribute("tlsPort").isEmpty()) port = g.getAttribute("tlsPort");
+        if (port.isEmpty() || port.startsWith("-")) {
+            throw new CmsException("the hypervisor at " + uri + " assigned no " + type + " port to " + name
+                    + " (the test driver never does): no graphical console to link to");
+        }
+        String listen = g.getAttribute("listen");
+        NodeList ls = g.getElementsByTagName("listen");
+        if (listen.isEmpty() && ls.getLength() > 0) listen = ((Element) ls.item(0)).getAttribute("address");
+        if (listen.isEmpty()) listen = "127.0.0.1";
+        if (listen.contains(":")) listen = "[" + listen + "]";
+        return type + "://" + listen + ":" + port;
+    }
+}
