@@ -91,7 +91,7 @@ public final class Comet implements AutoCloseable {
             if (s.key() == null) throw new CmsException("endpoint '" + e.name() + "' has no slurm.key: name the ssh private key");
             if (ssh == null) ssh = new SshClient(home.resolve("known_hosts"));
             SshTarget t = new SshTarget(s.host(), s.port(), s.user(), Path.of(s.key()));
-            return new SlurmClient(new SshRemote(ssh, t, s.hostKey(), false), s.user());
+            return new SlurmClient(new SshRemote(ssh, t, s.hostKey(), false), s.user(), s.bin());
         });
     }
 
@@ -192,10 +192,15 @@ public final class Comet implements AutoCloseable {
         try {
             job = s.submit(new SlurmClient.Submit(jobName(cs), r.allocation(), r.walltimeMins(), cs.nodes().size(),
                     e.slurm().partition(), r.reservation(), e.slurm().exclusive(), exclude, e.slurm().outputDir()));
-        } catch (Remote.Unreachable u) {
+        } catch (Remote.InDoubt u) {
             // the job may or may not exist: the set stays "created" and the next command looks for it by name
             throw new CmsException(u.getMessage() + " (computeset " + cs.id()
                     + " waits; the next comet command finds out whether Slurm got it)", u);
+        } catch (Remote.Unreachable u) {
+            // sbatch never ran: nothing exists in Slurm, the set is closed as failed and its nodes are free again
+            store().transition(cs.id(), CsState.FAILED, null, "not submitted: " + u.getMessage(), null, null, null);
+            throw new CmsException(u.getMessage() + ": computeset " + cs.id() + " was not submitted (nothing changed"
+                    + " in Slurm); try again when the host answers", u);
         } catch (CmsException refused) {
             store().transition(cs.id(), CsState.FAILED, null, refused.getMessage(), null, null, null);
             throw refused;
@@ -326,6 +331,12 @@ public final class Comet implements AutoCloseable {
         String slurmState = job.state().split(" ")[0];
         switch (to) {
             case SUBMITTED -> {
+                String never = SlurmClient.hopeless(job.reason());
+                if (never != null) {
+                    String why = "Slurm will not start job " + cs.jobId() + ": " + never + " (the job was cancelled)";
+                    fail(e, cs, why);
+                    return new Change(cs.id(), cs.state(), CsState.FAILED, why);
+                }
                 store().transition(cs.id(), CsState.SUBMITTED, slurmState, job.reason(), null, null, null);
                 return cs.state() == to ? null : new Change(cs.id(), cs.state(), to, job.reason());
             }

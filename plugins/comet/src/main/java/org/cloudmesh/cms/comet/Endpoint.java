@@ -14,7 +14,8 @@ import org.cloudmesh.cms.api.util.Walltime;
 /**
  * One named comet endpoint from cloudmesh.yaml ({@code cloudmesh.comet.endpoints.NAME}):
  * <pre>
- * slurm:   {host, port, user, key, host_key, partition, account, exclusive (true), output_dir (.cms/jobs)}
+ * slurm:   {host, port, user, key, host_key, partition, account, exclusive (true), output_dir (.cms/jobs),
+ *           bin (the directory of sbatch/squeue/... on the login host; default: the login shell's PATH)}
  * libvirt: {hosts: {HOST: URI, ...}, uri: "qemu+ssh://{host}/system" (template for hosts not listed),
  *           domain_type (test for test:// URIs, else kvm), network (default), disk_dir, frontend_host}
  * sriov:   {HOST: [PCI addresses like 0000:3b:00.1, ...], ...}
@@ -30,7 +31,7 @@ public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHost
                        Duration shutdownTimeout, Duration reconcileMaxAge) {
 
     public record Slurm(String host, int port, String user, String key, String hostKey, String partition,
-                        String account, boolean exclusive, String outputDir) {
+                        String account, boolean exclusive, String outputDir, String bin) {
     }
 
     public static final String ROOT = "cloudmesh.comet";
@@ -71,8 +72,12 @@ public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHost
         if (!outputDir.matches("[A-Za-z0-9._/-]+") || outputDir.contains("..")) {
             throw new CmsException(where + ".slurm.output_dir '" + outputDir + "': use a plain path of [A-Za-z0-9._/-]");
         }
+        String bin = str(s.get("bin"), null);
+        if (bin != null && (!bin.matches("/[A-Za-z0-9._/-]*") || bin.contains(".."))) {
+            throw new CmsException(where + ".slurm.bin '" + bin + "': give an absolute path of [A-Za-z0-9._/-] (e.g. /opt/slurm/bin)");
+        }
         Slurm slurm = new Slurm(host, port, user, expand(str(s.get("key"), null)), str(s.get("host_key"), null),
-                partition, account, !"false".equalsIgnoreCase(str(s.get("exclusive"), "true")), outputDir);
+                partition, account, !"false".equalsIgnoreCase(str(s.get("exclusive"), "true")), outputDir, bin);
 
         Map<String, Object> lv = map(m.get("libvirt"));
         Map<String, String> hosts = new TreeMap<>(Endpoint::natural);

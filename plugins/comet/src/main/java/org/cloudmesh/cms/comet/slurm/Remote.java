@@ -18,8 +18,19 @@ public interface Remote extends AutoCloseable {
     }
 
     /** Thrown when the host cannot be reached at all (connect, auth, broken session): the command did not run. */
-    final class Unreachable extends org.cloudmesh.cms.api.CmsException {
+    class Unreachable extends org.cloudmesh.cms.api.CmsException {
         public Unreachable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Thrown when the command was sent but its end was never reported (the connection dropped, or it was killed
+     * by a signal): it may or may not have run. Reads retry it like {@link Unreachable}; a write must not assume
+     * either outcome.
+     */
+    final class InDoubt extends Unreachable {
+        public InDoubt(String message, Throwable cause) {
             super(message, cause);
         }
     }

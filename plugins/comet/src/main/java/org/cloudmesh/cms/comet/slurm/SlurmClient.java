@@ -16,7 +16,8 @@ import org.cloudmesh.cms.api.util.Names;
 /**
  * Slurm commands on the login host, over one {@link Remote}. Every value that reaches the command line is a
  * validated name or a number, and is quoted besides. Reads (squeue, sacct) are idempotent and retried with
- * backoff when the host cannot be reached; writes (sbatch, scancel) are sent once.
+ * backoff when the host cannot be reached or Slurm cannot be contacted for a moment (slurmctld or slurmdbd
+ * restarting); writes (sbatch, scancel) are sent once.
  */
 public final class SlurmClient {
     /** What Slurm says about one job. Times are epoch seconds or null. */
@@ -26,10 +27,29 @@ public final class SlurmClient {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private final Remote remote;
     private final String user;
+    /** The directory of Slurm's commands on the login host, or null for the login shell's PATH. */
+    private final String bin;
 
     public SlurmClient(Remote remote, String user) {
+        this(remote, user, null);
+    }
+
+    /** @param bin where sbatch, squeue ... live on the login host (e.g. /opt/slurm/bin), or null to use PATH */
+    public SlurmClient(Remote remote, String user, String bin) {
         this.remote = remote;
         this.user = Names.require("Slurm user", user);
+        if (bin != null && (!bin.matches("/[A-Za-z0-9._/-]*") || bin.contains(".."))) {
+            throw new CmsException("bad Slurm bin directory '" + bin + "': give an absolute path of [A-Za-z0-9._/-]");
+        }
+        this.bin = bin == null ? null : bin.replaceAll("/+$", "");
+    }
+
+    /** A Slurm command line: the command (from {@code bin} when set) and its quoted words. */
+    private String slurm(String command, String... words) {
+        List<String> w = new ArrayList<>();
+        w.add(bin == null ? command : bin + "/" + command);
+        w.addAll(List.of(words));
+        return Shell.command(w);
     }
 
     public Remote remote() {
@@ -43,7 +63,11 @@ public final class SlurmClient {
 
     /** The sbatch command line for a computeset's holder job (exposed for tests). */
     public static String submitCommand(Submit s) {
-        List<String> w = new ArrayList<>(List.of("sbatch", "--parsable", "-J", Names.require("job", s.jobName())));
+        return submitCommand(s, null);
+    }
+
+    static String submitCommand(Submit s, String bin) {
+        List<String> w = new ArrayList<>(List.of(bin == null ? "sbatch" : bin + "/sbatch", "--parsable", "-J", Names.require("job", s.jobName())));
         if (s.account() != null) w.addAll(List.of("-A", Names.require("allocation", s.account())));
         if (s.minutes() <= 0) throw new CmsException("walltime must be at least one minute");
         w.addAll(List.of("-t", Long.toString(s.minutes()), "-N", Integer.toString(s.nodes())));
@@ -64,7 +88,7 @@ public final class SlurmClient {
 
     /** Submits a holder job; returns its id. Slurm's refusal is quoted in the error. */
     public String submit(Submit s) {
-        Remote.Result r = remote.run(submitCommand(s), TIMEOUT);
+        Remote.Result r = remote.run(submitCommand(s, bin), TIMEOUT);
         if (!r.ok()) {
             throw new CmsException("Slurm refused the computeset: " + r.reason().replaceFirst("^sbatch: error: ", ""));
         }
@@ -77,7 +101,7 @@ public final class SlurmClient {
     /** Cancels a job (a finished or unknown job is not an error). */
     public void cancel(String jobId) {
         requireId(jobId);
-        Remote.Result r = remote.run(Shell.command(List.of("scancel", jobId)), TIMEOUT);
+        Remote.Result r = remote.run(slurm("scancel", jobId), TIMEOUT);
         if (!r.ok() && !r.reason().contains("Invalid job id") && !r.reason().contains("already completing or completed")) {
             throw new CmsException("scancel " + jobId + " failed: " + r.reason());
         }
@@ -86,8 +110,7 @@ public final class SlurmClient {
     /** Changes a job's time limit (minutes); used for tests and walltime changes. */
     public void timeLimit(String jobId, String limit) {
         requireId(jobId);
-        Remote.Result r = retry(() -> remote.run(Shell.command(List.of("scontrol", "update", "JobId=" + jobId,
-                "TimeLimit=" + limit)), TIMEOUT));
+        Remote.Result r = remote.run(slurm("scontrol", "update", "JobId=" + jobId, "TimeLimit=" + limit), TIMEOUT);
         if (!r.ok()) throw new CmsException("scontrol update of job " + jobId + " failed: " + r.reason());
     }
 
@@ -99,8 +122,8 @@ public final class SlurmClient {
         Map<String, Job> out = new HashMap<>();
         if (ids.isEmpty()) return out;
         for (String id : ids) requireId(id);
-        Remote.Result q = retry(() -> remote.run(Shell.command(List.of("squeue", "-h", "-t", "all", "-u", user,
-                "-o", "%i|%j|%T|%N|%r|%S|%e")), TIMEOUT));
+        Remote.Result q = retry(() -> remote.run(slurm("squeue", "-h", "-t", "all", "-u", user,
+                "-o", "%i|%j|%T|%N|%r|%S|%e"), TIMEOUT));
         if (!q.ok()) throw new CmsException("squeue on " + remote.where() + " failed: " + q.reason());
         for (String line : q.out().split("\n")) {
             String[] f = line.strip().split("\\|", -1);
@@ -118,8 +141,8 @@ public final class SlurmClient {
         Map<String, Job> out = new HashMap<>();
         if (ids.isEmpty()) return out;
         for (String id : ids) requireId(id);
-        Remote.Result a = retry(() -> remote.run(Shell.command(List.of("sacct", "-n", "-P", "-X", "-j", String.join(",", ids),
-                "--format=JobID,JobName,State,NodeList,Reason,Start,End")), TIMEOUT));
+        Remote.Result a = retry(() -> remote.run(slurm("sacct", "-n", "-P", "-X", "-j", String.join(",", ids),
+                "--format=JobID,JobName,State,NodeList,Reason,Start,End"), TIMEOUT));
         if (!a.ok()) throw new CmsException("sacct on " + remote.where() + " failed: " + a.reason());
         for (String line : a.out().split("\n")) {
             String[] f = line.strip().split("\\|", -1);
@@ -132,16 +155,19 @@ public final class SlurmClient {
     /** Finds a job by name among the user's jobs (squeue, then sacct of the last day): for recovery after a crash. */
     public Job byName(String name) {
         Names.require("job", name);
-        Remote.Result q = retry(() -> remote.run(Shell.command(List.of("squeue", "-h", "-t", "all", "-u", user, "-n", name,
-                "-o", "%i|%j|%T|%N|%r|%S|%e")), TIMEOUT));
+        Remote.Result q = retry(() -> remote.run(slurm("squeue", "-h", "-t", "all", "-u", user, "-n", name,
+                "-o", "%i|%j|%T|%N|%r|%S|%e"), TIMEOUT));
+        if (!q.ok() && transient_(q)) throw new CmsException("squeue on " + remote.where() + " failed: " + q.reason());
         if (q.ok()) {
             for (String line : q.out().split("\n")) {
                 String[] f = line.strip().split("\\|", -1);
                 if (f.length >= 7 && f[1].equals(name)) return new Job(f[0], f[1], f[2], blank(f[3]), reason(f[4]), time(f[5]), time(f[6]));
             }
         }
-        Remote.Result a = retry(() -> remote.run(Shell.command(List.of("sacct", "-n", "-P", "-X", "-u", user, "--name", name,
-                "-S", "now-2days", "--format=JobID,JobName,State,NodeList,Reason,Start,End")), TIMEOUT));
+        Remote.Result a = retry(() -> remote.run(slurm("sacct", "-n", "-P", "-X", "-u", user, "--name", name,
+                "-S", "now-2days", "--format=JobID,JobName,State,NodeList,Reason,Start,End"), TIMEOUT));
+        // an answer that is not "no such job" must not be taken for one: the caller would give up on the set
+        if (!a.ok() && transient_(a)) throw new CmsException("sacct on " + remote.where() + " failed: " + a.reason());
         if (a.ok()) {
             for (String line : a.out().split("\n")) {
                 String[] f = line.strip().split("\\|", -1);
@@ -155,22 +181,66 @@ public final class SlurmClient {
         Remote.Result run();
     }
 
-    /** Up to 4 tries, 0.2, 0.5 and 1 s apart, while the host is unreachable. */
+    /** Waits between the tries of a read: 5 tries over about 3.75 s. */
+    static final long[] WAITS = {250, 500, 1000, 2000};
+
+    /**
+     * Runs an idempotent read, trying again with backoff while the host cannot be reached or Slurm answers that
+     * its controller or database cannot be contacted (a restart, a failover). The last answer or error is the
+     * caller's; an error names how many tries were made.
+     */
     static Remote.Result retry(Call call) {
-        long[] waits = {200, 500, 1000};
+        long t0 = System.nanoTime();
         for (int i = 0; ; i++) {
             try {
-                return call.run();
+                Remote.Result r = call.run();
+                if (r.ok() || !transient_(r) || i >= WAITS.length) return r;
             } catch (Remote.Unreachable e) {
-                if (i >= waits.length) throw e;
-                try {
-                    Thread.sleep(waits[i]);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
+                if (i >= WAITS.length) {
+                    String tries = " (" + (i + 1) + " tries over " + String.format(java.util.Locale.ROOT, "%.1f s",
+                            (System.nanoTime() - t0) / 1e9) + ")";
+                    throw e instanceof Remote.InDoubt ? new Remote.InDoubt(e.getMessage() + tries, e)
+                            : new Remote.Unreachable(e.getMessage() + tries, e);
                 }
             }
+            try {
+                Thread.sleep(WAITS[i]);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new CmsException("interrupted while waiting for Slurm");
+            }
         }
+    }
+
+    /** Slurm's answers that mean "not now" rather than "no": the controller or the database is away. */
+    static boolean transient_(Remote.Result r) {
+        String t = (r.err() + "\n" + r.out()).toLowerCase(java.util.Locale.ROOT);
+        return t.contains("unable to contact slurm controller") || t.contains("socket timed out")
+                || t.contains("connection refused") || t.contains("zero bytes were transmitted")
+                || t.contains("problem talking to the database") || t.contains("slurmdbd")
+                || t.contains("in standby mode") || t.contains("communication connection failure")
+                || t.contains("transient");
+    }
+
+    /**
+     * Pending reasons after which Slurm will never start the job by itself (a limit or a permission that an
+     * administrator would have to change): cms cancels such a job and quotes the reason instead of waiting forever.
+     * With EnforcePartLimits=NO (Slurm's default) a walltime above the partition's MaxTime is one of these.
+     */
+    public static String hopeless(String reason) {
+        if (reason == null) return null;
+        String r = reason.strip();
+        String why = switch (r) {
+            case "PartitionTimeLimit" -> "the walltime is above the partition's MaxTime";
+            case "PartitionNodeLimit" -> "the node count is outside the partition's MinNodes/MaxNodes";
+            case "AccountNotAllowed", "InvalidAccount" -> "the allocation (account) may not use this partition";
+            case "QOSNotAllowed", "InvalidQOS" -> "the QOS may not be used here";
+            case "BadConstraints" -> "no node satisfies the job's constraints";
+            case "DependencyNeverSatisfied" -> "a dependency can never be satisfied";
+            default -> r.endsWith("MaxWallDurationPerJobLimit") ? "the walltime is above the QOS/association limit"
+                    : r.endsWith("MaxNodePerJobLimit") ? "the node count is above the QOS/association limit" : null;
+        };
+        return why == null ? null : r + ": " + why;
     }
 
     private static void requireId(String id) {

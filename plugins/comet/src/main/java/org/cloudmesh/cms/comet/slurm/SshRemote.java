@@ -42,6 +42,11 @@ public final class SshRemote implements Remote {
     public Result run(String command, Duration timeout) {
         try {
             ExecResult r = ssh.exec(target, command, timeout);
+            if (r.exitStatus() < 0) {
+                // no exit status: the session dropped (sshd stopped, network) or a signal ended the command
+                throw new InDoubt("the connection to the Slurm login host " + target + " ended before '"
+                        + verb(command) + "' reported its end (whether it ran is unknown)", null);
+            }
             return new Result(r.exitStatus(), r.stdout(), r.stderr());
         } catch (CmsException e) {
             if (e.getCause() instanceof JSchException || e.getMessage().contains("cannot connect")) {
@@ -49,6 +54,12 @@ public final class SshRemote implements Remote {
             }
             throw e;
         }
+    }
+
+    /** The Slurm command in a command line, for messages. */
+    static String verb(String command) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b(sbatch|squeue|sacct|scancel|scontrol)\\b").matcher(command);
+        return m.find() ? m.group(1) : command.length() > 40 ? command.substring(0, 37) + "..." : command;
     }
 
     @Override
