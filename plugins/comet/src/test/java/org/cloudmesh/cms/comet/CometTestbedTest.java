@@ -374,8 +374,9 @@ class CometTestbedTest {
         assertTrue(err.endsWith("computeset " + cs.id() + " was not submitted (nothing changed in Slurm); try again when the host answers"), err);
         assertEquals(CsState.FAILED, cs.state(), "sbatch never ran: the set is closed, its node free");
         assertNull(cms.service().store().node(vc, "vm-" + vc + "-0").orElseThrow().computeset());
-        ok("computeset");
-        assertTrue(cms.errText().contains("WARNING: cannot reach the Slurm login host"), cms.errText());
+        ok("computeset", "--state", "failed", "--output", "csv");
+        assertTrue(cms.printed().contains("\n" + cs.id() + "," + vc + ",failed,cmsproj,vm-" + vc + "-0,"), cms.printed());
+        assertTrue(cms.printed().contains("not submitted: cannot reach the Slurm login host"), cms.printed());
         ok("active", "local");
         assertTrue(fails("active", "nowhere").contains("does not match any available service endpoints"));
     }
