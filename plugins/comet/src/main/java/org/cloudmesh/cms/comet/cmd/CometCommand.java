@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
         subcommands = {ActiveCommand.class, LlCommand.class, ClusterCommand.class, ComputesetCommand.class,
                 NodeCommand.class, StartCommand.class, TerminateCommand.class, PowerCommand.class, WatchCommand.class,
                 org.cloudmesh.cms.comet.iso.IsoCommand.class,
-                org.cloudmesh.cms.comet.console.ConsoleCommand.class},
+                org.cloudmesh.cms.comet.console.ConsoleCommand.class,
+                org.cloudmesh.cms.comet.stats.StatsCommand.class},
         footer = {"", "The endpoint is cloudmesh.comet.active unless --endpoint names another (see 'comet active')."})
 public final class CometCommand implements Callable<Integer> {
     final Context ctx;

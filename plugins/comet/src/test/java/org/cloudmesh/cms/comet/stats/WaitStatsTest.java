@@ -1,0 +1,172 @@
+package org.cloudmesh.cms.comet.stats;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.cloudmesh.cms.api.Printer;
+import org.cloudmesh.cms.comet.TestContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Known answer: 23,000 requests (the paper's size) with lognormal waits from a fixed seed, exported as sacct -P,
+ * imported, analysed: the printed percentiles equal an independent nearest-rank computation; the PNG is written.
+ */
+class WaitStatsTest {
+    @TempDir
+    Path home;
+    @TempDir
+    Path dir;
+    TestContext cms;
+
+    @BeforeEach
+    void shell() {
+        cms = new TestContext(home);
+    }
+
+    @AfterEach
+    void close() {
+        cms.close();
+    }
+
+    void ok(String... words) {
+        int rc = cms.run(words);
+        assertEquals(0, rc, String.join(" ", words) + " failed:\n" + cms.printed() + cms.errText());
+    }
+
+    String fails(String... words) {
+        int rc = cms.run(words);
+        assertEquals(1, rc, String.join(" ", words) + " should fail:\n" + cms.printed() + cms.errText());
+        String err = cms.errText().strip();
+        assertTrue(err.startsWith("ERROR: ") && err.lines().count() == 1, err);
+        return err;
+    }
+
+    /** Writes n jobs (JobID|JobName|Account|Submit|Start|End|State|NNodes), returns the waits in seconds. */
+    static List<Long> export(Path file, int n, long seed) throws Exception {
+        Random r = new Random(seed);
+        List<String> lines = new ArrayList<>();
+        lines.add("JobID|JobName|Account|Submit|Start|End|State|NNodes");
+        List<Long> waits = new ArrayList<>();
+        LocalDateTime t = LocalDateTime.of(2017, 1, 2, 0, 0, 0);
+        for (int i = 0; i < n; i++) {
+            t = t.plusSeconds(r.nextInt(60));                                  // ~8 days of January
+            long wait = Math.round(Math.exp(5.0 + 1.6 * r.nextGaussian()));  // lognormal, median ~150 s
+            waits.add(wait);
+            LocalDateTime start = t.plusSeconds(wait);
+            lines.add((1000 + i) + "|vc-cs-" + i + "|csd123|" + t + fmtSec(t) + "|" + start + fmtSec(start) + "|"
+                    + start.plusHours(2) + fmtSec(start.plusHours(2)) + "|COMPLETED|" + (1 + r.nextInt(4)));
+            if (i % 1000 == 0) lines.add((1000 + i) + ".batch|batch|csd123|" + t + fmtSec(t) + "|" + start + fmtSec(start) + "|Unknown|COMPLETED|1");
+        }
+        lines.add("99999|never|csd123|2017-01-30T00:00:00|Unknown|Unknown|PENDING|1");
+        Files.write(file, lines);
+        return waits;
+    }
+
+    /** LocalDateTime.toString drops ":00" seconds; sacct always prints them. */
+    static String fmtSec(LocalDateTime t) {
+        return t.getSecond() == 0 && t.getNano() == 0 ? ":00" : "";
+    }
+
+    /** Nearest rank, independently: BigDecimal ceiling of p*n/100 on a boxed, Collections-sorted list. */
+    static long expected(List<Long> sorted, int p) {
+        int rank = new BigDecimal(p).multiply(new BigDecimal(sorted.size())).divide(new BigDecimal(100), 0, RoundingMode.CEILING).intValueExact();
+        return sorted.get(rank - 1);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void percentilesOf23000RequestsEqualAnIndependentComputation() throws Exception {
+        Path file = dir.resolve("comet2017.txt");
+        List<Long> waits = export(file, 23_000, 2017);
+        ok("stats", "import", file.toString());
+        assertEquals("Imported 23001 jobs from " + file + " as 'comet2017' (1 never started); see 'comet stats wait --cluster comet2017'\n",
+                cms.printed());
+        Path png = dir.resolve("waits.png");
+        ok("stats", "wait", "--cluster", "comet2017", "--output", "json", "--plot", png.toString());
+        Map<String, Object> got = new Yaml().load(cms.printed());
+        List<Long> sorted = new ArrayList<>(waits);
+        Collections.sort(sorted);
+        assertEquals(23_000, got.get("count"));
+        assertEquals(1, got.get("not_started"));
+        assertEquals(sorted.get(0), ((Number) got.get("min")).longValue());
+        assertEquals(expected(sorted, 50), ((Number) got.get("median")).longValue());
+        assertEquals(expected(sorted, 75), ((Number) got.get("p75")).longValue());
+        assertEquals(expected(sorted, 90), ((Number) got.get("p90")).longValue());
+        assertEquals(expected(sorted, 99), ((Number) got.get("p99")).longValue());
+        assertEquals(sorted.get(sorted.size() - 1), ((Number) got.get("max")).longValue());
+        double mean = waits.stream().mapToLong(Long::longValue).average().orElseThrow();
+        assertEquals(Math.round(mean * 10) / 10.0, ((Number) got.get("mean")).doubleValue(), 1e-9);
+
+        Files.copy(png, Path.of("target", "waits-23000.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);  // to look at
+        BufferedImage img = ImageIO.read(png.toFile());
+        assertEquals(1000, img.getWidth());
+        assertEquals(30 + 3 * 380, img.getHeight());
+        assertTrue(cms.errText().contains("Wrote " + png));
+
+        // the terminal view: summary table and three chart lines
+        ok("stats", "wait", "--cluster", "comet2017");
+        String out = cms.printed();
+        assertTrue(out.contains("| median ") && out.contains(expected(sorted, 50) + " s ("), out);
+        assertTrue(out.contains("wait per request (submission order") && out.contains("CDF, log time"), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("  ") && l.strip().length() == 60 && l.strip().chars().allMatch(c -> c >= 0x2581 && c <= 0x2588)), out);
+
+        // a period: only January 4 and 5
+        ok("stats", "wait", "--cluster", "comet2017", "--since", "2017-01-04", "--until", "2017-01-06", "--output", "json");
+        Map<String, Object> part = new Yaml().load(cms.printed());
+        assertTrue((Integer) part.get("count") > 1000 && (Integer) part.get("count") < 23_000, cms.printed());
+    }
+
+    @Test
+    void badInputSaysWhereAndChangesNothing() throws Exception {
+        Path good = dir.resolve("small.txt");
+        export(good, 10, 1);
+        ok("stats", "import", good.toString());
+        ok("stats", "wait", "--output", "json");
+        String before = cms.printed();
+
+        Path noStart = Files.writeString(dir.resolve("nostart.txt"), "JobID|JobName|Submit|End\n1|a|2017-01-01T00:00:00|Unknown\n");
+        assertEquals("ERROR: " + noStart + " line 1: missing column Start (the header has JobID|JobName|Submit|End;"
+                + " export with sacct -P --format=JobID,JobName,Account,Submit,Start,End,State,NNodes)",
+                fails("stats", "import", noStart.toString()));
+        Path shortRow = Files.writeString(dir.resolve("short.txt"),
+                "JobID|Submit|Start|State\n1|2017-01-01T00:00:00|2017-01-01T00:01:00|COMPLETED\n2|2017-01-01T00:00:00\n");
+        assertEquals("ERROR: " + shortRow + " line 3: 2 fields where the header has 4 (column Start is missing)",
+                fails("stats", "import", shortRow.toString()));
+        Path badDate = Files.writeString(dir.resolve("date.txt"), "JobID|Submit|Start\n1|yesterday|2017-01-01T00:01:00\n");
+        assertEquals("ERROR: " + badDate + " line 2 column Submit: 'yesterday' is not a date (YYYY-MM-DDTHH:MM:SS)",
+                fails("stats", "import", badDate.toString()));
+        assertTrue(fails("stats", "import", dir.resolve("missing.txt").toString()).contains("no such file"));
+        assertEquals("ERROR: --since 2017-02-01 is not before --until 2017-01-01: swap them",
+                fails("stats", "wait", "--since", "2017-02-01", "--until", "2017-01-01"));
+        assertTrue(fails("stats", "wait", "--since", "Jan 1").contains("is not a date"));
+        ok("stats", "wait", "--output", "json");
+        assertEquals(before, cms.printed(), "nothing changed");
+    }
+
+    @Test
+    void nearestRankOnSmallSets() {
+        long[] s = {15, 20, 35, 40, 50};
+        assertEquals(35, WaitStats.nearestRank(s, 50));
+        assertEquals(20, WaitStats.nearestRank(s, 30));
+        assertEquals(50, WaitStats.nearestRank(s, 100));
+        assertEquals(15, WaitStats.nearestRank(s, 1));
+        assertEquals("1h 02m 03s", WaitStats.human(3723));
+        assertTrue(Printer.json(Map.of("a", 1)).contains("\"a\""));
+    }
+}
