@@ -98,7 +98,12 @@ final class NovaCompute implements Compute {
     public List<Vm> list() {
         return call("list servers", null, os -> {
             List<Vm> vms = new ArrayList<>();
-            for (Server s : os.compute().servers().list(true)) vms.add(toVm(s));
+            List<? extends Server> servers = os.compute().servers().list(true);
+            if (!servers.isEmpty()) {
+                images(os); // to show names, as they were given at boot, rather than ids
+                flavors(os);
+            }
+            for (Server s : servers) vms.add(toVm(s));
             return vms;
         });
     }

@@ -25,6 +25,8 @@ final class NameCounter {
     static final String SCHEMA = "{user}-{kind}-{counter}";
     private final Path file;
     private final Path lock;
+    private long reservedFrom = -1;
+    private long reservedTo = -1;
 
     NameCounter(Path home) {
         this.file = home.resolve("name.yaml");
@@ -47,6 +49,8 @@ final class NameCounter {
                     if (!taken.test(name)) names.add(name);
                 }
                 if (!peek) {
+                    reservedFrom = data.get("counter") instanceof Number n ? n.longValue() : 0;
+                    reservedTo = counter;
                     data.put("counter", counter);
                     data.put("kind", "vm");
                     data.put("schema", SCHEMA);
@@ -59,6 +63,29 @@ final class NameCounter {
                 }
                 return names;
             }
+        } catch (IOException e) {
+            throw new CmsException("cannot update the VM name counter " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Gives back the names of the last {@link #next} when none of them was used (the cloud refused the boot), unless
+     * another shell reserved names since: a refused boot leaves the counter as it was.
+     */
+    synchronized void release() {
+        if (reservedTo < 0) return;
+        try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            Map<String, Object> data = read();
+            if (data.get("counter") instanceof Number n && n.longValue() == reservedTo) {
+                data.put("counter", reservedFrom);
+                DumperOptions o = new DumperOptions();
+                o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+                Path tmp = file.resolveSibling("name.yaml.tmp");
+                Files.writeString(tmp, new Yaml(o).dump(data));
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            reservedTo = -1;
         } catch (IOException e) {
             throw new CmsException("cannot update the VM name counter " + file + ": " + e.getMessage(), e);
         }

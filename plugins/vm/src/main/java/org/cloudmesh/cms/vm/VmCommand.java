@@ -91,6 +91,7 @@ public final class VmCommand {
             VmCache cache = cache();
             Map<String, Vm> known = cache.all();
             List<String> names;
+            NameCounter counter = null;
             if (nameOption != null) {
                 names = Hostlist.expand(nameOption);
                 if (count > 1) {
@@ -113,7 +114,8 @@ public final class VmCommand {
                             + ": choose other names (see 'vm list')");
                 }
             } else {
-                names = new NameCounter(ctx.home()).next(profileUser(), count, known::containsKey, dryrun);
+                counter = new NameCounter(ctx.home());
+                names = counter.next(profileUser(), count, known::containsKey, dryrun);
             }
 
             String publicKey = k == null ? null : k.text();
@@ -126,7 +128,13 @@ public final class VmCommand {
                 }
                 return 0;
             }
-            Compute compute = clouds.open(cloud);
+            Compute compute;
+            try {
+                compute = clouds.open(cloud);
+            } catch (RuntimeException e) {
+                if (counter != null) counter.release();
+                throw e;
+            }
             String now = Instant.now().toString();
             // recorded before the cloud is asked: an interrupted boot leaves a tracked VM, never an untracked one
             cache.update(m -> {
@@ -159,6 +167,7 @@ public final class VmCommand {
                 print(booted, output);
             }
             if (!errors.isEmpty()) {
+                if (booted.isEmpty() && counter != null) counter.release(); // nothing booted: the names are free again
                 for (int i = 1; i < errors.size(); i++) ctx.err().println("ERROR: " + errors.get(i));
                 ctx.err().flush();
                 throw new CmsException(errors.get(0) + (names.size() > 1 ? " (" + booted.size() + " of " + names.size()
