@@ -16,7 +16,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code comet node info CLUSTER [NODE]}. */
-@Command(name = "node", description = "Node details.", subcommands = NodeCommand.Info.class)
+@Command(name = "node", description = "Node details.", subcommands = {NodeCommand.Info.class, org.cloudmesh.cms.comet.rename.RenameCommand.class})
 final class NodeCommand implements java.util.concurrent.Callable<Integer> {
     @ParentCommand
     CometCommand parent;
