@@ -110,7 +110,7 @@ public final class SshClient implements AutoCloseable {
                 } catch (IOException e) {
                     // the command ended without reading all of its input: its status tells the rest
                 }
-                awaitClose(channel, deadline, target, command, timeout);
+                awaitClose(channel, out, deadline, target, command, timeout);
                 if (out.overflow || err.overflow) {
                     throw new CmsException("ssh " + target + ": '" + abbreviate(command) + "' wrote more than "
                             + (MAX_OUTPUT_BYTES >> 20) + " MiB; write it to a file and fetch that with sftp");
@@ -184,8 +184,9 @@ public final class SshClient implements AutoCloseable {
         return (ChannelExec) openChannel(pooled, "exec", channel -> {
             ChannelExec exec = (ChannelExec) channel;
             exec.setCommand(command);
-            // JSch's session thread writes straight into these buffers: no pipe to fill up, no reader thread
-            exec.setOutputStream(out, true);
+            // JSch's session thread writes straight into these buffers: no pipe to fill up, no reader thread;
+            // it closes out at the end of stdout, which wakes awaitClose
+            exec.setOutputStream(out, false);
             exec.setErrStream(err, true);
         });
     }
@@ -225,14 +226,14 @@ public final class SshClient implements AutoCloseable {
     }
 
     /**
-     * Waits for the channel to close (the exit status comes after stdout's end, the close after that). Parks in
-     * steps that start at 20 µs, so short commands return within a fraction of a millisecond of their end, and
-     * grow to 5 ms, so long ones cost no CPU.
+     * Waits for the channel to close. The order on the wire is stdout's end, the exit status, the close: the wait
+     * sleeps until JSch closes {@code out} at stdout's end (no polling while a long command runs, no wake-up lag
+     * when it ends), then parks in steps from 20 µs for the exit status and the close that follow within a
+     * fraction of a millisecond. Polling with growing parks from the start cost up to 5 ms a call under load.
      */
-    private static void awaitClose(ChannelExec channel, long deadline, SshTarget target, String command,
+    private static void awaitClose(ChannelExec channel, Bounded out, long deadline, SshTarget target, String command,
             Duration timeout) {
         long park = 20_000;
-        long spent = 0;
         while (!channel.isClosed()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
@@ -245,10 +246,18 @@ public final class SshClient implements AutoCloseable {
                 throw new CmsException("ssh " + target + ": '" + abbreviate(command) + "' did not finish within "
                         + seconds(timeout) + "; it was stopped (SIGKILL). Use a longer timeout if it needs more time.");
             }
-            LockSupport.parkNanos(Math.min(park, left));
-            spent += park;
-            if (spent > 2_000_000) {
-                park = Math.min(park * 2, 5_000_000);
+            if (out.eof.getCount() > 0) {
+                try {
+                    // a dropped session closes the channel without an end of stdout: look again every 50 ms
+                    out.eof.await(Math.min(left, 50_000_000L), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    channel.disconnect();
+                    throw new CmsException("ssh " + target + ": interrupted while '" + abbreviate(command) + "' ran", e);
+                }
+            } else {
+                LockSupport.parkNanos(Math.min(park, left));
+                park = Math.min(park * 2, 1_000_000);
             }
         }
     }
@@ -408,9 +417,15 @@ public final class SshClient implements AutoCloseable {
         }
     }
 
-    /** Collects one output stream, up to {@link #MAX_OUTPUT_BYTES}. */
+    /** Collects one output stream, up to {@link #MAX_OUTPUT_BYTES}; counts {@link #eof} down when closed. */
     private static final class Bounded extends ByteArrayOutputStream {
         volatile boolean overflow;
+        final java.util.concurrent.CountDownLatch eof = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public void close() {
+            eof.countDown();
+        }
 
         @Override
         public synchronized void write(byte[] b, int off, int len) {
