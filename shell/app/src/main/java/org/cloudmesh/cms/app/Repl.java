@@ -18,6 +18,7 @@ import org.jline.reader.impl.DefaultParser;
 import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
+import org.jline.utils.InfoCmp;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 
@@ -26,7 +27,8 @@ final class Repl {
     private Repl() {}
 
     static int run(Path home, Path dist, boolean debug, boolean echo) throws IOException {
-        try (Terminal terminal = TerminalBuilder.builder().name("cms").system(true).build()) {
+        preloadTerminalCapabilities();
+        try (Terminal terminal = TerminalBuilder.builder().name("cms").system(true).providers("jni,exec").build()) {
             if (terminal.getWidth() <= 0) terminal.setSize(new Size(80, 24)); // a pty nobody sized (script, ssh -T)
             PrintWriter out = terminal.writer();
             Shell shell = new Shell(home, dist, out, out, true, debug, echo, true);
@@ -83,6 +85,21 @@ final class Repl {
             }
             save(reader);
             return 0;
+        }
+    }
+
+    /**
+     * JLine asks the external infocmp for $TERM's capabilities before it looks at its own copies: a process
+     * start on every launch. Where JLine ships the description, hand it over first (jvm-startup.md pitfall 5).
+     */
+    private static void preloadTerminalCapabilities() {
+        String term = System.getenv("TERM");
+        if (term == null || term.isBlank()) return;
+        try {
+            String caps = InfoCmp.getDefaultInfoCmp(term);
+            if (caps != null) InfoCmp.setLoadedInfoCmp(term, caps);
+        } catch (RuntimeException | java.io.IOError e) {
+            // not bundled: JLine falls back to infocmp as usual
         }
     }
 
