@@ -135,6 +135,7 @@ public final class Comet implements AutoCloseable {
         for (Node n : store().nodes(name)) {
             if (n.host() == null) continue;
             Hypervisor h = libvirt.at(e.uri(n.host()));
+            if (foreign(h, n) != null) continue;   // another store's (or a hand-made) domain of that name: not ours to remove
             String st = h.state(n.name());
             if (Hypervisor.ACTIVE.equals(st) || Hypervisor.PAUSED.equals(st) || Hypervisor.STOPPING.equals(st)) h.destroy(n.name());
             if (!Hypervisor.UNDEFINED.equals(st)) h.undefine(n.name());
@@ -209,8 +210,17 @@ public final class Comet implements AutoCloseable {
         return store().computeset(cs.id()).orElseThrow();
     }
 
-    static String jobName(Computeset cs) {
-        return "cms-" + cs.cluster() + "-" + cs.id();
+    /**
+     * The Slurm job name of a computeset: {@code cms-CLUSTER-ID-TAG}. TAG, the first 8 hex digits of the cluster's
+     * frontend UUID (random at creation), tells this store's job from the job of another cms store that has a
+     * cluster of the same name and a set of the same number: crash recovery adopts jobs by name.
+     */
+    String jobName(Computeset cs) {
+        String tag = null;
+        for (Node n : store().nodes(cs.cluster())) {
+            if (n.frontend() && n.uuid() != null) tag = n.uuid().replace("-", "").substring(0, 8).toLowerCase(java.util.Locale.ROOT);
+        }
+        return "cms-" + cs.cluster() + "-" + cs.id() + (tag == null ? "" : "-" + tag);
     }
 
     // ---- terminate --------------------------------------------------------------------------------------------
@@ -440,6 +450,11 @@ public final class Comet implements AutoCloseable {
             String vf = null;
             if (!n.frontend()) vf = store().allocateVf(e.name(), host, e.pool(host), n.cluster(), n.name(), cs);
             Hypervisor h = libvirt.at(uri);
+            String other = foreign(h, n);
+            if (other != null) {
+                store().freeVf(n.cluster(), n.name());
+                return "node " + n.name() + " could not start on " + host + ": " + clash(n, host, other);
+            }
             h.define(DomainXml.build(spec(e, uri, n, vf)));
             h.create(n.name());
             store().setState(n.cluster(), n.name(), Hypervisor.ACTIVE);
@@ -449,6 +464,29 @@ public final class Comet implements AutoCloseable {
             store().freeVf(n.cluster(), n.name());
             return "node " + n.name() + " could not start on " + host + ": " + x.getMessage();
         }
+    }
+
+    private static final java.util.regex.Pattern UUID_ELEMENT = java.util.regex.Pattern.compile("<uuid>\\s*([0-9a-fA-F-]+)\\s*</uuid>");
+
+    /**
+     * The UUID of a domain that has the node's name on that hypervisor but is not the node (another cms store with
+     * a cluster of the same name, or a hand-made VM), else null (no such domain, or it is the node's).
+     */
+    static String foreign(Hypervisor h, Node n) {
+        String xml;
+        try {
+            xml = h.xml(n.name());
+        } catch (CmsException absent) {
+            return null;
+        }
+        java.util.regex.Matcher m = UUID_ELEMENT.matcher(xml);
+        return m.find() && n.uuid() != null && !m.group(1).equalsIgnoreCase(n.uuid()) ? m.group(1) : null;
+    }
+
+    static String clash(Node n, String host, String other) {
+        return "a domain named " + n.name() + " already exists on " + host + " with UUID " + other + ", not this store's "
+                + n.uuid() + " (another cms store with a cluster of that name, or a VM made by hand): cms leaves it"
+                + " alone; rename the cluster or remove that domain";
     }
 
     DomainXml.Spec spec(Endpoint e, String uri, Node n, String vf) {
@@ -490,6 +528,13 @@ public final class Comet implements AutoCloseable {
     private void stopDomain(Endpoint e, Long cs, Node n, boolean undefine) {
         try {
             Hypervisor h = libvirt.at(e.uri(n.host()));
+            String other = foreign(h, n);
+            if (other != null) {
+                // the name is taken by a domain this store did not define: leave it alone
+                store().setState(n.cluster(), n.name(), Hypervisor.STOPPED);
+                store().event(cs, n.cluster(), n.name(), "stop-skipped", clash(n, n.host(), other));
+                return;
+            }
             String st = h.state(n.name());
             if (Hypervisor.ACTIVE.equals(st) || Hypervisor.PAUSED.equals(st) || Hypervisor.STOPPING.equals(st)) {
                 try {
@@ -649,6 +694,8 @@ public final class Comet implements AutoCloseable {
     private String powerOne(Endpoint e, Long cs, Node n, Action a) {
         try {
             Hypervisor h = libvirt.at(e.uri(n.host()));
+            String other = foreign(h, n);
+            if (other != null) return n.name() + ": " + clash(n, n.host(), other);
             String st = h.state(n.name());
             boolean running = Hypervisor.ACTIVE.equals(st) || Hypervisor.PAUSED.equals(st) || Hypervisor.STOPPING.equals(st);
             switch (a) {

@@ -83,7 +83,8 @@ class CometFaultsTest {
     @AfterEach
     void cleanUp() throws Exception {
         // whatever happened: no job of this test's cluster left in Slurm, no domain left in libvirt
-        remote("scancel -u " + tb.user() + " -n " + String.join(",", jobNames()) + " 2>/dev/null; true");
+        remote("squeue -h -u " + tb.user() + " -o '%i %j' | awk '$2 ~ /^cms-" + vc
+                + "-/ {print $1}' | xargs -r scancel 2>/dev/null; true");
         for (Domain d : observer.listAllDomains(0)) {
             String n = d.getName();
             if (!n.equals(vc) && !n.startsWith("vm-" + vc + "-")) continue;
@@ -94,21 +95,14 @@ class CometFaultsTest {
         cms.close();
     }
 
-    List<String> jobNames() {
-        List<String> names = new ArrayList<>();
-        for (int i = 1; i <= 5; i++) names.add("cms-" + vc + "-" + i);
-        return names;
-    }
-
     static ExecResult remote(String command) {
         return ssh.exec(tb.target(), command, Duration.ofSeconds(30));
     }
 
     /** Live jobs (pending or running) of this test's cluster, as Slurm itself lists them. */
     List<String> liveJobs() {
-        String out = remote("squeue -h -u " + tb.user() + " -t PD,R,CF -n " + String.join(",", jobNames())
-                + " -o '%i %j %T'").stdout().strip();
-        return out.isEmpty() ? List.of() : out.lines().toList();
+        String out = remote("squeue -h -u " + tb.user() + " -t PD,R,CF -o '%i %j %T'").stdout().strip();
+        return out.lines().filter(l -> l.split(" ")[1].startsWith("cms-" + vc + "-")).toList();
     }
 
     List<String> running() throws LibvirtException {
@@ -276,7 +270,9 @@ class CometFaultsTest {
             if (out.contains(",running,") && running().size() == 1) break;
             Thread.sleep(500);
         }
-        assertTrue(out.contains("1," + vc + ",running,cmsproj,vm-" + vc + "-0,c"), out);
+        assertTrue(out.startsWith("id,cluster,state,allocation,job,walltime,start,end,reason,node,node_state,host,mac,vf,cpus,memory\n"), out);
+        assertTrue(out.contains("\n1," + vc + ",running,cmsproj,"), out);
+        assertTrue(out.contains(",vm-" + vc + "-0,active,c"), "one row per node, with its host: " + out);
         assertEquals(1, liveJobs().size(), "exactly one job: " + liveJobs());
         assertEquals(List.of("vm-" + vc + "-0"), running());
 
@@ -305,6 +301,37 @@ class CometFaultsTest {
         assertEquals(0, new ProcessBuilder("kill", "-9", String.valueOf(p.pid())).start().waitFor());
         p.waitFor(10, TimeUnit.SECONDS);
         assertEquals(137, p.exitValue());
+    }
+
+    // ---- two stores, one name --------------------------------------------------------------------------------
+
+    @Test
+    void aSecondStoreWithTheSameClusterNameNeverTouchesTheFirstOnesVmsOrJobs() throws Exception {
+        ok("cluster", "create", vc, "--computes", "1");
+        ok("start", vc, "vm-" + vc + "-0", "--walltime", "5m", "--wait");
+        Computeset mine = sets().get(0);
+        TestContext other = new TestContext(home.resolve("other"));
+        closers.add(other);
+        other.importFile(tb.fragment());
+        assertEquals(0, other.run("cluster", "create", vc, "--computes", "1"), other.errText());
+
+        // the other store's start: its own job name, and a clear refusal to take over the running domain
+        assertEquals(1, other.run("start", vc, "vm-" + vc + "-0", "--walltime", "5m", "--wait"), other.printed());
+        String err = other.errText().strip();
+        assertTrue(err.contains("could not start on c") && err.contains(": a domain named vm-" + vc + "-0 already exists on c")
+                && err.contains("not this store's") && err.contains("cms leaves it alone"), err);
+        Computeset theirs = other.service().store().computesets(new Store.CsFilter(null, vc, null, null)).get(0);
+        assertEquals(CsState.FAILED, theirs.state());
+        assertFalse(other.service().jobName(theirs).equals(cms.service().jobName(mine)), "job names differ between stores");
+        assertEquals(List.of("vm-" + vc + "-0"), running(), "the first store's VM still runs");
+        assertEquals(1, liveJobs().size(), "the other store's job was cancelled, the first one's kept: " + liveJobs());
+
+        // deleting the other store's cluster leaves the first store's domain defined and running
+        assertEquals(0, other.run("cluster", "delete", vc), other.errText());
+        assertEquals(List.of("vm-" + vc + "-0"), running());
+        ok("terminate", String.valueOf(mine.id()));
+        assertEquals(List.of(), running());
+        assertEquals(List.of(), liveJobs());
     }
 
     // ---- Slurm refuses ------------------------------------------------------------------------------------------

@@ -74,8 +74,9 @@ class CometShellTest {
         if (!TestbedSupport.running()) return;
         TestbedSupport tb = TestbedSupport.require();
         try (SshClient ssh = new SshClient(home.resolve("kh"))) {
-            ssh.exec(tb.target(), "scancel -n cms-" + vc + "-1 -n cms-" + vc + "-2 -u " + tb.user() + " 2>/dev/null; true",
-                    Duration.ofSeconds(20));
+            // job names are cms-CLUSTER-ID-TAG: cancel every job of this test's cluster
+            ssh.exec(tb.target(), "squeue -h -u " + tb.user() + " -o '%i %j' | awk '$2 ~ /^cms-" + vc
+                    + "-/ {print $1}' | xargs -r scancel 2>/dev/null; true", Duration.ofSeconds(20));
         }
         Connect c = new Connect(tb.libvirtUri());
         try {

@@ -85,7 +85,7 @@ final class ComputesetCommand extends CometCommand.Sub {
             } else {
                 Map<String, Object> obj = new LinkedHashMap<>(row);
                 obj.put("computes", nodes);
-                if (f == Format.CSV) ctx().printer(f).list(COLUMNS, List.of(row));
+                if (f == Format.CSV) ctx().printer(f).list(CSV_COLUMNS, csvRows(row, nodes));
                 else ctx().printer(f).attributes(obj);
             }
             return 0;
@@ -96,6 +96,26 @@ final class ComputesetCommand extends CometCommand.Sub {
         }
         ctx().printer(f).list(COLUMNS, rows);
         return 0;
+    }
+
+    /** One computeset as CSV: a row per node, the set's columns first, so a script sees where each node runs. */
+    static final List<String> CSV_COLUMNS = List.of("id", "cluster", "state", "allocation", "job", "walltime", "start",
+            "end", "reason", "node", "node_state", "host", "mac", "vf", "cpus", "memory");
+
+    static List<Map<String, Object>> csvRows(Map<String, Object> set, List<Map<String, Object>> nodes) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Map<String, Object> n : nodes) {
+            Map<String, Object> r = new LinkedHashMap<>(set);
+            r.put("node", n.get("name"));
+            r.put("node_state", n.get("state"));
+            r.put("host", n.get("host"));
+            r.put("mac", n.get("mac"));
+            r.put("vf", n.get("vf"));
+            r.put("cpus", n.get("cpus"));
+            r.put("memory", n.get("memory"));
+            rows.add(r);
+        }
+        return rows;
     }
 
     static EnumSet<CsState> active() {
