@@ -339,6 +339,20 @@ public final class Comet implements AutoCloseable {
         CsState to = CsState.fromSlurm(job.state());
         if (to == null) return null;
         String slurmState = job.state().split(" ")[0];
+        boolean owed = cs.state() == CsState.ENDING && cs.reason() != null && cs.reason().startsWith(CANCEL_OWED);
+        if (owed) {
+            String why = cs.reason().substring(CANCEL_OWED.length()).replaceFirst(" \\(scancel [0-9_]+ to be retried: .*\\)$", "");
+            if (to.active()) {
+                try {
+                    slurm(e).cancel(cs.jobId());
+                } catch (CmsException x) {
+                    return null;   // still owed; the next reconciliation tries again
+                }
+            }
+            stopNodes(e, cs);
+            store().transition(cs.id(), CsState.FAILED, "CANCELLED", why, null, null, null);
+            return new Change(cs.id(), cs.state(), CsState.FAILED, why);
+        }
         switch (to) {
             case SUBMITTED -> {
                 String never = SlurmClient.hopeless(job.reason());
@@ -372,13 +386,26 @@ public final class Comet implements AutoCloseable {
 
     /** A computeset that cannot run: cancel its job, stop what started, free the VFs. */
     private void fail(Endpoint e, Computeset cs, String why) {
+        String owed = null;
         try {
             if (cs.jobId() != null) slurm(e).cancel(cs.jobId());
+        } catch (CmsException x) {
+            owed = x.getMessage();
         } finally {
             stopNodes(e, cs);
+        }
+        if (owed == null) {
             store().transition(cs.id(), CsState.FAILED, "CANCELLED", why, null, null, null);
+        } else {
+            // the job could not be cancelled: the set stays "ending" and every reconciliation cancels it again,
+            // so no job is left holding hosts for a set that failed
+            store().transition(cs.id(), CsState.ENDING, cs.slurmState(), CANCEL_OWED + why + " (scancel " + cs.jobId()
+                    + " to be retried: " + owed + ")", null, null, null);
         }
     }
+
+    /** Reason prefix of a failed set whose Slurm job still has to be cancelled. */
+    static final String CANCEL_OWED = "failed, job not yet cancelled: ";
 
     /**
      * Puts every node of a running set that has no host on one of the job's hosts (one VM per host where possible,

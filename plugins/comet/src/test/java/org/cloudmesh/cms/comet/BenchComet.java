@@ -33,10 +33,28 @@ public final class BenchComet {
         TestbedSupport tb = TestbedSupport.require();
         Path home = Files.createTempDirectory("bench-comet");
         System.out.println("cms comet benchmark (testbed " + tb.dir() + ", " + Runtime.getRuntime().availableProcessors() + " cores)");
+        load();
+        floor(tb);
         remoteTrue(tb, home);
         listings(tb, home.resolve("listings"));
+        load();
         fakeHosts(tb, home.resolve("h32"), 32, true);
         fakeHosts(tb, home.resolve("h1000"), 1000, false);
+        load();
+    }
+
+    /** The load average now: on a small shared machine every figure depends on it. */
+    static void load() throws Exception {
+        String[] l = Files.readString(Path.of("/proc/loadavg")).split(" ");
+        System.out.printf("%-62s %s %s %s (1/5/15 min)%n", "load average", l[0], l[1], l[2]);
+    }
+
+    /** The machine's floor beside cms's figures: a local process, a local bash -c, a local squeue (Slurm's own cost). */
+    static void floor(TestbedSupport tb) {
+        report("floor: local /bin/true (fork+exec from the JVM)", time(100, () -> proc("/bin/true")), "no ssh");
+        report("floor: local bash -c true", time(100, () -> proc("bash", "-c", "true")), "what sshd runs per command");
+        report("floor: local squeue (Slurm's own cost, no ssh)", time(30, () -> proc("env", "SLURM_CONF=" + tb.slurmConf(),
+                "squeue", "-h", "-t", "all", "-u", tb.user(), "-o", "%i|%j|%T|%N|%r|%S|%e")), "n=30");
     }
 
     static void remoteTrue(TestbedSupport tb, Path home) throws Exception {

@@ -343,9 +343,15 @@ class CometFaultsTest {
         closers.add(() -> {
             for (int i = 0; i < 50 && scontrol("delete", "PartitionName=" + part) != 0; i++) Thread.sleep(200);
         });
-        cms.importYaml("cloudmesh:\n  comet:\n    endpoints:\n      local:\n        slurm:\n          partition: " + part + "\n");
+        // and the first scancel fails (the controller is away for a moment): the cancel is owed, and retried
+        Shim shim = new Shim();
+        closers.add(shim);
+        shim.fail("scancel", 1);
+        cms.importYaml("cloudmesh:\n  comet:\n    endpoints:\n      local:\n        slurm:\n          partition: " + part
+                + "\n          bin: " + shim.dir + "\n");
         ok("cluster", "create", vc, "--computes", "1");
         String err = fails("start", vc, "--count", "1", "--walltime", "10m", "--wait");
+        assertEquals(2, shim.calls("scancel"), "scancel retried until it worked");
         Computeset cs = sets().get(0);
         assertTrue(err.contains("computeset " + cs.id() + " failed: Slurm will not start job " + cs.jobId()
                 + ": PartitionTimeLimit: the walltime is above the partition's MaxTime (the job was cancelled)"), err);
