@@ -38,10 +38,14 @@ public final class TestContext implements Context, AutoCloseable {
         this.comet = new CometCommand(this);
     }
 
+    private CommandLine cl;
+
     public int run(String... words) {
         outText.getBuffer().setLength(0);
         errText.getBuffer().setLength(0);
-        CommandLine cl = new CommandLine(comet);
+        // one model for the life of the context, as the shell keeps one per command (picocli resets the options
+        // before each parse); building it costs milliseconds that no user's command pays
+        if (cl == null) cl = new CommandLine(comet);
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, args) -> {
