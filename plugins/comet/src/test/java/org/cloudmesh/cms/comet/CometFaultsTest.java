@@ -63,7 +63,7 @@ class CometFaultsTest {
     @BeforeAll
     static void testbed() throws LibvirtException {
         tb = TestbedSupport.require();
-        ssh = new SshClient(Path.of(System.getProperty("java.io.tmpdir"), "cms-comet-faults-known_hosts"));
+        ssh = new SshClient(tb.knownHosts()); // pins this testbed's sshd key (a fixed file would outlive a testbed)
         observer = new Connect(tb.libvirtUri());
     }
 

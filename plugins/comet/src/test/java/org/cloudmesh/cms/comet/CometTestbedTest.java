@@ -52,7 +52,7 @@ class CometTestbedTest {
     @BeforeAll
     static void testbed() throws LibvirtException {
         tb = TestbedSupport.require();
-        ssh = new SshClient(Path.of(System.getProperty("java.io.tmpdir"), "cms-comet-it-known_hosts"));
+        ssh = new SshClient(tb.knownHosts()); // pins this testbed's sshd key (a fixed file would outlive a testbed)
         observer = new Connect(tb.libvirtUri());
     }
 
