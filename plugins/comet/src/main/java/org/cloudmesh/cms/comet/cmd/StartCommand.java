@@ -147,7 +147,7 @@ final class StartCommand extends CometCommand.Sub {
             String line = bar(up, total) + " " + up + "/" + total + " nodes running (computeset " + cs.id() + " "
                     + now.state().label() + (now.reason() != null && now.state() == CsState.SUBMITTED ? ": " + now.reason() : "") + ")";
             if (!line.equals(last)) {
-                if (tty) err.print("\r" + line);
+                if (tty) err.print("\r" + line + "\033[K"); // clear what a longer previous line left
                 else err.println(line);
                 err.flush();
                 last = line;
