@@ -227,6 +227,11 @@ class CometFaultsTest {
 
         // meanwhile the job ends (cancelled by an operator); when Slurm answers again, the next command sees it
         remote("scancel " + cs.jobId());
+        // Slurm shows the job COMPLETING for a moment after scancel; the test waits until it is really gone
+        for (long end = System.currentTimeMillis() + 15_000; System.currentTimeMillis() < end; Thread.sleep(200)) {
+            String st = remote("squeue -h -j " + cs.jobId() + " -o %T").stdout().strip();
+            if (st.isEmpty() || st.equals("CANCELLED")) break;
+        }
         shim.fail("squeue", 0);
         shim.fail("sacct", 0);
         ok("computeset", "--state", "all");
