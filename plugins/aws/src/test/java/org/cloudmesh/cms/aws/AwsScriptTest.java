@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import org.cloudmesh.cms.api.BuiltShell;
+import org.cloudmesh.cms.api.BuiltShell.Result;
 import org.cloudmesh.cms.api.TestbedSupport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -23,38 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag(TestbedSupport.INTEGRATION)
 class AwsScriptTest {
-    static final Path DIST = Path.of(System.getProperty("cms.dist", "../../build/cms")).toAbsolutePath().normalize();
-
     @TempDir
     Path tmp;
 
-    record Result(int status, String out, String err) {
-        @Override
-        public String toString() {
-            return "status " + status + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
-
-    Result cms(String stdin, String... args) throws IOException, InterruptedException {
-        Path bin = DIST.resolve("bin/cms");
-        assertTrue(Files.isExecutable(bin), "the distribution is not built: run scripts/build (looked for " + bin + ")");
-        assertTrue(Files.isDirectory(DIST.resolve("plugins/aws")), "build/cms has no aws plugin: run scripts/build");
-        List<String> cmd = new ArrayList<>(List.of(bin.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("CLOUDMESH_HOME", tmp.resolve("home").toString());
-        Path out = tmp.resolve("out.txt");
-        Path err = tmp.resolve("err.txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        if (stdin == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p = pb.start();
-        if (stdin != null) {
-            try (var in = p.getOutputStream()) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "cms did not finish: " + cmd);
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    Result cms(String stdin, String... args) throws Exception {
+        BuiltShell.requirePlugin("aws");
+        return BuiltShell.run(tmp.resolve("home"), stdin, args);
     }
 
     @Test

@@ -4,15 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
+import org.cloudmesh.cms.api.BuiltShell;
+import org.cloudmesh.cms.api.BuiltShell.Result;
 import org.cloudmesh.cms.api.TestbedSupport;
 import org.cloudmesh.cms.api.ssh.SshClient;
 import org.junit.jupiter.api.AfterEach;
@@ -28,39 +26,14 @@ import org.libvirt.Domain;
  */
 @Tag("integration")
 class CometShellTest {
-    static final Path DIST = Path.of(System.getProperty("cms.dist", "../../build/cms")).toAbsolutePath().normalize();
-
     @TempDir
     Path home;
     final String vc = "sh" + Integer.toString(new Random().nextInt(1 << 30), 36);
     final List<String> cleanup = new ArrayList<>();
 
-    record Result(int status, String out, String err) {
-        @Override
-        public String toString() {
-            return "status " + status + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
-
     Result cms(String stdin, String... args) throws Exception {
-        Path bin = DIST.resolve("bin/cms");
-        assertTrue(Files.isExecutable(bin), "the distribution is not built: run scripts/build (looked for " + bin + ")");
-        List<String> cmd = new ArrayList<>(List.of(bin.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("CLOUDMESH_HOME", home.resolve("cms").toString());
-        Path out = Files.createTempFile(home, "out", ".txt");
-        Path err = Files.createTempFile(home, "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        if (stdin == null) pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        Process p = pb.start();
-        if (stdin != null) {
-            try (var in = p.getOutputStream()) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "cms did not finish: " + cmd);
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        BuiltShell.requirePlugin("comet");
+        return BuiltShell.run(home.resolve("cms"), stdin, args);
     }
 
     Result ok(String... args) throws Exception {

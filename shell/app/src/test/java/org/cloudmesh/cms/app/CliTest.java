@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import org.cloudmesh.cms.api.BuiltShell;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,15 +20,15 @@ class CliTest {
         return tmp.resolve("home");
     }
 
-    Dist.Result cms(String... args) throws Exception {
-        return Dist.run(home(), null, args);
+    BuiltShell.Result cms(String... args) throws Exception {
+        return BuiltShell.run(home(), null, args);
     }
 
-    Dist.Result piped(String script, String... args) throws Exception {
-        return Dist.run(home(), script, args);
+    BuiltShell.Result piped(String script, String... args) throws Exception {
+        return BuiltShell.run(home(), script, args);
     }
 
-    static void assertOneLineError(Dist.Result r, String fragment) {
+    static void assertOneLineError(BuiltShell.Result r, String fragment) {
         assertEquals(1, r.status(), r.toString());
         String err = r.err().strip();
         assertFalse(err.contains("\n"), "expected one line on stderr: " + r);
@@ -37,7 +38,7 @@ class CliTest {
 
     @Test
     void versionNamesCmsAndEachPlugin() throws Exception {
-        Dist.Result r = cms("version");
+        BuiltShell.Result r = cms("version");
         assertEquals(0, r.status(), r.toString());
         assertTrue(r.out().startsWith("cms 0.1.0 (Java 17"), r.toString());
         assertTrue(r.out().contains("plugin set 0.1.0"), r.toString());
@@ -52,7 +53,7 @@ class CliTest {
 
     @Test
     void unknownCommandSuggestsTheNearestName() throws Exception {
-        Dist.Result r = cms("versoin");
+        BuiltShell.Result r = cms("versoin");
         assertOneLineError(r, "unknown command 'versoin'; did you mean: version?");
     }
 
@@ -66,13 +67,13 @@ class CliTest {
 
     @Test
     void helpListsCommandsAndDescribesOne() throws Exception {
-        Dist.Result all = cms("help");
+        BuiltShell.Result all = cms("help");
         assertEquals(0, all.status());
         for (String c : new String[] {"config", "echo", "help", "history", "plugin", "quit", "set", "default", "version"}) {
             assertTrue(all.out().contains("  " + c), c + " missing from help: " + all);
         }
         assertFalse(all.out().contains("docs"), "hidden commands stay hidden");
-        Dist.Result one = cms("help", "config", "set");
+        BuiltShell.Result one = cms("help", "config", "set");
         assertTrue(one.out().contains("Usage: cms config set"), one.toString());
         assertEquals(one.out(), cms("config", "set", "--help").out());
         assertOneLineError(cms("help", "nosuch"), "no command 'nosuch'");
@@ -82,29 +83,29 @@ class CliTest {
     void scriptFileStopsAtFirstFailureNamingFileAndLine() throws Exception {
         Path script = tmp.resolve("setup.cms");
         Files.writeString(script, "# a comment\n\necho one\nnosuch command\necho two\n");
-        Dist.Result r = cms(script.toString());
+        BuiltShell.Result r = cms(script.toString());
         assertEquals(1, r.status(), r.toString());
         assertEquals("one\n", r.out());
         assertTrue(r.err().startsWith(script + ":4: unknown command 'nosuch'"), r.toString());
 
-        Dist.Result kept = cms("--keep-going", "--file", script.toString());
+        BuiltShell.Result kept = cms("--keep-going", "--file", script.toString());
         assertEquals(1, kept.status());
         assertEquals("one\ntwo\n", kept.out());
     }
 
     @Test
     void pipedInputHasNoBannerNoPromptAndEchoShowsCommands() throws Exception {
-        Dist.Result r = piped("echo hello\n# skipped\n\necho world\n");
+        BuiltShell.Result r = piped("echo hello\n# skipped\n\necho world\n");
         assertEquals(0, r.status(), r.toString());
         assertEquals("hello\nworld\n", r.out());
         assertEquals("", r.err());
-        Dist.Result e = piped("echo hello\n", "--echo");
+        BuiltShell.Result e = piped("echo hello\n", "--echo");
         assertEquals("cms> echo hello\nhello\n", e.out());
     }
 
     @Test
     void quitEndsAScriptQuietly() throws Exception {
-        Dist.Result r = piped("echo a\nquit\necho b\n");
+        BuiltShell.Result r = piped("echo a\nquit\necho b\n");
         assertEquals(0, r.status(), r.toString());
         assertEquals("a\n", r.out());
         assertEquals("", r.err());
@@ -115,13 +116,13 @@ class CliTest {
     void oneShotStatusIsTheCommands() throws Exception {
         assertEquals(0, cms("shell", "true").status());
         assertEquals(3, cms("shell", "exit 3").status());
-        Dist.Result bang = piped("!echo from sh\n");
+        BuiltShell.Result bang = piped("!echo from sh\n");
         assertEquals("from sh\n", bang.out());
     }
 
     @Test
     void variablesAreSubstitutedAndUnsetOnesStopTheScript() throws Exception {
-        Dist.Result r = piped("set greeting=\"hello world\"\necho $greeting and ${greeting}!\necho '$greeting' \\$5\necho $nosuch\necho after\n");
+        BuiltShell.Result r = piped("set greeting=\"hello world\"\necho $greeting and ${greeting}!\necho '$greeting' \\$5\necho $nosuch\necho after\n");
         assertEquals(1, r.status(), r.toString());
         assertTrue(r.out().contains("hello world and hello world!\n$greeting $5\n"), r.toString());
         assertFalse(r.out().contains("after"), r.toString());
@@ -130,7 +131,7 @@ class CliTest {
 
     @Test
     void unbalancedQuoteIsRejected() throws Exception {
-        Dist.Result r = piped("echo \"oops\n");
+        BuiltShell.Result r = piped("echo \"oops\n");
         assertOneLineError(r, "unbalanced double quote");
     }
 
@@ -147,7 +148,7 @@ class CliTest {
         Path cfg = home().resolve("cloudmesh.yaml");
         Files.writeString(cfg, "cloudmesh:\n  profile:\n    user: [alice\n");
         Files.setPosixFilePermissions(cfg, PosixFilePermissions.fromString("rw-------"));
-        Dist.Result r = cms("config", "get", "cloudmesh.profile.user");
+        BuiltShell.Result r = cms("config", "get", "cloudmesh.profile.user");
         assertOneLineError(r, cfg + ":4:1");
     }
 
@@ -156,7 +157,7 @@ class CliTest {
         cms("config", "list");
         Path cfg = home().resolve("cloudmesh.yaml");
         Files.setPosixFilePermissions(cfg, PosixFilePermissions.fromString("rw-r--r--"));
-        Dist.Result r = cms("config", "list");
+        BuiltShell.Result r = cms("config", "list");
         assertOneLineError(r, "chmod 600 " + cfg);
     }
 
@@ -170,7 +171,7 @@ class CliTest {
         assertTrue(text.contains("# your user name"), text);
         assertTrue(text.indexOf("profile:") < text.indexOf("comet:"), text);
         assertEquals("alice\n", cms("config", "get", "cloudmesh.profile.user").out());
-        Dist.Result list = cms("config", "list");
+        BuiltShell.Result list = cms("config", "list");
         assertTrue(list.out().contains("cloudmesh.cloud.aws.credentials.EC2_SECRET_KEY = ********"), list.toString());
         assertFalse(list.out().contains("s3cr3t"));
         assertFalse(cms("config", "get", "cloudmesh.cloud.aws").out().contains("s3cr3t"));
@@ -180,7 +181,7 @@ class CliTest {
     void configImportMergesAFragment() throws Exception {
         Path frag = tmp.resolve("frag.yaml");
         Files.writeString(frag, "cloudmesh:\n  cloud:\n    local:\n      cm: {kind: libvirt}\n      default: {image: none}\n      credentials: {uri: 'test:///default'}\n");
-        Dist.Result r = cms("config", "import", frag.toString());
+        BuiltShell.Result r = cms("config", "import", frag.toString());
         assertEquals(0, r.status(), r.toString());
         assertEquals("libvirt\n", cms("config", "get", "cloudmesh.cloud.local.cm.kind").out());
         assertEquals(0, cms("config", "check").status());
@@ -195,7 +196,7 @@ class CliTest {
         // root ignores permission bits, so also try a home below a plain file
         Path blocked = tmp.resolve("file");
         Files.writeString(blocked, "x");
-        Dist.Result r = Dist.run(blocked.resolve("home"), null, "version");
+        BuiltShell.Result r = BuiltShell.run(blocked.resolve("home"), null, "version");
         assertOneLineError(r, "cannot create " + blocked.resolve("home"));
     }
 }

@@ -15,6 +15,7 @@ import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import org.cloudmesh.cms.api.BuiltShell;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,7 +57,7 @@ class PluginTest {
         Files.writeString(src, SOURCE);
         Path classes = tmp.resolve("classes");
         Files.createDirectories(classes);
-        String cp = Files.readString(Dist.DIST.resolve("lib/classpath")).strip();
+        String cp = Files.readString(BuiltShell.DIST.resolve("lib/classpath")).strip();
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         int rc = javac.run(null, null, null, "-proc:none", "-cp", cp, "-d", classes.toString(), src.toString());
         assertEquals(0, rc, "the test plugin must compile");
@@ -84,10 +85,10 @@ class PluginTest {
     void aThirdPartyPluginAddsItsCommand() throws Exception {
         Path home = tmp.resolve("home");
         buildPluginJar(home.resolve("plugins"));
-        Dist.Result r = Dist.run(home, null, "hello", "admin");
+        BuiltShell.Result r = BuiltShell.run(home, null, "hello", "admin");
         assertEquals(0, r.status(), r.toString());
         assertEquals("hello, admin\n", r.out());
-        Dist.Result list = Dist.run(home, null, "plugin", "list", "--output", "csv");
+        BuiltShell.Result list = BuiltShell.run(home, null, "plugin", "list", "--output", "csv");
         assertTrue(list.out().lines().anyMatch(l -> l.startsWith("hello,1.2.3,started,hello,")), list.toString());
         assertTrue(list.out().lines().anyMatch(l -> l.startsWith("set,0.1.0,started,")), list.toString());
     }
@@ -97,7 +98,7 @@ class PluginTest {
         Path home = tmp.resolve("home");
         Files.createDirectories(home.resolve("plugins"));
         Files.write(home.resolve("plugins/broken.jar"), new byte[] {'P', 'K', 3, 4, 0, 0, 1, 2, 3});
-        Dist.Result r = Dist.run(home, null, "echo", "still", "here");
+        BuiltShell.Result r = BuiltShell.run(home, null, "echo", "still", "here");
         assertEquals(0, r.status(), r.toString());
         assertEquals("still here\n", r.out());
         List<String> warnings = r.err().lines().toList();

@@ -1,6 +1,5 @@
 package org.cloudmesh.cms.app;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -11,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import org.cloudmesh.cms.api.BuiltShell;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +27,7 @@ class ReplTest {
         session = "cms-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path home = tmp.resolve("home");
         tmux("new-session", "-d", "-s", session, "-x", "150", "-y", "40",
-                "env CLOUDMESH_HOME=" + home + " TERM=xterm-256color " + Dist.launcher() + "; sleep 30");
+                "env CLOUDMESH_HOME=" + home + " TERM=xterm-256color " + BuiltShell.launcher() + "; sleep 30");
         waitFor(s -> s.contains("cms>"), "the first prompt"); // capture-pane drops trailing blanks
     }
 
