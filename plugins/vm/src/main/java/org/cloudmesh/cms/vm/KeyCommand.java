@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "key", description = {"The ssh public keys cms gives to new VMs ($CLOUDMESH_HOME/keys.yaml).",
+@Command(name = "key", description = {"The ssh public keys cms gives to new VMs.", "They are kept in $CLOUDMESH_HOME/keys.yaml.",
         "vm boot uses --key, else variable key, else the cloud's default key, else the first key added."},
         footer = {"%nExamples:", "  key add", "  key add --name laptop ~/.ssh/id_rsa.pub", "  key list", "  key upload --cloud aws"})
 public final class KeyCommand {

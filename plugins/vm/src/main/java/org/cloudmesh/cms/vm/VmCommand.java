@@ -35,7 +35,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "vm", description = {"Virtual machines on the cloud chosen with 'set cloud=NAME' (or --cloud NAME for one command).",
+@Command(name = "vm", description = {"Virtual machines on the cloud chosen with 'set cloud=NAME'.",
+        "--cloud NAME chooses another cloud for one command without changing the variable.",
         "Clouds are the entries of cloudmesh.cloud in cloudmesh.yaml; cm.kind picks the provider plugin.",
         "NAMES is a hostlist (gregor-vm-[1-3],web1); without NAMES the last booted VM (variable vm) is meant."},
         footer = {"%nExamples:", "  set cloud=aws", "  vm boot", "  vm ssh --command hostname", "  vm boot --name web[1-3] --image ami-0abc --flavor t3.micro",

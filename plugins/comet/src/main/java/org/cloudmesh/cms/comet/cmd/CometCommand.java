@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code comet}: virtual clusters on Slurm and libvirt. Holds the context and the control plane for its subcommands. */
-@Command(name = "comet", description = "Virtual clusters: computesets on Slurm, nodes on libvirt with SR-IOV InfiniBand.",
+@Command(name = "comet", description = {"Virtual clusters: computesets on Slurm, VMs on libvirt.",
+        "Each compute VM gets an InfiniBand SR-IOV virtual function passed through."},
         subcommands = {ActiveCommand.class, LlCommand.class, ClusterCommand.class, ComputesetCommand.class,
                 NodeCommand.class, StartCommand.class, TerminateCommand.class, PowerCommand.class, WatchCommand.class,
                 org.cloudmesh.cms.comet.iso.IsoCommand.class,

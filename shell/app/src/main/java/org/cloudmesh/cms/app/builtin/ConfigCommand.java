@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "config", description = {"Read and change cloudmesh.yaml ($CLOUDMESH_HOME/cloudmesh.yaml).",
+@Command(name = "config", description = {"Read and change cloudmesh.yaml.", "The file is $CLOUDMESH_HOME/cloudmesh.yaml (mode 0600).",
         "Keys are dotted paths such as cloudmesh.cloud.aws.cm.kind. Secrets are never printed in clear."},
         footer = {"%nExamples:", "  config get cloudmesh.profile.user", "  config set cloudmesh.profile.user=alice",
                 "  config list cloudmesh.cloud", "  config import /tmp/cms-testbed/cloudmesh-testbed.yaml"})
