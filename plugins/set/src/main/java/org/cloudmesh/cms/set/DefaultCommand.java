@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.OutputOption;
+import org.cloudmesh.cms.api.VariableNames;
 import org.cloudmesh.cms.api.Variables;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -70,7 +71,7 @@ public final class DefaultCommand implements Callable<Integer> {
 
     private String context(String own) {
         String c = own != null ? own : context;
-        return c == null ? Variables.GLOBAL : Names.context(c);
+        return c == null ? Variables.GLOBAL : VariableNames.context(c);
     }
 
     @Override
@@ -86,7 +87,7 @@ public final class DefaultCommand implements Callable<Integer> {
             for (String key : words) {
                 Optional<String> value = ctx.variables().getDefault(c, key);
                 if (value.isEmpty()) {
-                    Names.key(key);
+                    VariableNames.key(key);
                     throw notSet(key, c);
                 }
                 lines.add(key + "=" + value.get());
@@ -102,7 +103,7 @@ public final class DefaultCommand implements Callable<Integer> {
                 throw new CmsException("'" + w + "' is not KEY=VALUE: default either assigns or shows; to set a"
                         + " value with spaces, quote it: default msg=\"hello world\"");
             }
-            assignments.put(Names.key(w.substring(0, eq)), w.substring(eq + 1));
+            assignments.put(VariableNames.key(w.substring(0, eq)), w.substring(eq + 1));
         }
         assignments.forEach((key, value) -> {
             ctx.variables().setDefault(c, key, value);
@@ -179,7 +180,7 @@ public final class DefaultCommand implements Callable<Integer> {
                     throw new CmsException("default delete needs a KEY, or --context CONTEXT to delete a whole"
                             + " context (see 'default delete --help')");
                 }
-                String c = Names.context(explicit);
+                String c = VariableNames.context(explicit);
                 if (!vars.deleteContext(c)) {
                     throw new CmsException("context '" + c + "' has no defaults, so there is nothing to delete"
                             + " (see 'default list')");
@@ -188,7 +189,7 @@ public final class DefaultCommand implements Callable<Integer> {
             }
             String c = parent.context(context);
             if (!vars.deleteDefault(c, key)) {
-                Names.key(key);
+                VariableNames.key(key);
                 throw new CmsException("default '" + key + "' is not set in context '" + c + "', so it cannot be"
                         + " deleted (see 'default list')");
             }

@@ -13,6 +13,7 @@ import org.cloudmesh.cms.api.Config;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.Format;
 import org.cloudmesh.cms.api.OutputOption;
+import org.cloudmesh.cms.api.VariableNames;
 import org.cloudmesh.cms.api.Variables;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -102,7 +103,7 @@ public final class SetCommand implements Callable<Integer> {
         for (String name : words) {
             Optional<String> value = vars.get(name);
             if (value.isEmpty()) {
-                Names.variable(name); // a malformed name says so
+                VariableNames.variable(name); // a malformed name says so
                 throw new CmsException("variable '" + name + "' is not set: set it with 'set " + name + "=VALUE'");
             }
             lines.add(name + "='" + value.get() + "'");
@@ -115,7 +116,7 @@ public final class SetCommand implements Callable<Integer> {
         Map<String, String> assignments = new LinkedHashMap<>();
         for (String w : words) {
             int eq = w.indexOf('=');
-            String name = Names.variable(w.substring(0, eq));
+            String name = VariableNames.variable(w.substring(0, eq));
             assignments.put(name, normalise(name, w.substring(eq + 1)));
         }
         assignments.forEach((name, value) -> {
@@ -204,7 +205,7 @@ public final class SetCommand implements Callable<Integer> {
             Variables vars = parent.ctx.variables();
             for (String name : names) {
                 if (vars.get(name).isEmpty()) {
-                    Names.variable(name);
+                    VariableNames.variable(name);
                     throw new CmsException("variable '" + name + "' is not set, so it cannot be deleted"
                             + " (see 'set list')");
                 }

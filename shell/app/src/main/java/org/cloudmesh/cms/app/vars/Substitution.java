@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.VariableNames;
 import org.cloudmesh.cms.api.Variables;
 
 /**
@@ -140,14 +141,14 @@ public final class Substitution {
         String value;
         if (inner.startsWith("os.") && identEnd(inner, 3, inner.length()) == inner.length() && inner.length() > 3) {
             value = env(inner.substring(3), written);
-        } else if (inner.startsWith("var.") && VariableStore.NAME.matcher(inner.substring(4)).matches()) {
+        } else if (inner.startsWith("var.") && VariableNames.VARIABLE.matcher(inner.substring(4)).matches()) {
             value = variable(inner.substring(4), written);
         } else if (inner.startsWith("default.") && validDefault(inner.substring(8))) {
             String rest = inner.substring(8);
             int dot = rest.indexOf('.');
             value = dot < 0 ? defaultValue(Variables.GLOBAL, rest, written)
                     : defaultValue(rest.substring(0, dot), rest.substring(dot + 1), written);
-        } else if (VariableStore.NAME.matcher(inner).matches()) {
+        } else if (VariableNames.VARIABLE.matcher(inner).matches()) {
             value = variable(inner, written);
         } else {
             throw new CmsException("bad substitution '" + written + "': write ${NAME} with a variable name"
@@ -159,9 +160,9 @@ public final class Substitution {
 
     private static boolean validDefault(String rest) {
         int dot = rest.indexOf('.');
-        if (dot < 0) return VariableStore.KEY.matcher(rest).matches();
-        return VariableStore.KEY.matcher(rest.substring(0, dot)).matches()
-                && VariableStore.KEY.matcher(rest.substring(dot + 1)).matches();
+        if (dot < 0) return VariableNames.KEY.matcher(rest).matches();
+        return VariableNames.KEY.matcher(rest.substring(0, dot)).matches()
+                && VariableNames.KEY.matcher(rest.substring(dot + 1)).matches();
     }
 
     // ---- var.NAME, os.NAME, default.[CTX.]KEY -------------------------------------------------------------

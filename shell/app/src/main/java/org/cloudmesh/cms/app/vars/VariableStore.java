@@ -33,8 +33,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.VariableNames;
 import org.cloudmesh.cms.api.Variables;
 
 /**
@@ -70,11 +70,6 @@ import org.cloudmesh.cms.api.Variables;
  */
 public final class VariableStore implements Variables {
     public static final String FILE_NAME = "variables.yaml";
-
-    /** Variable names. */
-    public static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
-    /** Default keys and context names: no dots, so {@code default.CONTEXT.KEY} is never ambiguous. */
-    public static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
 
     static final String HEADER = "# cms variables and defaults; change them with 'cms set' and 'cms default'\n";
     private static final Map<Path, Shared> SHARED = new ConcurrentHashMap<>();
@@ -136,35 +131,6 @@ public final class VariableStore implements Variables {
         if (first != null) throw first;
     }
 
-    // ---- names --------------------------------------------------------------------------------------------
-
-    /** Throws a CmsException saying what is wrong with a variable name. */
-    public static void checkName(String name) {
-        check(name, NAME, "variable name", "letters, digits, '_', '.' and '-'");
-    }
-
-    /** Throws a CmsException saying what is wrong with a default key or a context name. */
-    public static void checkKey(String key, String what) {
-        check(key, KEY, what, "letters, digits, '_' and '-'");
-    }
-
-    private static void check(String name, Pattern pattern, String what, String allowed) {
-        if (name == null || name.isEmpty()) {
-            throw new CmsException("the " + what + " is empty: write NAME=VALUE with a NAME of " + allowed);
-        }
-        if (pattern.matcher(name).matches()) return;
-        String problem;
-        if (name.chars().anyMatch(Character::isWhitespace)) {
-            problem = "contains a space";
-        } else if (!Character.isLetter(name.charAt(0)) && name.charAt(0) != '_') {
-            problem = "must start with a letter or '_'";
-        } else {
-            problem = "may hold only " + allowed;
-        }
-        throw new CmsException("invalid " + what + " '" + name + "': it " + problem + " (" + allowed
-                + "; first a letter or '_')");
-    }
-
     private static void checkValue(String value) {
         if (value == null) throw new CmsException("a value is missing: write NAME=VALUE (VALUE may be empty)");
     }
@@ -207,7 +173,7 @@ public final class VariableStore implements Variables {
 
     @Override
     public void set(String name, String value) {
-        checkName(name);
+        VariableNames.variable(name);
         checkValue(value);
         change(d -> d.variables.put(name, value));
     }
@@ -228,8 +194,8 @@ public final class VariableStore implements Variables {
     @Override
     public void setDefault(String context, String key, String value) {
         String c = context == null ? GLOBAL : context;
-        checkKey(c, "context name");
-        checkKey(key, "default key");
+        VariableNames.context(c);
+        VariableNames.key(key);
         checkValue(value);
         change(d -> d.defaults.computeIfAbsent(c, x -> new TreeMap<>()).put(key, value));
     }

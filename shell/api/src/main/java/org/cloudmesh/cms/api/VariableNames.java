@@ -1,26 +1,28 @@
-package org.cloudmesh.cms.set;
+package org.cloudmesh.cms.api;
 
 import java.util.regex.Pattern;
-import org.cloudmesh.cms.api.CmsException;
 
-/** What a variable name, a default key and a context name may be; checked before anything is written. */
-final class Names {
+/**
+ * What a variable name, a default key and a context name may be: one rule for the store, the commands that
+ * write it, and substitution. Each check returns the name or throws a one-line CmsException.
+ */
+public final class VariableNames {
     /** Variable names. */
-    static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
+    public static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
     /** Default keys and contexts: no dots, so that default.CONTEXT.KEY is never ambiguous. */
-    static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
+    public static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
 
-    private Names() {}
+    private VariableNames() {}
 
-    static String variable(String name) {
+    public static String variable(String name) {
         return check(name, VARIABLE, "variable name", "letters, digits, '_', '.' and '-'", "NAME=VALUE");
     }
 
-    static String key(String key) {
+    public static String key(String key) {
         return check(key, KEY, "default key", "letters, digits, '_' and '-'", "KEY=VALUE");
     }
 
-    static String context(String context) {
+    public static String context(String context) {
         return check(context, KEY, "context name", "letters, digits, '_' and '-'", "--context CONTEXT");
     }
 
