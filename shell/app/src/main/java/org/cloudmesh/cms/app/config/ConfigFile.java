@@ -237,9 +237,9 @@ public final class ConfigFile implements Config {
         yaml().serialize(root, w);
         // SnakeYAML indents the blank lines it keeps between sections; keep them blank
         String text = w.toString().replaceAll("(?m)^[ \t]+$", "");
-        parse(text, file.toString());
+        Map<String, Object> written = parse(text, file.toString()); // never write what would not read back
         Files2.writeAtomically(file, text);
-        data = parse(text, file.toString());
+        data = written;
     }
 
     private static Yaml yaml() {
