@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.cloudmesh.cms.api.BuiltShell;
 import org.cloudmesh.cms.api.TestbedSupport;
 import org.cloudmesh.cms.api.ssh.ExecResult;
 import org.cloudmesh.cms.api.ssh.SshClient;
@@ -49,7 +50,6 @@ import org.libvirt.LibvirtException;
  */
 @Tag("integration")
 class CometFaultsTest {
-    static final Path DIST = Path.of(System.getProperty("cms.dist", "../../build/cms")).toAbsolutePath().normalize();
     static TestbedSupport tb;
     static SshClient ssh;
     static Connect observer;
@@ -245,16 +245,15 @@ class CometFaultsTest {
 
     @Test
     void killMinus9OfTheShellDuringStartIsFinishedByTheNextCommandAndCleanedUp() throws Exception {
-        Path bin = DIST.resolve("bin/cms");
-        assertTrue(Files.isExecutable(bin), "the distribution is not built: run scripts/build (looked for " + bin + ")");
+        Path bin = BuiltShell.launcher();
         Shim shim = new Shim();
         closers.add(shim);
         shim.sleep("sbatch", 2);   // sbatch is slow: cms dies while it is in flight, the job appears after
         Path yaml = home.resolve("bin.yaml");
         Files.writeString(yaml, "cloudmesh:\n  comet:\n    endpoints:\n      local:\n        slurm:\n          bin: " + shim.dir + "\n");
-        shell(bin, "config", "import", tb.fragment().toString());
-        shell(bin, "config", "import", yaml.toString());
-        shell(bin, "comet", "cluster", "create", vc, "--computes", "1");
+        shell("config", "import", tb.fragment().toString());
+        shell("config", "import", yaml.toString());
+        shell("comet", "cluster", "create", vc, "--computes", "1");
 
         ProcessBuilder pb = new ProcessBuilder(bin.toString(), "comet", "start", vc, "--count", "1", "--walltime", "5m", "--wait")
                 .redirectErrorStream(true).redirectOutput(home.resolve("start.txt").toFile())
@@ -271,7 +270,7 @@ class CometFaultsTest {
         String out = "";
         deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
-            out = shell(bin, "comet", "computeset", "1", "--output", "csv");
+            out = shell("comet", "computeset", "1", "--output", "csv");
             if (out.contains(",running,") && running().size() == 1) break;
             Thread.sleep(500);
         }
@@ -282,23 +281,16 @@ class CometFaultsTest {
         assertEquals(List.of("vm-" + vc + "-0"), running());
 
         // and nothing is left behind once it is terminated
-        shell(bin, "comet", "terminate", "1");
+        shell("comet", "terminate", "1");
         assertEquals(List.of(), liveJobs());
         assertEquals(List.of(), running());
     }
 
     /** Runs the built shell once with this test's CLOUDMESH_HOME; returns stdout, fails on a non-zero status. */
-    String shell(Path bin, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(bin.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().put("CLOUDMESH_HOME", home.resolve("dist-home").toString());
-        Path out = Files.createTempFile(home, "out", ".txt");
-        Path err = Files.createTempFile(home, "err", ".txt");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "cms did not finish: " + cmd);
-        assertEquals(0, p.exitValue(), cmd + "\n" + Files.readString(out) + Files.readString(err));
-        return Files.readString(out);
+    String shell(String... args) throws Exception {
+        BuiltShell.Result r = BuiltShell.run(home.resolve("dist-home"), null, args);
+        assertEquals(0, r.status(), "cms " + String.join(" ", args) + "\n" + r);
+        return r.out();
     }
 
     static void kill9(Process p) throws IOException, InterruptedException {

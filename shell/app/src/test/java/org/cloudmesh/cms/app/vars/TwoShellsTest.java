@@ -9,20 +9,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.cloudmesh.cms.api.BuiltShell;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Two real cms shells (the built distribution, with the set plugin) piping scripts of set at the same time. */
 class TwoShellsTest {
-    private static final Path DIST = Path.of(System.getProperty("cms.dist", "../../build/cms")).toAbsolutePath().normalize();
-
     @TempDir
     Path home;
 
     @Test
     void twoShellsSettingDifferentVariablesAtOnceBothKeepTheirValues() throws Exception {
-        Path cms = DIST.resolve("bin/cms");
-        assertTrue(Files.isExecutable(cms), "the distribution is not built: run scripts/build (looked for " + cms + ")");
+        Path cms = BuiltShell.launcher();
         int n = 100;
         List<Process> shells = new ArrayList<>();
         for (String prefix : List.of("left", "right")) {
