@@ -11,8 +11,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code comet power on|off|reboot|reset|shutdown CLUSTER [HOSTLIST|COMPUTESET_ID]}. */
-@Command(name = "power", description = {"Power the frontend (no target), compute nodes (a HOSTLIST in a running computeset),",
-        "or all nodes of a computeset (its ID: reboot, reset, shutdown only)."})
+@Command(name = "power", description = {"Power on, off, reboot, reset or shut down nodes of a cluster.",
+        "No target: the frontend; a HOSTLIST: compute nodes in a running computeset;",
+        "a computeset ID: all its nodes (reboot, reset and shutdown only)."})
 final class PowerCommand extends CometCommand.Sub {
     @ParentCommand
     CometCommand parent;
