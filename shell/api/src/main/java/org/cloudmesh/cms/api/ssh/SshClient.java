@@ -51,6 +51,9 @@ public final class SshClient implements AutoCloseable {
     /** Output beyond this (per stream) fails the call instead of filling the heap. */
     public static final int MAX_OUTPUT_BYTES = 64 << 20;
 
+    /** How long a session that failed to open a channel may take to show that it is down (see settlesDisconnected). */
+    private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final PinnedHostKeys hostKeys;
     private final Duration connectTimeout;
     private final Map<SshTarget, Pooled> pool = new ConcurrentHashMap<>();
@@ -213,7 +216,7 @@ public final class SshClient implements AutoCloseable {
                 channel.connect();
                 return channel;
             } catch (JSchException e) {
-                if (!session.isConnected()) {
+                if (settlesDisconnected(session)) {
                     pooled.discard(session); // only a dead session: a live one carries other callers' commands
                 }
                 if (attempt == 0) {
@@ -223,6 +226,22 @@ public final class SshClient implements AutoCloseable {
                         + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Whether a session that just failed to open a channel is dead. JSch closes a dying session's channels before
+     * it clears isConnected, so right after a dropped connection the session can still claim to be up for a moment:
+     * give it that moment rather than retrying on a corpse.
+     */
+    private static boolean settlesDisconnected(Session session) {
+        long deadline = System.nanoTime() + SETTLE_NANOS;
+        while (session.isConnected()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            LockSupport.parkNanos(5_000_000);
+        }
+        return true;
     }
 
     /**
