@@ -2,7 +2,10 @@ package org.cloudmesh.cms.api;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import org.cloudmesh.cms.api.audit.AuditEntry;
+import org.cloudmesh.cms.api.audit.AuditTrail;
 
 /** What a command may use from the shell: state, I/O, and other plugins' extensions. */
 public interface Context {
@@ -25,6 +28,23 @@ public interface Context {
 
     /** Reads a line from the person at the terminal; throws CmsException in batch mode. */
     String prompt(String question);
+
+    /**
+     * The audit trail that state-changing commands write to (the shell's lives in {@code $CLOUDMESH_HOME}).
+     * The default, for contexts without a home such as unit tests, keeps nothing.
+     */
+    default AuditTrail audit() {
+        return new AuditTrail() {
+            @Override
+            public void record(AuditEntry entry) {
+            }
+
+            @Override
+            public List<AuditEntry> query(String user, String cluster, Instant since) {
+                return List.of();
+            }
+        };
+    }
 
     /** Extensions of the given point contributed by all started plugins. */
     <T> List<T> extensions(Class<T> type);
