@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Config;
+import org.cloudmesh.cms.api.MapConfig;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.Variables;
 import picocli.CommandLine;
@@ -79,32 +80,7 @@ final class TestContext implements Context {
 
     @Override
     public Config config() {
-        return new Config() {
-            public Path file() {
-                return home.resolve("cloudmesh.yaml");
-            }
-
-            @SuppressWarnings("unchecked")
-            public Optional<Object> get(String path) {
-                Object o = root;
-                for (String part : path.split("\\.")) {
-                    if (!(o instanceof Map)) return Optional.empty();
-                    o = ((Map<String, Object>) o).get(part);
-                }
-                return Optional.ofNullable(o);
-            }
-
-            public void set(String path, String value) {
-                throw new UnsupportedOperationException();
-            }
-
-            public void merge(Map<String, Object> fragment) {
-                throw new UnsupportedOperationException();
-            }
-
-            public void reload() {
-            }
-        };
+        return new MapConfig(home.resolve("cloudmesh.yaml"), root);
     }
 
     @Override

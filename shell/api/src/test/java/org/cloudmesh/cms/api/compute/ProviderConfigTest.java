@@ -7,12 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Config;
+import org.cloudmesh.cms.api.MapConfig;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.Yaml;
 
 /** How a cloud entry of cloudmesh.yaml is read, and the one-line errors a user sees for a bad one. */
 class ProviderConfigTest {
@@ -32,33 +30,7 @@ class ProviderConfigTest {
             """;
 
     static Config config(String yaml) {
-        Map<String, Object> root = new Yaml().load(yaml);
-        return new Config() {
-            public Path file() {
-                return Path.of("/home/user/.cloudmesh/cloudmesh.yaml");
-            }
-
-            @SuppressWarnings("unchecked")
-            public Optional<Object> get(String path) {
-                Object o = root;
-                for (String part : path.split("\\.")) {
-                    if (!(o instanceof Map)) return Optional.empty();
-                    o = ((Map<String, Object>) o).get(part);
-                }
-                return Optional.ofNullable(o);
-            }
-
-            public void set(String path, String value) {
-                throw new UnsupportedOperationException();
-            }
-
-            public void merge(Map<String, Object> fragment) {
-                throw new UnsupportedOperationException();
-            }
-
-            public void reload() {
-            }
-        };
+        return MapConfig.parse(Path.of("/home/user/.cloudmesh/cloudmesh.yaml"), yaml);
     }
 
     @Test
