@@ -1,0 +1,99 @@
+package org.cloudmesh.cms.cluster;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A cluster of cloud VMs as the store records it. {@code user}, {@code port} and {@code key} are how cms logs in to
+ * the manager (the key a private key file); {@code setup} is {@code ok}, or why ssh trust and the hosts file are not
+ * (yet) in place.
+ */
+record Cluster(String name, String cloud, String kind, String project, String owner, String description,
+               String created, String user, int port, String key, String image, String flavor, String managerFlavor,
+               String setup, List<Member> members) {
+
+    Cluster {
+        members = List.copyOf(members);
+    }
+
+    Optional<Member> manager() {
+        return members.stream().filter(Member::manager).findFirst();
+    }
+
+    List<Member> nodes() {
+        return members.stream().filter(m -> !m.manager()).toList();
+    }
+
+    Optional<Member> member(String node) {
+        return members.stream().filter(m -> m.name().equals(node)).findFirst();
+    }
+
+    Cluster withMembers(List<Member> ms) {
+        return new Cluster(name, cloud, kind, project, owner, description, created, user, port, key, image, flavor,
+                managerFlavor, setup, ms);
+    }
+
+    /** This cluster with one member replaced (or added when new). */
+    Cluster with(Member m) {
+        List<Member> ms = new ArrayList<>(members);
+        boolean replaced = false;
+        for (int i = 0; i < ms.size(); i++) {
+            if (ms.get(i).name().equals(m.name())) {
+                ms.set(i, m);
+                replaced = true;
+            }
+        }
+        if (!replaced) ms.add(m);
+        return withMembers(ms);
+    }
+
+    Cluster without(String node) {
+        return withMembers(members.stream().filter(m -> !m.name().equals(node)).toList());
+    }
+
+    Cluster withSetup(String s) {
+        return new Cluster(name, cloud, kind, project, owner, description, created, user, port, key, image, flavor,
+                managerFlavor, s, members);
+    }
+
+    Cluster withText(String newOwner, String newDescription) {
+        return new Cluster(name, cloud, kind, project, newOwner, newDescription, created, user, port, key, image, flavor,
+                managerFlavor, setup, members);
+    }
+
+    Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("cloud", cloud);
+        m.put("kind", kind);
+        m.put("project", project);
+        m.put("owner", owner);
+        m.put("description", description);
+        m.put("created", created);
+        m.put("user", user);
+        m.put("port", port);
+        m.put("key", key);
+        m.put("image", image);
+        m.put("flavor", flavor);
+        m.put("manager_flavor", managerFlavor);
+        m.put("setup", setup);
+        m.values().removeIf(java.util.Objects::isNull);
+        m.put("members", members.stream().map(Member::toMap).toList());
+        return m;
+    }
+
+    static Cluster fromMap(Map<?, ?> m) {
+        List<Member> ms = new ArrayList<>();
+        if (m.get("members") instanceof List<?> l) {
+            for (Object o : l) if (o instanceof Map<?, ?> mm) ms.add(Member.fromMap(mm));
+        }
+        Integer port = Member.i(m, "port");
+        return new Cluster(Member.s(m, "name"), Member.s(m, "cloud"), Member.s(m, "kind"), Member.s(m, "project"),
+                Member.s(m, "owner"), Member.s(m, "description"), Member.s(m, "created"), Member.s(m, "user"),
+                port == null ? 22 : port, Member.s(m, "key"), Member.s(m, "image"), Member.s(m, "flavor"),
+                Member.s(m, "manager_flavor"), Member.s(m, "setup"), ms);
+    }
+}

@@ -1,0 +1,404 @@
+package org.cloudmesh.cms.cluster;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.Context;
+import org.cloudmesh.cms.api.Format;
+import org.cloudmesh.cms.api.OutputOption;
+import org.cloudmesh.cms.api.Printer;
+import org.cloudmesh.cms.api.cluster.Nic;
+import org.cloudmesh.cms.api.cluster.Node;
+import org.cloudmesh.cms.api.cluster.VirtualCluster;
+import org.cloudmesh.cms.api.ssh.Shell;
+import org.cloudmesh.cms.api.util.Hostlist;
+import org.cloudmesh.cms.api.util.Names;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "cluster", description = {"Virtual clusters: a manager node and compute nodes on any cloud, or on comet.",
+        "The manager (NAME-manager) is reached with your key; the nodes (NAME-1..N) only through the manager, which",
+        "holds the cluster's own key, an ssh config and a hosts file in ~/.cms/cluster/NAME.",
+        "Clusters are recorded in $CLOUDMESH_HOME/cluster/clusters.yaml; comet's clusters are listed beside them."},
+        footer = {"%nExamples:", "  cluster create lab --cloud aws --count 4", "  cluster run lab 'uname -r'",
+                "  cluster run lab 'df -h /' --nodes lab-[1-2]", "  cluster inventory lab --format ansible > hosts.ini",
+                "  cluster delete lab --yes"})
+public final class ClusterCommand {
+    static final List<String> LIST_COLUMNS = List.of("name", "cloud", "project", "owner", "manager", "nodes", "state");
+    static final List<String> NODE_COLUMNS = List.of("name", "role", "state", "ncpu", "ram", "disk", "ip", "mac");
+
+    private final Context ctx;
+
+    public ClusterCommand(Context ctx) {
+        this.ctx = ctx;
+    }
+
+    Clusters clusters() {
+        return new Clusters(ctx);
+    }
+
+    // ------------------------------------------------------------------------------------------------ create, list, info
+
+    @Command(name = "create", description = {"Boot a manager and COUNT nodes on CLOUD concurrently, set up ssh trust from",
+            "the manager to the nodes and a hosts file, and record the cluster. CLOUD is a cloud of cloudmesh.cloud",
+            "(--cloud, else variable cloud) or a comet endpoint. Image and flavor: the option, else the variable, else",
+            "cloudmesh.cloud.CLOUD.default. --key is the private key file of the manager's login (PATH.pub is installed)."})
+    int create(@Parameters(paramLabel = "NAME") String name,
+               @Option(names = "--cloud", paramLabel = "CLOUD") String cloud,
+               @Option(names = "--count", paramLabel = "N", required = true) int count,
+               @Option(names = "--image", paramLabel = "IMAGE") String image,
+               @Option(names = "--flavor", paramLabel = "FLAVOR") String flavor,
+               @Option(names = "--manager-flavor", paramLabel = "FLAVOR", description = "default: --flavor") String managerFlavor,
+               @Option(names = "--key", paramLabel = "PATH") String key,
+               @Option(names = "--project", paramLabel = "PROJECT", description = "who may see it through the server (default: variable project)") String project,
+               @Option(names = "--owner", paramLabel = "USER") String owner,
+               @Option(names = "--description", paramLabel = "TEXT") String description,
+               @Option(names = "--setup", negatable = true, defaultValue = "true", fallbackValue = "true",
+                       description = "set up ssh trust and the hosts file (--no-setup: boot and record only)") boolean setup,
+               @Mixin OutputOption output) {
+        String c = cloud != null && !cloud.isBlank() ? cloud.strip() : ctx.variables().get("cloud").orElse(null);
+        VirtualCluster vc = clusters().create(new Clusters.Spec(name, c, count, null, image, flavor, managerFlavor, key,
+                project, owner, description, setup));
+        printNodes(vc, output.format);
+        return 0;
+    }
+
+    @Command(name = "list", description = "List the clusters (with comet's); --refresh asks the clouds for the states first.")
+    int list(@Option(names = "--refresh") boolean refresh, @Mixin OutputOption output) {
+        Clusters s = clusters();
+        if (refresh) {
+            for (Cluster c : s.store().list()) {
+                try {
+                    s.info(c.name(), true);
+                } catch (CmsException e) {
+                    ctx.err().println("WARNING: cluster " + c.name() + ": " + e.getMessage());
+                }
+            }
+        }
+        List<Map<String, ?>> rows = new ArrayList<>();
+        for (VirtualCluster vc : s.all(true)) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("name", vc.name());
+            r.put("cloud", vc.cloud());
+            r.put("project", vc.project());
+            r.put("owner", vc.owner());
+            r.put("manager", vc.manager() == null ? null : vc.manager().name());
+            r.put("nodes", vc.nodes().size());
+            r.put("state", summary(vc));
+            rows.add(r);
+        }
+        ctx.printer(output.format).list(LIST_COLUMNS, rows);
+        return 0;
+    }
+
+    /** "running" when all agree, else counts such as "3 running, 1 failed". */
+    static String summary(VirtualCluster vc) {
+        Map<String, Integer> n = new LinkedHashMap<>();
+        if (vc.manager() != null) n.merge(String.valueOf(vc.manager().state()), 1, Integer::sum);
+        for (Node x : vc.nodes()) n.merge(String.valueOf(x.state()), 1, Integer::sum);
+        if (n.size() == 1) return n.keySet().iterator().next();
+        List<String> parts = new ArrayList<>();
+        n.forEach((k, v) -> parts.add(v + " " + k));
+        return String.join(", ", parts);
+    }
+
+    @Command(name = "info", description = {"Show a cluster with the NIST fields: name, description, owner, manager and",
+            "nodes with state, ncpu, ram, disk and nics (mac, ip). The states are read from the cloud first.",
+            "--output json or yaml prints the NIST Virtualcluster object; table and csv one row per node."})
+    int info(@Parameters(paramLabel = "NAME") String name, @Mixin OutputOption output) {
+        VirtualCluster vc = clusters().info(name, true);
+        Format f = ctx.format(output.format);
+        if (f == Format.JSON || f == Format.YAML) {
+            ctx.printer(f).attributes(nist(vc));
+            return 0;
+        }
+        if (f == Format.TABLE) {
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("name", vc.name());
+            a.put("description", vc.description());
+            a.put("owner", vc.owner());
+            a.put("project", vc.project());
+            a.put("cloud", vc.cloud());
+            a.put("manager", vc.manager() == null ? null : vc.manager().name());
+            a.put("nodes", vc.nodes().isEmpty() ? "" : Hostlist.compress(vc.nodes().stream().map(Node::name).toList()));
+            new ClusterStore(ctx.home()).get(name).ifPresent(c -> a.put("ssh setup", c.setup()));
+            ctx.printer(f).attributes(a);
+        }
+        printNodes(vc, f);
+        return 0;
+    }
+
+    private void printNodes(VirtualCluster vc, Format option) {
+        Printer p = ctx.printer(option);
+        if (p.format() == Format.JSON || p.format() == Format.YAML) {
+            p.attributes(nist(vc));
+            return;
+        }
+        List<Map<String, ?>> rows = new ArrayList<>();
+        if (vc.manager() != null) rows.add(row(vc.manager(), "manager"));
+        for (Node n : vc.nodes()) rows.add(row(n, "node"));
+        p.list(NODE_COLUMNS, rows);
+    }
+
+    private static Map<String, Object> row(Node n, String role) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("name", n.name());
+        r.put("role", role);
+        r.put("state", n.state());
+        r.put("ncpu", n.ncpu());
+        r.put("ram", n.ram());
+        r.put("disk", n.disk());
+        r.put("ip", n.nics().stream().map(Nic::ip).filter(x -> x != null).toList());
+        r.put("mac", n.nics().stream().map(Nic::mac).filter(x -> x != null).findFirst().orElse(null));
+        return r;
+    }
+
+    /** The NIST Virtualcluster object as a map (JSON/YAML). */
+    static Map<String, Object> nist(VirtualCluster vc) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", vc.name());
+        m.put("description", vc.description());
+        m.put("owner", vc.owner());
+        m.put("project", vc.project());
+        m.put("cloud", vc.cloud());
+        m.put("manager", vc.manager() == null ? null : nist(vc.manager()));
+        m.put("nodes", vc.nodes().stream().map(ClusterCommand::nist).toList());
+        return m;
+    }
+
+    static Map<String, Object> nist(Node n) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", n.name());
+        m.put("state", n.state());
+        m.put("ncpu", n.ncpu());
+        m.put("ram", n.ram());
+        m.put("disk", n.disk());
+        List<Map<String, Object>> nics = new ArrayList<>();
+        for (Nic x : n.nics()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("mac", x.mac());
+            e.put("ip", x.ip());
+            nics.add(e);
+        }
+        m.put("nics", nics);
+        return m;
+    }
+
+    // ------------------------------------------------------------------------------------------------ add, remove, power
+
+    @Command(name = "add", description = "Boot K more nodes (NAME-N+1...) and add them to the manager's ssh trust and hosts file.")
+    int add(@Parameters(paramLabel = "NAME") String name,
+            @Option(names = "--count", paramLabel = "K", defaultValue = "1") int count,
+            @Option(names = "--setup", negatable = true, defaultValue = "true", fallbackValue = "true") boolean setup,
+            @Mixin OutputOption output) {
+        printNodes(clusters().add(name, count, null, setup), output.format);
+        return 0;
+    }
+
+    @Command(name = "remove", description = "Terminate nodes HOSTLIST of a cluster and forget them (never the manager).")
+    int remove(@Parameters(index = "0", paramLabel = "NAME") String name,
+               @Parameters(index = "1", paramLabel = "HOSTLIST") String hostlist) {
+        List<String> removed = clusters().remove(name, hostlist);
+        ctx.out().println("removed " + Hostlist.compress(removed) + " from cluster " + name);
+        return 0;
+    }
+
+    @Command(name = "start", description = "Start every VM of a stopped cluster.")
+    int start(@Parameters(paramLabel = "NAME") String name, @Mixin OutputOption output) {
+        printNodes(clusters().power(name, true), output.format);
+        return 0;
+    }
+
+    @Command(name = "stop", description = "Stop every VM of a cluster (they keep their disks; 'cluster start' resumes).")
+    int stop(@Parameters(paramLabel = "NAME") String name, @Mixin OutputOption output) {
+        printNodes(clusters().power(name, false), output.format);
+        return 0;
+    }
+
+    @Command(name = "delete", description = {"Terminate every VM of a cluster and forget it.",
+            "Asks first at the prompt; scripts give --yes."})
+    int delete(@Parameters(paramLabel = "NAME") String name, @Option(names = "--yes", description = "do not ask") boolean yes) {
+        Names.require("cluster", name);
+        if (!yes) {
+            if (!ctx.interactive()) throw new CmsException("cluster delete " + name + " needs --yes when not at the prompt");
+            if (!ctx.confirm("Delete cluster " + name + " and terminate all its VMs?")) {
+                ctx.out().println("cluster " + name + " kept");
+                return 1;
+            }
+        }
+        clusters().delete(name);
+        ctx.out().println("deleted cluster " + name);
+        return 0;
+    }
+
+    @Command(name = "setup", description = "Set up (again) ssh trust from the manager to the nodes and the hosts file.")
+    int setup(@Parameters(paramLabel = "NAME") String name) {
+        clusters().setup(name);
+        ctx.out().println("cluster " + name + ": the manager reaches every running node");
+        return 0;
+    }
+
+    // ------------------------------------------------------------------------------------------------ ssh, run, put, get
+
+    @Command(name = "ssh", description = {"Log in to the manager of a cluster, or through it to NODE (system ssh client).",
+            "The manager's host key is pinned in $CLOUDMESH_HOME/known_hosts."})
+    int ssh(@Parameters(index = "0", paramLabel = "NAME") String name,
+            @Parameters(index = "1", paramLabel = "NODE", arity = "0..1") String node) throws IOException, InterruptedException {
+        Cluster c = clusters().require(name);
+        Member m = c.manager().orElseThrow(() -> new CmsException("cluster '" + name + "' has no manager"));
+        if (m.address() == null) throw new CmsException("the manager " + m.name() + " has no address (state " + m.state() + ")");
+        List<String> argv = new ArrayList<>(List.of("ssh", "-o", "UserKnownHostsFile=" + ctx.home().resolve("known_hosts"),
+                "-o", "StrictHostKeyChecking=accept-new", "-p", Integer.toString(c.port()), "-i", c.key(),
+                "-o", "IdentitiesOnly=yes", "-l", c.user()));
+        if (node != null && !node.equals(m.name()) && !node.equals(VirtualCluster.MANAGER)) {
+            if (c.member(node).isEmpty()) throw new CmsException("cluster '" + name + "' has no node '" + node + "': see 'cluster info " + name + "'");
+            argv.addAll(List.of("-t", "--", m.address(), "ssh -t -F ~/" + Remote.dir(name) + "/ssh_config " + Shell.quote(node)));
+        } else {
+            argv.addAll(List.of("--", m.address()));
+        }
+        ctx.out().flush();
+        return new ProcessBuilder(argv).inheritIO().start().waitFor();
+    }
+
+    @Command(name = "run", description = {"Run COMMAND on the nodes in parallel, through the manager. Output lines are",
+            "prefixed 'NODE: '; a summary names the nodes that failed or could not be reached; the exit status is the",
+            "worst of them (255: unreachable). --nodes HOSTLIST picks nodes (the manager too, by name or 'manager')."})
+    int run(@Parameters(index = "0", paramLabel = "NAME") String name,
+            @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND") List<String> command,
+            @Option(names = "--nodes", paramLabel = "HOSTLIST") String nodes,
+            @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600") double timeout) {
+        String cmd = String.join(" ", command);
+        if (cmd.isBlank()) throw new CmsException("COMMAND is empty: give the command to run");
+        Cluster c = clusters().require(name);
+        List<String> targets = targets(c, nodes);
+        try (Remote r = new Remote(ctx.home(), c)) {
+            Map<String, Remote.Result> results = r.fanOut(targets, cmd, null, seconds(timeout));
+            int worst = 0;
+            for (Remote.Result x : results.values()) {
+                prefixed(ctx.out(), x.node(), x.out());
+                prefixed(ctx.err(), x.node(), x.stderr());
+                worst = Math.max(worst, x.status() < 0 ? 255 : x.status());
+            }
+            summary(results);
+            return worst;
+        }
+    }
+
+    private void summary(Map<String, Remote.Result> results) {
+        List<String> failed = Remote.failures(results);
+        if (!failed.isEmpty()) {
+            ctx.err().println("FAILED on " + failed.size() + " of " + results.size() + " nodes: " + String.join(", ", failed));
+        }
+        ctx.out().flush();
+        ctx.err().flush();
+    }
+
+    @Command(name = "put", description = "Copy local file SOURCE to DESTINATION on the nodes (through the manager).")
+    int put(@Parameters(index = "0", paramLabel = "NAME") String name,
+            @Parameters(index = "1", paramLabel = "SOURCE") Path source,
+            @Parameters(index = "2", paramLabel = "DESTINATION") String destination,
+            @Option(names = "--nodes", paramLabel = "HOSTLIST") String nodes) {
+        if (!Files.isRegularFile(source)) throw new CmsException("no file " + source + " to copy");
+        Cluster c = clusters().require(name);
+        List<String> targets = targets(c, nodes);
+        try (Remote r = new Remote(ctx.home(), c)) {
+            String staged = r.stage(source);
+            Map<String, Remote.Result> results = r.fanOut(targets, "cat > " + Shell.quote(destination), staged, seconds(600));
+            for (Remote.Result x : results.values()) {
+                if (x.status() == 0) ctx.out().println(x.node() + ": " + source + " -> " + destination);
+            }
+            summary(results);
+            return results.values().stream().mapToInt(Remote.Result::status).max().orElse(0);
+        }
+    }
+
+    @Command(name = "get", description = {"Copy SOURCE from the nodes to local DESTINATION (through the manager);",
+            "with several nodes DESTINATION is a directory and each node's copy goes to DESTINATION/NODE/FILE."})
+    int get(@Parameters(index = "0", paramLabel = "NAME") String name,
+            @Parameters(index = "1", paramLabel = "SOURCE") String source,
+            @Parameters(index = "2", paramLabel = "DESTINATION") Path destination,
+            @Option(names = "--nodes", paramLabel = "HOSTLIST") String nodes) {
+        Cluster c = clusters().require(name);
+        List<String> targets = targets(c, nodes);
+        String base = source.substring(source.lastIndexOf('/') + 1);
+        if (base.isEmpty() || base.equals(".") || base.equals("..")) throw new CmsException("get " + source + ": name a file, not a directory");
+        try (Remote r = new Remote(ctx.home(), c)) {
+            Map<String, Remote.Result> results = r.fanOut(targets, "cat -- " + Shell.quote(source), null, seconds(600));
+            for (Remote.Result x : results.values()) {
+                if (x.status() != 0) continue;
+                Path to = targets.size() == 1 ? destination : destination.resolve(x.node()).resolve(base);
+                try {
+                    if (to.getParent() != null) Files.createDirectories(to.getParent());
+                    Files.write(to, x.stdout());
+                } catch (IOException e) {
+                    throw new CmsException("cannot write " + to + ": " + e.getMessage());
+                }
+                ctx.out().println(x.node() + ": " + source + " -> " + to);
+            }
+            summary(results);
+            return results.values().stream().mapToInt(Remote.Result::status).max().orElse(0);
+        }
+    }
+
+    /** --nodes (validated members; 'manager' is the manager), else every compute node that did not fail to boot. */
+    private List<String> targets(Cluster c, String hostlist) {
+        if (!Clusters.SETUP_OK.equals(c.setup())) {
+            ctx.err().println("WARNING: cluster " + c.name() + ": ssh setup is not complete (" + c.setup() + "): run 'cluster setup "
+                    + c.name() + "'");
+        }
+        if (hostlist == null) {
+            List<String> all = c.nodes().stream().filter(m -> !Node.FAILED.equals(m.state())).map(Member::name).toList();
+            if (all.isEmpty()) throw new CmsException("cluster '" + c.name() + "' has no nodes to run on: add some with 'cluster add " + c.name() + "'");
+            return all;
+        }
+        List<String> names = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        for (String n : Hostlist.expand(hostlist)) {
+            String m = n.equals(VirtualCluster.MANAGER) ? c.manager().map(Member::name).orElse(n) : n;
+            if (c.member(m).isPresent()) names.add(m);
+            else unknown.add(n);
+        }
+        if (!unknown.isEmpty()) {
+            throw new CmsException("cluster '" + c.name() + "' has no node " + Hostlist.compress(unknown) + ": see 'cluster info " + c.name() + "'");
+        }
+        return names;
+    }
+
+    private static Duration seconds(double s) {
+        if (!(s > 0)) throw new CmsException("--timeout must be a positive number of seconds");
+        return Duration.ofMillis((long) (s * 1000));
+    }
+
+    private static void prefixed(PrintWriter w, String node, String text) {
+        if (text.isEmpty()) return;
+        for (String line : text.split("\n", -1)) {
+            if (!line.isEmpty()) w.println(node + ": " + line);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ inventory
+
+    @Command(name = "inventory", description = {"Print the cluster for other tools: ansible (INI inventory), hosts",
+            "(/etc/hosts lines) or ssh-config (Host entries; the nodes through the manager with ProxyCommand)."})
+    int inventory(@Parameters(paramLabel = "NAME") String name,
+                  @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "ansible") String format) {
+        Cluster c = clusters().require(name);
+        ctx.out().print(switch (format) {
+            case "ansible" -> Inventory.ansible(c, ctx.home());
+            case "hosts" -> Clusters.hostsFile(c);
+            case "ssh-config" -> Inventory.sshConfig(c, ctx.home());
+            default -> throw new CmsException("unknown inventory format '" + format + "': use ansible, hosts or ssh-config");
+        });
+        ctx.out().flush();
+        return 0;
+    }
+}

@@ -1,0 +1,117 @@
+package org.cloudmesh.cms.cluster;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.cloudmesh.cms.api.CmsException;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * The clusters cms made, in {@code $CLOUDMESH_HOME/cluster/clusters.yaml}. Every change is a read-modify-write under
+ * a file lock (other cms processes, the server) and a JVM-wide lock (threads of this process), written to a
+ * temporary file and renamed: no writer loses another's change and no reader sees half a file. A VM is recorded
+ * before its cloud is asked to boot it, so an interrupted command never leaves a VM cms does not know.
+ */
+final class ClusterStore {
+    /** FileLock is per JVM, not per thread: every store of this process takes this first. */
+    private static final Object JVM_LOCK = new Object();
+
+    private final Path file;
+    private final Path lock;
+
+    ClusterStore(Path home) {
+        Path dir = home.resolve("cluster");
+        this.file = dir.resolve("clusters.yaml");
+        this.lock = dir.resolve("clusters.lock");
+    }
+
+    Path dir() {
+        return file.getParent();
+    }
+
+    Map<String, Cluster> all() {
+        synchronized (JVM_LOCK) {
+            return read();
+        }
+    }
+
+    Optional<Cluster> get(String name) {
+        return Optional.ofNullable(all().get(name));
+    }
+
+    List<Cluster> list() {
+        return List.copyOf(all().values());
+    }
+
+    /** Applies a change to the named cluster (which must exist) and returns the result. */
+    Cluster change(String name, Function<Cluster, Cluster> change) {
+        Cluster[] out = new Cluster[1];
+        update(m -> {
+            Cluster c = m.get(name);
+            if (c == null) throw new CmsException("unknown cluster '" + name + "': see 'cluster list'");
+            out[0] = change.apply(c);
+            m.put(name, out[0]);
+        });
+        return out[0];
+    }
+
+    interface Change {
+        void apply(Map<String, Cluster> clusters);
+    }
+
+    void update(Change change) {
+        synchronized (JVM_LOCK) {
+            try {
+                Files.createDirectories(file.getParent());
+                try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                     FileLock ignored = ch.lock()) {
+                    Map<String, Cluster> clusters = read();
+                    change.apply(clusters);
+                    Map<String, Object> raw = new LinkedHashMap<>();
+                    clusters.forEach((k, v) -> raw.put(k, v.toMap()));
+                    DumperOptions o = new DumperOptions();
+                    o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+                    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+                    Files.writeString(tmp, new Yaml(o).dump(Map.of("clusters", raw)));
+                    try {
+                        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (AtomicMoveNotSupportedException e) {
+                        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            } catch (IOException e) {
+                throw new CmsException("cannot write the cluster store " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private Map<String, Cluster> read() {
+        Map<String, Cluster> clusters = new LinkedHashMap<>();
+        if (!Files.exists(file)) return clusters;
+        try {
+            Object o = new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(file));
+            if (o instanceof Map<?, ?> root && root.get("clusters") instanceof Map<?, ?> m) {
+                m.forEach((k, v) -> {
+                    if (v instanceof Map<?, ?> c) clusters.put(String.valueOf(k), Cluster.fromMap(c));
+                });
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new CmsException("cannot read the cluster store " + file + ": " + e.getMessage()
+                    + " (fix or move it away; the VMs stay at their cloud)", e);
+        }
+        return clusters;
+    }
+}

@@ -1,0 +1,69 @@
+package org.cloudmesh.cms.cluster;
+
+import java.nio.file.Path;
+import org.cloudmesh.cms.api.CmsException;
+
+/** A cluster as other tools read it: an Ansible INI inventory and an OpenSSH client config, the nodes behind the manager. */
+final class Inventory {
+    private Inventory() {
+    }
+
+    static String ansible(Cluster c, Path home) {
+        Member m = manager(c);
+        StringBuilder b = new StringBuilder("# cms cluster " + c.name() + " (cloud " + c.cloud() + ")\n[manager]\n");
+        b.append(m.name()).append(" ansible_host=").append(m.address()).append(" ansible_port=").append(c.port())
+                .append(" ansible_user=").append(c.user()).append(" ansible_ssh_private_key_file=").append(c.key()).append('\n');
+        b.append("\n[nodes]\n");
+        for (Member n : c.nodes()) {
+            if (n.address() == null) continue;
+            b.append(n.name()).append(" ansible_host=").append(n.address()).append('\n');
+        }
+        b.append("\n[nodes:vars]\n")
+                .append("ansible_port=").append(c.port()).append('\n')
+                .append("ansible_user=").append(c.user()).append('\n')
+                .append("ansible_ssh_private_key_file=").append(clusterKey(c, home)).append('\n')
+                .append("ansible_ssh_common_args='-o ProxyCommand=\"").append(proxy(c, m)).append("\"'\n");
+        b.append("\n[").append(c.name()).append(":children]\nmanager\nnodes\n");
+        return b.toString();
+    }
+
+    static String sshConfig(Cluster c, Path home) {
+        Member m = manager(c);
+        StringBuilder b = new StringBuilder("# cms cluster " + c.name() + " (cloud " + c.cloud() + ")\n");
+        b.append("Host ").append(m.name()).append('\n')
+                .append("  HostName ").append(m.address()).append('\n')
+                .append("  Port ").append(c.port()).append('\n')
+                .append("  User ").append(c.user()).append('\n')
+                .append("  IdentityFile ").append(c.key()).append('\n')
+                .append("  IdentitiesOnly yes\n");
+        for (Member n : c.nodes()) {
+            if (n.address() == null) continue;
+            b.append("Host ").append(n.name()).append('\n')
+                    .append("  HostName ").append(n.address()).append('\n')
+                    .append("  HostKeyAlias ").append(n.name()).append('\n')
+                    .append("  Port ").append(c.port()).append('\n')
+                    .append("  User ").append(c.user()).append('\n')
+                    .append("  IdentityFile ").append(clusterKey(c, home)).append('\n')
+                    .append("  IdentitiesOnly yes\n")
+                    .append("  ProxyJump ").append(m.name()).append('\n');
+        }
+        return b.toString();
+    }
+
+    private static Member manager(Cluster c) {
+        Member m = c.manager().orElseThrow(() -> new CmsException("cluster '" + c.name() + "' has no manager"));
+        if (m.address() == null) {
+            throw new CmsException("the manager " + m.name() + " has no address yet (state " + m.state() + "): see 'cluster info "
+                    + c.name() + "'");
+        }
+        return m;
+    }
+
+    private static Path clusterKey(Cluster c, Path home) {
+        return home.resolve("cluster").resolve(c.name()).resolve("id_ed25519");
+    }
+
+    private static String proxy(Cluster c, Member m) {
+        return "ssh -W %h:%p -p " + c.port() + " -i " + c.key() + " " + c.user() + "@" + m.address();
+    }
+}
