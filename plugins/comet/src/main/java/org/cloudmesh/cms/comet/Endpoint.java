@@ -48,6 +48,10 @@ public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHost
             throw new CmsException("comet endpoint '" + name + "' does not match any available service endpoints ("
                     + names(all) + "): see cloudmesh.comet.endpoints in " + config.file());
         }
+        if ("remote".equals(config.getString(ROOT + ".endpoints." + name + ".kind").orElse(null))) {
+            throw new CmsException("this works only on the management node: comet endpoint '" + name + "' is a cms server"
+                    + " (kind: remote); choose a direct endpoint with --endpoint or 'comet active'");
+        }
         return parse(name, config.getMap(ROOT + ".endpoints." + name));
     }
 

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.remote.RemoteService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -39,7 +40,7 @@ final class ActiveCommand extends CometCommand.Sub {
             throw new CmsException("'" + name + "' does not match any available service endpoints. Try "
                     + (all.isEmpty() ? "importing one with 'config import FILE'" : String.join("/", all.keySet())) + ".");
         }
-        Endpoint.select(config, name);   // validates the entry
+        if (!RemoteService.isRemote(config, name)) Endpoint.select(config, name);   // validates the entry
         config.set(Endpoint.ROOT + ".active", name);
         ctx().out().println("Current active service endpoint is: " + name);
         return 0;

@@ -8,7 +8,7 @@ import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Format;
 import org.cloudmesh.cms.api.OutputOption;
 import org.cloudmesh.cms.api.util.Names;
-import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.store.Cluster;
 import org.cloudmesh.cms.comet.store.Computeset;
 import org.cloudmesh.cms.comet.store.Node;
@@ -64,17 +64,17 @@ final class ClusterCommand extends CometCommand.Sub {
         if (sort != null && !SORT_KEYS.contains(sort)) {
             throw new CmsException("unknown sort key '" + sort + "': use one of " + String.join(", ", SORT_KEYS));
         }
-        Endpoint e = endpoint();
-        comet().refresh(e, ctx().err());
-        List<Cluster> clusters = cluster != null ? List.of(comet().cluster(e, cluster)) : comet().store().clusters(e.name());
-        Map<Long, Computeset> sets = Views.byId(comet().store().computesets(new Store.CsFilter(e.name(), cluster, null, null)));
+        CometService s = svc();
+        s.refresh(ctx().err());
+        List<Cluster> clusters = cluster != null ? List.of(s.cluster(cluster)) : s.clusters();
+        Map<Long, Computeset> sets = Views.byId(s.computesets(cluster, ComputesetCommand.active(), null));
         Format f = ctx().format(output.format);
         List<String> cols = view.status ? FULL.subList(0, 5) : view.concise ? FULL.subList(0, 8) : FULL;
         List<Map<String, Object>> all = new ArrayList<>();
         for (Cluster c : clusters) {
             List<Map<String, Object>> rows = new ArrayList<>();
             Node fe = null;
-            for (Node n : comet().store().nodes(c.name())) {
+            for (Node n : s.nodes(c.name())) {
                 if (n.frontend()) fe = n;
                 rows.add(Views.node(n, sets, f.toString()));
             }
@@ -132,25 +132,13 @@ final class ClusterCommand extends CometCommand.Sub {
         @Override
         public Integer call() {
             Names.require("cluster", name);
-            if (name.length() > 40) throw new CmsException("invalid cluster name '" + name + "': use at most 40 characters");
-            if (computes < 1 || computes > 10_000) {
-                throw new CmsException("--computes " + computes + ": give a number of compute nodes from 1 to 10000");
-            }
-            if (cpus < 1 || cpus > 4096) throw new CmsException("--cpus " + cpus + ": give 1 to 4096 vCPUs");
             int mem = size(memory, "--memory", 1024);
             int diskGb = size(disk, "--disk", 1);
-            if (project != null) Names.require("project", project);
-            if (owner != null) Names.require("owner", owner);
-            if (description != null && description.chars().anyMatch(c -> c < ' ')) {
-                throw new CmsException("--description: use one line of text");
-            }
-            Endpoint e = endpoint();
-            List<String> allocs = new ArrayList<>();
-            for (String a : allocations) if (!allocs.contains(Names.require("allocation", a.strip()))) allocs.add(a.strip());
-            if (allocs.isEmpty() && e.slurm().account() != null) allocs.add(e.slurm().account());
-            Cluster c = comet().store().createCluster(new Store.ClusterSpec(name, e.name(), project, description, owner,
-                    allocs, computes, cpus, mem, diskGb, cpus, mem, diskGb));
-            ctx().out().println("Created cluster " + c.name() + " on endpoint " + e.name() + ": frontend " + c.name()
+            CometService s = svc();
+            Cluster c = s.createCluster(new CometService.ClusterRequest(name, computes, cpus, mem, diskGb, project,
+                    allocations, owner, description));
+            List<String> allocs = c.allocations();
+            ctx().out().println("Created cluster " + c.name() + " on endpoint " + s.name() + ": frontend " + c.name()
                     + ", compute nodes vm-" + c.name() + "-[0-" + (computes - 1) + "]"
                     + (allocs.isEmpty() ? " (no allocation: add --allocation to start computesets)"
                         : ", allocations " + String.join(",", allocs)));
@@ -190,8 +178,7 @@ final class ClusterCommand extends CometCommand.Sub {
 
         @Override
         public Integer call() {
-            Names.require("cluster", name);
-            comet().deleteCluster(endpoint(), name);
+            svc().deleteCluster(Names.require("cluster", name));
             ctx().out().println("Deleted cluster " + name);
             return 0;
         }

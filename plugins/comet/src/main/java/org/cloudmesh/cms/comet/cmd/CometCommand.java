@@ -3,7 +3,10 @@ package org.cloudmesh.cms.comet.cmd;
 import java.util.concurrent.Callable;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.comet.Comet;
+import org.cloudmesh.cms.comet.CometService;
+import org.cloudmesh.cms.comet.DirectService;
 import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.remote.RemoteService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,11 +17,13 @@ import picocli.CommandLine.Spec;
 @Command(name = "comet", description = {"Virtual clusters: computesets on Slurm, VMs on libvirt.",
         "Each compute VM gets an InfiniBand SR-IOV virtual function passed through."},
         subcommands = {ActiveCommand.class, LlCommand.class, ClusterCommand.class, ComputesetCommand.class,
-                NodeCommand.class, StartCommand.class, TerminateCommand.class, PowerCommand.class, WatchCommand.class,
+                NodeCommand.class, StartCommand.class, org.cloudmesh.cms.comet.remote.InitCommand.class, TerminateCommand.class, PowerCommand.class, WatchCommand.class,
                 org.cloudmesh.cms.comet.iso.IsoCommand.class,
                 org.cloudmesh.cms.comet.console.ConsoleCommand.class,
                 org.cloudmesh.cms.comet.stats.StatsCommand.class},
-        footer = {"", "The endpoint is cloudmesh.comet.active unless --endpoint names another (see 'comet active')."})
+        footer = {"", "The endpoint is cloudmesh.comet.active unless --endpoint names another (see 'comet active').",
+            "An endpoint of kind 'remote' (made by 'comet init') sends every command to a cms server; the others",
+            "drive Slurm and libvirt from this machine."})
 public final class CometCommand implements Callable<Integer> {
     final Context ctx;
     private Comet comet;
@@ -43,6 +48,17 @@ public final class CometCommand implements Callable<Integer> {
     /** The control plane of this shell (opened on first use). */
     public Comet service() {
         return comet();
+    }
+
+    /**
+     * The comet operations for one command: through the cms server when the endpoint ({@code --endpoint}, else the
+     * active one) is of kind remote, else on this machine.
+     */
+    public CometService backend(String endpointOption) {
+        var config = ctx.config();
+        String name = endpointOption != null ? endpointOption : config.getString(Endpoint.ROOT + ".active").orElse(null);
+        if (RemoteService.isRemote(config, name)) return RemoteService.open(config, name);
+        return new DirectService(comet(), Endpoint.select(config, endpointOption));
     }
 
     synchronized Comet comet() {
@@ -81,8 +97,8 @@ public final class CometCommand implements Callable<Integer> {
             return root().comet();
         }
 
-        Endpoint endpoint() {
-            return Endpoint.select(ctx().config(), endpointOption.endpoint);
+        CometService svc() {
+            return root().backend(endpointOption.endpoint);
         }
     }
 }

@@ -9,11 +9,10 @@ import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Format;
 import org.cloudmesh.cms.api.OutputOption;
 import org.cloudmesh.cms.api.util.Names;
-import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.store.Computeset;
 import org.cloudmesh.cms.comet.store.CsState;
 import org.cloudmesh.cms.comet.store.Node;
-import org.cloudmesh.cms.comet.store.Store;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -57,16 +56,18 @@ final class ComputesetCommand extends CometCommand.Sub {
                 }
             }
         }
-        Endpoint e = endpoint();
-        comet().refresh(e, ctx().err());
+        CometService s = svc();
+        s.refresh(ctx().err());
         Format f = ctx().format(output.format);
         if (id != null) {
             if (!id.matches("[0-9]{1,18}")) throw new CmsException("invalid computeset id '" + id + "': give a number (see 'comet computeset')");
-            Computeset c = comet().computeset(e, Long.parseLong(id));
+            Computeset c = s.computeset(Long.parseLong(id));
+            Map<String, Node> byName = new java.util.HashMap<>();
+            for (Node n : s.nodes(c.cluster())) byName.put(n.name(), n);
             Map<String, Object> row = Views.computeset(c);
             List<Map<String, Object>> nodes = new ArrayList<>();
             for (String name : c.nodes()) {
-                Node n = comet().store().node(c.cluster(), name).orElse(null);
+                Node n = byName.get(name);
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("name", name);
                 r.put("state", n == null ? null : c.state().active() ? n.state() : "stopped");
@@ -91,7 +92,7 @@ final class ComputesetCommand extends CometCommand.Sub {
             return 0;
         }
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (Computeset c : comet().store().computesets(new Store.CsFilter(e.name(), cluster, wanted, allocation))) {
+        for (Computeset c : s.computesets(cluster, wanted, allocation)) {
             rows.add(Views.computeset(c));
         }
         ctx().printer(f).list(COLUMNS, rows);

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.cloudmesh.cms.api.OutputOption;
-import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.store.Cluster;
 import org.cloudmesh.cms.comet.store.Node;
 import picocli.CommandLine.Command;
@@ -30,12 +30,12 @@ final class LlCommand extends CometCommand.Sub {
 
     @Override
     public Integer call() {
-        Endpoint e = endpoint();
-        comet().refresh(e, ctx().err());
-        List<Cluster> clusters = cluster != null ? List.of(comet().cluster(e, cluster)) : comet().store().clusters(e.name());
+        CometService s = svc();
+        s.refresh(ctx().err());
+        List<Cluster> clusters = cluster != null ? List.of(s.cluster(cluster)) : s.clusters();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Cluster c : clusters) {
-            List<Node> nodes = comet().store().nodes(c.name());
+            List<Node> nodes = s.nodes(c.name());
             List<String> computes = new ArrayList<>();
             Node fe = null;
             for (Node n : nodes) {

@@ -36,7 +36,7 @@ final class PowerCommand extends CometCommand.Sub {
         }
         Names.require("cluster", cluster);
         if (target != null && !target.matches("[0-9]{1,18}")) Hostlist.expand(target);
-        List<String> done = comet().power(endpoint(), cluster, a, target);
+        List<String> done = svc().power(cluster, a, target);
         ctx().out().println("Request Accepted. In the process of " + a.label() + " " + Hostlist.compress(done));
         return 0;
     }

@@ -2,15 +2,13 @@ package org.cloudmesh.cms.comet.cmd;
 
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeSet;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.util.Hostlist;
-import org.cloudmesh.cms.api.util.Names;
 import org.cloudmesh.cms.api.util.Walltime;
 import org.cloudmesh.cms.comet.Comet;
-import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.CometService;
+import org.cloudmesh.cms.comet.DirectService;
 import org.cloudmesh.cms.comet.store.Cluster;
 import org.cloudmesh.cms.comet.store.Computeset;
 import org.cloudmesh.cms.comet.store.CsState;
@@ -24,8 +22,6 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "start", description = {"Start compute nodes as a computeset: one Slurm job that holds a physical host per node.",
         "Give the nodes as a HOSTLIST (vm-vc1-[0-3]) or a --count of free nodes."})
 final class StartCommand extends CometCommand.Sub {
-    static final Duration DEFAULT_WALLTIME = Duration.ofDays(2);
-
     @ParentCommand
     CometCommand parent;
     @Parameters(index = "0", paramLabel = "CLUSTER") String cluster;
@@ -44,42 +40,13 @@ final class StartCommand extends CometCommand.Sub {
 
     @Override
     public Integer call() throws InterruptedException {
-        Names.require("cluster", cluster);
-        List<String> nodes = null;
-        int n = 0;
-        if (hostlist != null && count != null) {
-            throw new CmsException("give either the names of nodes in hostlist format or --count, not both");
-        }
-        if (hostlist != null) {
-            nodes = Hostlist.expand(hostlist);
-            n = nodes.size();
-        } else if (count != null) {
-            try {
-                n = Integer.parseInt(count.strip());
-            } catch (NumberFormatException x) {
-                throw new CmsException("Invalid count value specified! '" + count + "': give a whole number greater than zero");
-            }
-            if (n <= 0) throw new CmsException("count value has to be greater than zero (got " + n + ")");
-        } else {
-            throw new CmsException("You have to specify either the count of nodes, or the names of nodes in hostlist format");
-        }
-        Duration wall = walltime == null ? DEFAULT_WALLTIME : Walltime.parse(walltime);
-        if (reservation != null) Names.require("reservation", reservation);
+        Duration wall = walltime == null ? Duration.ofMinutes(DirectService.DEFAULT_WALLTIME_MINS) : Walltime.parse(walltime);
+        Comet.StartRequest r = DirectService.request(cluster, hostlist, count, Walltime.minutes(wall), allocation, reservation);
         Duration wait = timeout == null ? Duration.ofMinutes(30) : Walltime.parse(timeout);
-
-        Endpoint e = endpoint();
-        if (n > e.maxNodes()) {
-            throw new CmsException(n + " nodes requested, but endpoint '" + e.name() + "' allows at most " + e.maxNodes()
-                    + " per computeset (limits.max_nodes)");
-        }
-        if (wall.compareTo(e.maxWalltime()) > 0) {
-            throw new CmsException("walltime " + Walltime.format(wall) + " is longer than endpoint '" + e.name()
-                    + "' allows (" + Walltime.format(e.maxWalltime()) + ", limits.max_walltime)");
-        }
-        Comet comet = comet();
-        Cluster c = comet.cluster(e, cluster);
-        String alloc = chooseAllocation(c);
-        Computeset cs = comet.start(e, new Comet.StartRequest(cluster, nodes, n, Walltime.minutes(wall), alloc, reservation));
+        CometService s = svc();
+        String alloc = allocation;
+        if (alloc == null) alloc = chooseAllocation(s.cluster(cluster));
+        Computeset cs = s.start(new Comet.StartRequest(r.cluster(), r.nodes(), r.count(), r.walltimeMins(), alloc, r.reservation()));
         PrintWriter out = ctx().out();
         out.println("Request accepted! Check status with:");
         out.println("comet cluster " + cluster);
@@ -89,29 +56,14 @@ final class StartCommand extends CometCommand.Sub {
                 + ", walltime " + Walltime.format(wall) + ", allocation " + alloc + ")");
         out.flush();
         if (!await) return 0;
-        return waitFor(e, cs, wait);
+        return waitFor(s, cs, wait);
     }
 
-    /** --allocation, the single one, a menu in the REPL, or an error listing the choices. */
+    /** The single allocation, a menu in the REPL, or null (the service then lists the choices in its error). */
     String chooseAllocation(Cluster c) {
-        List<String> list = new ArrayList<>(new TreeSet<>(c.allocations()));
-        if (list.isEmpty()) {
-            throw new CmsException("No allocation available for the specified cluster " + c.name()
-                    + ": the cluster has none (recreate it with --allocation)");
-        }
-        if (allocation != null) {
-            Names.require("allocation", allocation);
-            if (!list.contains(allocation)) {
-                throw new CmsException("allocation '" + allocation + "' is not one of cluster " + c.name() + "'s: "
-                        + String.join(", ", list));
-            }
-            return allocation;
-        }
-        if (list.size() == 1) return list.get(0);
-        if (!ctx().interactive()) {
-            throw new CmsException("cluster " + c.name() + " has several allocations: choose one with --allocation ("
-                    + String.join(", ", list) + ")");
-        }
+        String only = DirectService.allocation(c, null);
+        if (only != null || !ctx().interactive()) return only;
+        List<String> list = DirectService.allocations(c);
         StringBuilder menu = new StringBuilder();
         for (int i = 0; i < list.size(); i++) {
             menu.append(i + 1).append(": ").append(list.get(i)).append(i % 5 == 4 || i == list.size() - 1 ? "\n" : "\t");
@@ -131,18 +83,18 @@ final class StartCommand extends CometCommand.Sub {
     }
 
     /** Reconciles until every node runs (0), the set fails or ends (1), or the timeout passes (1). */
-    int waitFor(Endpoint e, Computeset cs, Duration timeout) throws InterruptedException {
+    int waitFor(CometService s, Computeset cs, Duration timeout) throws InterruptedException {
         PrintWriter err = ctx().err();
         boolean tty = ctx().interactive();
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = null;
         int total = cs.nodes().size();
         while (true) {
-            comet().reconcileQuietly(e, null);
-            Computeset now = comet().store().computeset(cs.id()).orElseThrow();
+            s.refresh(null);
+            Computeset now = s.computeset(cs.id());
             int up = 0;
             if (now.state().active()) {
-                for (Node n : comet().store().nodesOf(cs.id())) if ("active".equals(n.state())) up++;
+                for (Node n : s.nodes(cs.cluster())) if (now.nodes().contains(n.name()) && "active".equals(n.state())) up++;
             }
             String line = bar(up, total) + " " + up + "/" + total + " nodes running (computeset " + cs.id() + " "
                     + now.state().label() + (now.reason() != null && now.state() == CsState.SUBMITTED ? ": " + now.reason() : "") + ")";

@@ -1,7 +1,6 @@
 package org.cloudmesh.cms.comet.cmd;
 
 import org.cloudmesh.cms.api.CmsException;
-import org.cloudmesh.cms.comet.Endpoint;
 import org.cloudmesh.cms.comet.store.Computeset;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -22,9 +21,7 @@ final class TerminateCommand extends CometCommand.Sub {
     @Override
     public Integer call() {
         if (!id.matches("[0-9]{1,18}")) throw new CmsException("invalid computeset id '" + id + "': give a number (see 'comet computeset')");
-        Endpoint e = endpoint();
-        comet().reconcileQuietly(e, ctx().err());
-        Computeset cs = comet().terminate(e, Long.parseLong(id));
+        Computeset cs = svc().terminate(Long.parseLong(id));
         ctx().out().println("Request Accepted. In the process of terminating the computeset");
         ctx().out().println("(computeset " + cs.id() + " " + cs.state().label() + ", Slurm job " + cs.jobId() + " cancelled)");
         return 0;

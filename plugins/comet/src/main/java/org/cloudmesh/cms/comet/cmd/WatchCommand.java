@@ -4,7 +4,7 @@ import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.comet.Comet;
-import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.slurm.Remote;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,15 +28,15 @@ final class WatchCommand extends CometCommand.Sub {
     public Integer call() {
         if (interval < 0.1 || interval > 86400) throw new CmsException("--interval " + interval + ": use 0.1 to 86400 seconds");
         if (rounds < 0) throw new CmsException("--rounds " + rounds + ": use a number ≥ 0");
-        Endpoint e = endpoint();
+        CometService s = svc();
         DateTimeFormatter t = DateTimeFormatter.ofPattern("HH:mm:ss");
-        ctx().err().println("watching endpoint " + e.name() + " every " + interval + " s (Ctrl-C stops)");
+        ctx().err().println("watching endpoint " + s.name() + " every " + interval + " s (Ctrl-C stops)");
         ctx().err().flush();
         long round = 0;
         while (rounds == 0 || round < rounds) {
             round++;
             try {
-                for (Comet.Change c : comet().reconcile(e)) {
+                for (Comet.Change c : s.reconcile()) {
                     ctx().out().println(LocalTime.now().format(t) + " computeset " + c.computeset() + ": "
                             + (c.from() == null ? "" : c.from().label() + " -> ") + c.to().label()
                             + (c.detail() == null ? "" : " (" + c.detail() + ")"));

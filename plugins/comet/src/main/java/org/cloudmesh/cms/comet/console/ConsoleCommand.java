@@ -9,11 +9,12 @@ import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.util.Names;
 import org.cloudmesh.cms.comet.Comet;
-import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.CometService;
+import org.cloudmesh.cms.comet.DirectService;
+import org.cloudmesh.cms.comet.remote.RemoteService;
 import org.cloudmesh.cms.comet.cmd.CometCommand;
 import org.cloudmesh.cms.comet.iso.Cmds;
 import org.cloudmesh.cms.comet.store.Node;
-import org.cloudmesh.cms.comet.virt.Hypervisor;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 import org.xml.sax.InputSource;
@@ -37,6 +38,8 @@ public final class ConsoleCommand implements Callable<Integer> {
     boolean link;
     @Option(names = "--force", description = "Take the serial console over from another client.")
     boolean force;
+    @Option(names = "--otp", paramLabel = "CODE", description = "Through a cms server: a fresh one-time code (console links need a second factor).")
+    String otp;
     @Parameters(index = "0", paramLabel = "CLUSTER") String cluster;
     @Parameters(index = "1", arity = "0..1", paramLabel = "NODE") String node;
 
@@ -45,24 +48,18 @@ public final class ConsoleCommand implements Callable<Integer> {
         Names.require("cluster", cluster);
         if (node != null) Names.require("node", node);
         Context ctx = Cmds.ctx(spec);
-        Comet comet = Cmds.comet(spec);
-        Endpoint e = Cmds.endpoint(spec, endpointOption);
-        comet.cluster(e, cluster);
-        List<Node> nodes = comet.store().nodes(cluster);
-        Node n = nodes.stream().filter(x -> node == null ? x.frontend() : x.name().equals(node)).findFirst()
-                .orElseThrow(() -> new CmsException("cluster '" + cluster + "' has no node '" + node + "': see 'comet cluster " + cluster + "'"));
-        if (n.host() == null) throw new CmsException(n.name() + " is not running: power it on first ('comet power on')");
-        String uri = e.uri(n.host());
-        Hypervisor h = comet.libvirt().at(uri);
-        String st = h.state(n.name());
-        if (!Hypervisor.ACTIVE.equals(st) && !Hypervisor.PAUSED.equals(st)) {
-            throw new CmsException(n.name() + " is " + st + " on " + n.host() + ": power it on first ('comet power on')");
-        }
+        CometService svc = Cmds.service(spec, endpointOption);
         if (link) {
-            ctx.out().println("Console URL: " + graphicsUrl(h.xml(n.name()), n.name(), uri) + " (on host " + n.host() + ")");
+            String code = otp;
+            if (svc instanceof RemoteService && code == null && ctx.interactive()) code = ctx.prompt("One-time code: ");
+            ctx.out().println("Console URL: " + svc.consoleLink(cluster, node, code));
             ctx.out().flush();
             return 0;
         }
+        DirectService d = svc.direct();
+        Comet comet = d.comet();
+        Node n = d.running(cluster, node);
+        String uri = d.endpoint().uri(n.host());
         if (System.console() == null) {
             throw new CmsException("comet console needs a terminal for the serial console; in scripts use --link");
         }

@@ -3,7 +3,7 @@ package org.cloudmesh.cms.comet.iso;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.comet.Comet;
-import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.cmd.CometCommand;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -27,8 +27,8 @@ public final class Cmds {
         return root(spec).service();
     }
 
-    public static Endpoint endpoint(CommandSpec spec, CometCommand.EndpointOption option) {
-        return Endpoint.select(ctx(spec).config(), option == null ? null : option.endpoint);
+    public static CometService service(CommandSpec spec, CometCommand.EndpointOption option) {
+        return root(spec).backend(option == null ? null : option.endpoint);
     }
 
     /** Refuses a name that would reach a path, a remote shell or XML unvalidated. */

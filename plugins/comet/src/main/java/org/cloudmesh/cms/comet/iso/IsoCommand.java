@@ -10,8 +10,7 @@ import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.Format;
 import org.cloudmesh.cms.api.OutputOption;
 import org.cloudmesh.cms.api.util.Names;
-import org.cloudmesh.cms.comet.Comet;
-import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.cmd.CometCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,12 +44,8 @@ public final class IsoCommand implements Callable<Integer> {
             return Cmds.ctx(spec);
         }
 
-        Comet comet() {
-            return Cmds.comet(spec);
-        }
-
-        Endpoint endpoint() {
-            return Cmds.endpoint(spec, endpointOption);
+        CometService svc() {
+            return Cmds.service(spec, endpointOption);
         }
     }
 
@@ -61,7 +56,7 @@ public final class IsoCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            List<Isos.Iso> isos = Isos.list(comet().store());
+            List<Isos.Iso> isos = svc().isos();
             Format f = ctx().format(output.format);
             if (f == Format.TABLE) {
                 if (isos.isEmpty()) ctx().out().println("No ISO images: upload one with 'comet iso upload PATH'");
@@ -93,7 +88,7 @@ public final class IsoCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Isos.Iso iso = Isos.upload(comet().store(), endpoint(), path, isoname);
+            Isos.Iso iso = svc().uploadIso(path, isoname);
             ctx().out().println("Uploaded " + iso.name() + " (" + iso.size() + " bytes, sha256 " + iso.sha256() + ")");
             ctx().out().flush();
             return 0;
@@ -109,9 +104,7 @@ public final class IsoCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             Names.require("cluster", cluster);
-            Endpoint e = endpoint();
-            Isos.Iso i = Isos.resolve(comet().store(), iso);
-            for (Isos.Change c : Isos.attach(comet(), e, cluster, nodes, i)) ctx().out().println(c.describe());
+            for (Isos.Change c : svc().attachIso(iso, cluster, nodes)) ctx().out().println(c.describe());
             ctx().out().flush();
             return 0;
         }
@@ -125,7 +118,7 @@ public final class IsoCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             Names.require("cluster", cluster);
-            for (Isos.Change c : Isos.attach(comet(), endpoint(), cluster, nodes, null)) ctx().out().println(c.describe());
+            for (Isos.Change c : svc().attachIso(null, cluster, nodes)) ctx().out().println(c.describe());
             ctx().out().flush();
             return 0;
         }

@@ -89,17 +89,7 @@ public final class Isos {
      * copying) and registers it. Refuses a name already registered or already present in iso_dir.
      */
     public static Iso upload(Store store, Endpoint e, Path file, String name) {
-        if (!Files.exists(file)) throw new CmsException("no such file: " + file);
-        if (!Files.isRegularFile(file) || !Files.isReadable(file)) throw new CmsException(file + " is not a readable file");
-        String isoName = name != null ? name : file.getFileName().toString();
-        Names.require("ISO", isoName);
-        try {
-            if (!isIso9660(file)) {
-                throw new CmsException(file + " is not an ISO 9660 image (no 'CD001' signature at byte 0x8001): upload a .iso file");
-            }
-        } catch (IOException x) {
-            throw new CmsException("cannot read " + file + ": " + x.getMessage(), x);
-        }
+        String isoName = check(file, name);
         if (e.isoDir() == null) {
             throw new CmsException("endpoint '" + e.name() + "' has no iso_dir: set cloudmesh.comet.endpoints." + e.name() + ".iso_dir");
         }
@@ -158,6 +148,22 @@ public final class Isos {
                 }
             }
         }
+    }
+
+    /** Checks an ISO to upload (a readable ISO 9660 file, a valid name); returns its name (default: the file's). */
+    public static String check(Path file, String name) {
+        if (!Files.exists(file)) throw new CmsException("no such file: " + file);
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) throw new CmsException(file + " is not a readable file");
+        String isoName = name != null ? name : file.getFileName().toString();
+        Names.require("ISO", isoName);
+        try {
+            if (!isIso9660(file)) {
+                throw new CmsException(file + " is not an ISO 9660 image (no 'CD001' signature at byte 0x8001): upload a .iso file");
+            }
+        } catch (IOException x) {
+            throw new CmsException("cannot read " + file + ": " + x.getMessage(), x);
+        }
+        return isoName;
     }
 
     static Iso find(Store store, String name) {

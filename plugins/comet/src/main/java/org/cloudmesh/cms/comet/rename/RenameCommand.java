@@ -5,8 +5,7 @@ import java.util.concurrent.Callable;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.util.Names;
-import org.cloudmesh.cms.comet.Comet;
-import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.cmd.CometCommand;
 import org.cloudmesh.cms.comet.iso.Cmds;
 import picocli.CommandLine.Command;
@@ -35,9 +34,8 @@ public final class RenameCommand implements Callable<Integer> {
     public Integer call() {
         Names.require("cluster", cluster);
         Context ctx = Cmds.ctx(spec);
-        Comet comet = Cmds.comet(spec);
-        Endpoint e = Cmds.endpoint(spec, endpointOption);
-        Map<String, String> plan = Renames.plan(comet, e, cluster, oldNames, newNames);
+        CometService s = Cmds.service(spec, endpointOption);
+        Map<String, String> plan = s.renamePlan(cluster, oldNames, newNames);
         plan.forEach((o, n) -> ctx.out().println(o + " -> " + n));
         ctx.out().flush();
         if (!yes) {
@@ -48,7 +46,7 @@ public final class RenameCommand implements Callable<Integer> {
                 return 0;
             }
         }
-        Map<String, String> what = Renames.apply(comet, e, cluster, plan);
+        Map<String, String> what = s.rename(cluster, oldNames, newNames);
         ctx.out().println("Renamed " + plan.size() + " node(s) of " + cluster + " (" + what.values().stream().filter(v -> v.startsWith("domain")).count()
                 + " libvirt domain(s)).");
         ctx.out().flush();

@@ -78,7 +78,7 @@ public final class StatsCommand implements Callable<Integer> {
             Endpoint e = null;
             if (!noSlurm) {
                 try {
-                    e = Cmds.endpoint(spec, endpointOption);
+                    e = Cmds.service(spec, endpointOption).direct().endpoint();
                 } catch (CmsException x) {
                     if (endpointOption.endpoint != null) throw x;
                 }

@@ -1,0 +1,282 @@
+package org.cloudmesh.cms.comet;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.util.Names;
+import org.cloudmesh.cms.api.util.Walltime;
+import org.cloudmesh.cms.comet.console.ConsoleCommand;
+import org.cloudmesh.cms.comet.iso.Isos;
+import org.cloudmesh.cms.comet.rename.Renames;
+import org.cloudmesh.cms.comet.store.Cluster;
+import org.cloudmesh.cms.comet.store.Computeset;
+import org.cloudmesh.cms.comet.store.CsState;
+import org.cloudmesh.cms.comet.store.Node;
+import org.cloudmesh.cms.comet.store.Store;
+import org.cloudmesh.cms.comet.virt.Hypervisor;
+
+/** The comet operations on this machine: the store, Slurm over ssh and libvirt, for one endpoint. */
+public record DirectService(Comet comet, Endpoint endpoint) implements CometService {
+
+    @Override
+    public String name() {
+        return endpoint.name();
+    }
+
+    @Override
+    public List<Comet.Change> refresh(PrintWriter warn) {
+        return comet.refresh(endpoint, warn);
+    }
+
+    @Override
+    public List<Comet.Change> reconcile() {
+        return comet.reconcile(endpoint);
+    }
+
+    @Override
+    public List<Cluster> clusters() {
+        return comet.store().clusters(endpoint.name());
+    }
+
+    @Override
+    public Cluster cluster(String name) {
+        return comet.cluster(endpoint, Names.require("cluster", name));
+    }
+
+    @Override
+    public List<Node> nodes(String cluster) {
+        return comet.store().nodes(cluster);
+    }
+
+    @Override
+    public List<Computeset> computesets(String cluster, Collection<CsState> states, String allocation) {
+        return comet.store().computesets(new Store.CsFilter(endpoint.name(), cluster, states, allocation));
+    }
+
+    @Override
+    public Computeset computeset(long id) {
+        return comet.computeset(endpoint, id);
+    }
+
+    @Override
+    public Cluster createCluster(ClusterRequest r) {
+        Names.require("cluster", r.name());
+        if (r.name().length() > 40) throw new CmsException("invalid cluster name '" + r.name() + "': use at most 40 characters");
+        if (r.computes() < 1 || r.computes() > 10_000) {
+            throw new CmsException("--computes " + r.computes() + ": give a number of compute nodes from 1 to 10000");
+        }
+        if (r.cpus() < 1 || r.cpus() > 4096) throw new CmsException("--cpus " + r.cpus() + ": give 1 to 4096 vCPUs");
+        if (r.memoryMb() < 1 || r.memoryMb() > 16 * 1024 * 1024) throw new CmsException("--memory '" + r.memoryMb() + "': out of range");
+        if (r.diskGb() < 1 || r.diskGb() > 16 * 1024 * 1024) throw new CmsException("--disk '" + r.diskGb() + "': out of range");
+        if (r.project() != null) Names.require("project", r.project());
+        if (r.owner() != null) Names.require("owner", r.owner());
+        if (r.description() != null && r.description().chars().anyMatch(c -> c < ' ')) {
+            throw new CmsException("--description: use one line of text");
+        }
+        List<String> allocs = new ArrayList<>();
+        for (String a : r.allocations() == null ? List.<String>of() : r.allocations()) {
+            if (!allocs.contains(Names.require("allocation", a.strip()))) allocs.add(a.strip());
+        }
+        if (allocs.isEmpty() && endpoint.slurm().account() != null) allocs.add(endpoint.slurm().account());
+        return comet.store().createCluster(new Store.ClusterSpec(r.name(), endpoint.name(), r.project(), r.description(),
+                r.owner(), allocs, r.computes(), r.cpus(), r.memoryMb(), r.diskGb(), r.cpus(), r.memoryMb(), r.diskGb()));
+    }
+
+    @Override
+    public void deleteCluster(String name) {
+        comet.deleteCluster(endpoint, Names.require("cluster", name));
+    }
+
+    @Override
+    public Computeset start(Comet.StartRequest r) {
+        int n = r.nodes() != null ? r.nodes().size() : r.count();
+        if (n > endpoint.maxNodes()) {
+            throw new CmsException(n + " nodes requested, but endpoint '" + endpoint.name() + "' allows at most "
+                    + endpoint.maxNodes() + " per computeset (limits.max_nodes)");
+        }
+        Duration wall = Duration.ofMinutes(r.walltimeMins());
+        if (wall.compareTo(endpoint.maxWalltime()) > 0) {
+            throw new CmsException("walltime " + Walltime.format(wall) + " is longer than endpoint '" + endpoint.name()
+                    + "' allows (" + Walltime.format(endpoint.maxWalltime()) + ", limits.max_walltime)");
+        }
+        if (r.reservation() != null) Names.require("reservation", r.reservation());
+        Cluster c = cluster(r.cluster());
+        String alloc = allocation(c, r.allocation());
+        if (alloc == null) {
+            throw new CmsException("cluster " + c.name() + " has several allocations: choose one with --allocation ("
+                    + String.join(", ", allocations(c)) + ")");
+        }
+        return comet.start(endpoint, new Comet.StartRequest(c.name(), r.nodes(), n, r.walltimeMins(), alloc, r.reservation()));
+    }
+
+    /** The default walltime of a computeset, as Comet's: 2 days. */
+    public static final long DEFAULT_WALLTIME_MINS = 2880;
+
+    /**
+     * A start request from what a user gave (the shell's words or the API's fields): a hostlist or a count, not both
+     * and not neither. The allocation may be null (chosen later).
+     */
+    public static Comet.StartRequest request(String cluster, String hostlist, String count, long walltimeMins,
+                                             String allocation, String reservation) {
+        Names.require("cluster", cluster);
+        List<String> nodes = null;
+        int n = 0;
+        if (hostlist != null && count != null) {
+            throw new CmsException("give either the names of nodes in hostlist format or --count, not both");
+        }
+        if (hostlist != null) {
+            nodes = org.cloudmesh.cms.api.util.Hostlist.expand(hostlist);
+            n = nodes.size();
+        } else if (count != null) {
+            try {
+                n = Integer.parseInt(count.strip());
+            } catch (NumberFormatException x) {
+                throw new CmsException("Invalid count value specified! '" + count + "': give a whole number greater than zero");
+            }
+            if (n <= 0) throw new CmsException("count value has to be greater than zero (got " + n + ")");
+        } else {
+            throw new CmsException("You have to specify either the count of nodes, or the names of nodes in hostlist format");
+        }
+        if (walltimeMins <= 0) throw new CmsException("invalid walltime " + walltimeMins + " minutes: give a positive number");
+        if (reservation != null) Names.require("reservation", reservation);
+        if (allocation != null) Names.require("allocation", allocation);
+        return new Comet.StartRequest(cluster, nodes, n, walltimeMins, allocation, reservation);
+    }
+
+    /** The cluster's allocations, sorted. */
+    public static List<String> allocations(Cluster c) {
+        return new ArrayList<>(new TreeSet<>(c.allocations()));
+    }
+
+    /**
+     * The allocation to charge: {@code requested} when it is one of the cluster's, else the cluster's only one;
+     * null when the cluster has several and none was named (the REPL offers a menu, everyone else gets an error).
+     */
+    public static String allocation(Cluster c, String requested) {
+        List<String> list = allocations(c);
+        if (list.isEmpty()) {
+            throw new CmsException("No allocation available for the specified cluster " + c.name()
+                    + ": the cluster has none (recreate it with --allocation)");
+        }
+        if (requested != null) {
+            Names.require("allocation", requested);
+            if (!list.contains(requested)) {
+                throw new CmsException("allocation '" + requested + "' is not one of cluster " + c.name() + "'s: "
+                        + String.join(", ", list));
+            }
+            return requested;
+        }
+        return list.size() == 1 ? list.get(0) : null;
+    }
+
+    @Override
+    public Computeset terminate(long id) {
+        comet.reconcileQuietly(endpoint, null);
+        return comet.terminate(endpoint, id);
+    }
+
+    @Override
+    public List<String> power(String cluster, Comet.Action action, String target) {
+        return comet.power(endpoint, Names.require("cluster", cluster), action, target);
+    }
+
+    /** The node of a cluster, or the frontend when {@code node} is null. */
+    public Node node(String cluster, String node) {
+        cluster(cluster);
+        if (node != null) Names.require("node", node);
+        return nodes(cluster).stream().filter(x -> node == null ? x.frontend() : x.name().equals(node)).findFirst()
+                .orElseThrow(() -> new CmsException("cluster '" + cluster + "' has no node '" + node + "': see 'comet cluster "
+                        + cluster + "'"));
+    }
+
+    @Override
+    public Map<String, Object> nodeInfo(String cluster, String node) {
+        Node n = node(cluster, node);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("name", n.name());
+        r.put("type", "VM");
+        r.put("kind", n.kind());
+        r.put("cluster", n.cluster());
+        r.put("state", n.state());
+        r.put(n.frontend() ? "frontend_state" : "compute_state", n.adminState());
+        r.put("cpus", n.cpus());
+        r.put("memory", n.memoryMb());
+        r.put("disksize", n.diskGb());
+        r.put("interface", n.mac() + " " + n.ip());
+        r.put("ip", n.ip());
+        r.put("netmask", "255.255.0.0");
+        r.put("gateway", "10.0.0.1");
+        if (n.frontend()) {
+            r.put("pub_mac", n.pubMac());
+            r.put("pub_ip", n.pubIp());
+        }
+        r.put("host", n.host());
+        r.put("vf", n.vf());
+        r.putAll(Isos.status(comet, endpoint, n));
+        r.put("active_computeset", n.computeset());
+        r.put("uuid", n.uuid());
+        return r;
+    }
+
+    @Override
+    public List<Isos.Iso> isos() {
+        return Isos.list(comet.store());
+    }
+
+    @Override
+    public Isos.Iso uploadIso(Path file, String name) {
+        return Isos.upload(comet.store(), endpoint, file, name);
+    }
+
+    @Override
+    public List<Isos.Change> attachIso(String iso, String cluster, String hostlist) {
+        Names.require("cluster", cluster);
+        Isos.Iso i = iso == null ? null : Isos.resolve(comet.store(), iso);
+        return Isos.attach(comet, endpoint, cluster, hostlist, i);
+    }
+
+    @Override
+    public Map<String, String> renamePlan(String cluster, String oldNames, String newNames) {
+        return Renames.plan(comet, endpoint, Names.require("cluster", cluster), oldNames, newNames);
+    }
+
+    @Override
+    public Map<String, String> rename(String cluster, String oldNames, String newNames) {
+        return Renames.apply(comet, endpoint, cluster, renamePlan(cluster, oldNames, newNames));
+    }
+
+    /** A node that runs, for its consoles: an error naming what to do otherwise. */
+    public Node running(String cluster, String node) {
+        Node n = node(cluster, node);
+        if (n.host() == null) throw new CmsException(n.name() + " is not running: power it on first ('comet power on')");
+        String st = comet.libvirt().at(endpoint.uri(n.host())).state(n.name());
+        if (!Hypervisor.ACTIVE.equals(st) && !Hypervisor.PAUSED.equals(st)) {
+            throw new CmsException(n.name() + " is " + st + " on " + n.host() + ": power it on first ('comet power on')");
+        }
+        return n;
+    }
+
+    /** The graphical console address (vnc://ADDRESS:PORT) of a running node (the frontend when node is null). */
+    public String graphicsUrl(String cluster, String node) {
+        Node n = running(cluster, node);
+        String uri = endpoint.uri(n.host());
+        return ConsoleCommand.graphicsUrl(comet.libvirt().at(uri).xml(n.name()), n.name(), uri);
+    }
+
+    @Override
+    public String consoleLink(String cluster, String node, String oneTimeCode) {
+        return graphicsUrl(cluster, node) + " (on host " + node(cluster, node).host() + ")";
+    }
+
+    @Override
+    public DirectService direct() {
+        return this;
+    }
+}

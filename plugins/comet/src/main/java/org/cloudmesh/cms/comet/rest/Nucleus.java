@@ -1,0 +1,512 @@
+package org.cloudmesh.cms.comet.rest;
+
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.Context;
+import org.cloudmesh.cms.api.rest.RestApi;
+import org.cloudmesh.cms.api.rest.RestCall;
+import org.cloudmesh.cms.api.rest.RestException;
+import org.cloudmesh.cms.api.rest.RestReply;
+import org.cloudmesh.cms.api.util.Hostlist;
+import org.cloudmesh.cms.api.util.Names;
+import org.cloudmesh.cms.api.util.Walltime;
+import org.cloudmesh.cms.comet.Comet;
+import org.cloudmesh.cms.comet.CometService;
+import org.cloudmesh.cms.comet.DirectService;
+import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.iso.Isos;
+import org.cloudmesh.cms.comet.store.Cluster;
+import org.cloudmesh.cms.comet.store.Computeset;
+import org.cloudmesh.cms.comet.store.CsState;
+import org.cloudmesh.cms.comet.store.Store;
+
+/**
+ * The Nucleus-compatible routes (vc-model.md §2.3), relative to {@value #BASE}:
+ * <pre>
+ * GET    cluster                                  clusters of the caller's projects (frontend and computes inline)
+ * POST   cluster                                  create {name, computes, cpus, memory, disksize, project, allocations, owner, description}
+ * GET    cluster/{c}                              one cluster
+ * DELETE cluster/{c}                              delete (refused while a computeset is active)
+ * GET    cluster/{c}/frontend                     node info of the frontend
+ * GET    cluster/{c}/compute/{node}               node info
+ * PUT    cluster/{c}/frontend/{action}            poweron, poweroff, reboot, reset, shutdown; attach_iso?iso_name=
+ * PUT    cluster/{c}/compute/{nodes}/{action}     the same for compute nodes ({nodes}: a name or a hostlist)
+ * PUT    cluster/{c}/computeset/{id}/{action}     reboot, reset, shutdown of the nodes of a computeset
+ * POST   cluster/{c}/compute/{old}/rename         {"name": new} (old and new may be hostlists); ?check=true only checks
+ * GET    cluster/{c}/frontend/console             303 to a one-time console link (needs a fresh one-time code)
+ * GET    cluster/{c}/compute/{node}/console       the same for a compute node
+ * GET    computeset?state=S&amp;cluster=C&amp;allocation=A   (state: running by default, as Nucleus; all, active, or a list)
+ * POST   computeset                               start {cluster, computes|count, walltime_mins, allocation, reservation} → 201
+ * GET    computeset/{id}
+ * PUT    computeset/{id}/shutdown                 terminate (Nucleus's name) → 202; reboot and reset act on its nodes
+ * GET    image                                    ISO names as Nucleus ("public/NAME"); ?detail=true: index, size, sha256
+ * POST   image?name=NAME                          upload (the body is the ISO image)
+ * </pre>
+ * A cluster of a project the caller is not in answers 404 exactly like one that does not exist. Errors carry the
+ * shell's messages. Per-project limits come from {@code cloudmesh.comet.projects.P.limits}
+ * ({@code max_nodes}, {@code max_walltime}, {@code max_concurrent_nodes}).
+ */
+public final class Nucleus {
+    public static final String BASE = "/nucleus/v1";
+    /** How long a console link works. */
+    public static final Duration CONSOLE_LINK_TTL = Duration.ofSeconds(60);
+
+    private final Context ctx;
+    private final Comet comet;
+    private final Map<String, Object> projectLocks = new ConcurrentHashMap<>();
+    private final Map<String, Link> links = new ConcurrentHashMap<>();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private record Link(String url, long expires) {
+    }
+
+    public Nucleus(Context ctx, Comet comet) {
+        this.ctx = ctx;
+        this.comet = comet;
+    }
+
+    public void register(RestApi api) {
+        api.get(BASE + "/cluster", this::clusters);
+        api.post(BASE + "/cluster", this::createCluster);
+        api.get(BASE + "/cluster/{cluster}", this::cluster);
+        api.delete(BASE + "/cluster/{cluster}", this::deleteCluster);
+        api.get(BASE + "/cluster/{cluster}/frontend", c -> RestReply.ok(service(c).nodeInfo(name(c), null)));
+        api.get(BASE + "/cluster/{cluster}/compute/{node}", c -> RestReply.ok(service(c).nodeInfo(name(c), param(c, "node"))));
+        api.put(BASE + "/cluster/{cluster}/frontend/{action}", c -> nodeAction(c, null));
+        api.put(BASE + "/cluster/{cluster}/compute/{node}/{action}", c -> nodeAction(c, param(c, "node")));
+        api.put(BASE + "/cluster/{cluster}/computeset/{id}/{action}", this::computesetPower);
+        api.post(BASE + "/cluster/{cluster}/compute/{node}/rename", this::rename);
+        api.get(BASE + "/cluster/{cluster}/frontend/console", c -> console(c, null));
+        api.get(BASE + "/cluster/{cluster}/compute/{node}/console", c -> console(c, param(c, "node")));
+        api.publicGet(BASE + "/console/{token}", this::followLink);
+        api.get(BASE + "/computeset", this::computesets);
+        api.post(BASE + "/computeset", this::start);
+        api.get(BASE + "/computeset/{id}", c -> RestReply.ok(Json.computeset(visibleSet(c))));
+        api.put(BASE + "/computeset/{id}/{action}", this::computesetAction);
+        api.get(BASE + "/image", this::images);
+        api.post(BASE + "/image", this::upload);
+    }
+
+    // ---- access -----------------------------------------------------------------------------------------------
+
+    /** A path parameter, percent-decoded once more when the server left it encoded (hostlists have brackets). */
+    static String param(RestCall c, String name) {
+        String v = c.pathParam(name);
+        return v != null && v.contains("%") ? URLDecoder.decode(v, StandardCharsets.UTF_8) : v;
+    }
+
+    static String name(RestCall c) {
+        return param(c, "cluster");
+    }
+
+    /** The cluster if the caller may see it; 404 with the shell's message otherwise (no existence leak). */
+    Cluster visible(RestCall c, String name) {
+        Cluster cl = Names.isValid(name) ? comet.store().cluster(name).orElse(null) : null;
+        if (cl == null || !c.principal().mayAccess(cl.project())) {
+            throw RestException.notFound("unknown cluster '" + name + "': see 'comet ll'");
+        }
+        return cl;
+    }
+
+    /** The service of the endpoint the cluster lives on. */
+    DirectService service(Cluster cl) {
+        return new DirectService(comet, endpoint(cl.endpoint()));
+    }
+
+    DirectService service(RestCall c) {
+        return service(visible(c, name(c)));
+    }
+
+    Endpoint endpoint(String name) {
+        return Endpoint.select(ctx.config(), name);
+    }
+
+    Computeset visibleSet(RestCall c) {
+        String id = c.pathParam("id");
+        Computeset cs = id != null && id.matches("[0-9]{1,18}") ? comet.store().computeset(Long.parseLong(id)).orElse(null) : null;
+        Cluster cl = cs == null ? null : comet.store().cluster(cs.cluster()).orElse(null);
+        if (cs == null || cl == null || !c.principal().mayAccess(cl.project())) {
+            throw RestException.notFound("unknown computeset " + id + ": see 'comet computeset'");
+        }
+        service(cl).refresh(null);
+        return comet.store().computeset(cs.id()).orElseThrow();
+    }
+
+    // ---- clusters ---------------------------------------------------------------------------------------------
+
+    List<Cluster> visibleClusters(RestCall c) {
+        List<Cluster> out = new ArrayList<>();
+        for (Cluster cl : comet.store().clusters(null)) if (c.principal().mayAccess(cl.project())) out.add(cl);
+        return out;
+    }
+
+    /** Reconciles the endpoints of these clusters (as every shell listing does). */
+    void refresh(List<Cluster> clusters) {
+        Set<String> done = new LinkedHashSet<>();
+        for (Cluster cl : clusters) if (done.add(cl.endpoint())) service(cl).refresh(null);
+    }
+
+    RestReply clusters(RestCall c) {
+        List<Cluster> all = visibleClusters(c);
+        refresh(all);
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Cluster cl : all) out.add(Json.cluster(cl, comet.store().nodes(cl.name())));
+        return RestReply.ok(out);
+    }
+
+    RestReply cluster(RestCall c) {
+        Cluster cl = visible(c, name(c));
+        service(cl).refresh(null);
+        return RestReply.ok(Json.cluster(cl, comet.store().nodes(cl.name())));
+    }
+
+    @SuppressWarnings("unchecked")
+    RestReply createCluster(RestCall c) {
+        Map<String, Object> b = c.body(Map.class);
+        String name = text(b, "name", true);
+        String project = text(b, "project", false);
+        if (project == null && !c.principal().admin()) {
+            if (c.principal().projects().size() != 1) {
+                throw RestException.badRequest("name the project of the cluster: one of " + c.principal().projects(), "project");
+            }
+            project = c.principal().projects().iterator().next();
+        }
+        if (!c.principal().admin() && !c.principal().mayAccess(project)) {
+            throw new RestException(403, "you are not a member of project '" + project + "'", "project");
+        }
+        List<String> allocations = new ArrayList<>();
+        Object a = b.get("allocations");
+        if (a instanceof List<?> l) for (Object x : l) allocations.add(String.valueOf(x));
+        else if (a != null) for (String x : String.valueOf(a).split(",")) allocations.add(x);
+        CometService.ClusterRequest r = new CometService.ClusterRequest(name, number(b, "computes", null),
+                number(b, "cpus", 2), number(b, "memory", 2048), number(b, "disksize", 20), project, allocations,
+                text(b, "owner", false) == null ? c.principal().user() : text(b, "owner", false), text(b, "description", false));
+        Endpoint e = endpoint(null);
+        c.auditTarget(name, null);
+        Cluster cl = new DirectService(comet, e).createCluster(r);
+        return RestReply.created(Json.cluster(cl, comet.store().nodes(cl.name())), BASE + "/cluster/" + cl.name());
+    }
+
+    RestReply deleteCluster(RestCall c) {
+        Cluster cl = visible(c, name(c));
+        c.auditTarget(cl.name(), null);
+        service(cl).deleteCluster(cl.name());
+        return RestReply.noContent();
+    }
+
+    // ---- power, ISO, rename, console --------------------------------------------------------------------------
+
+    static Comet.Action action(String a) {
+        return switch (a == null ? "" : a.toLowerCase(Locale.ROOT)) {
+            case "poweron", "on" -> Comet.Action.ON;
+            case "poweroff", "off" -> Comet.Action.OFF;
+            case "reboot" -> Comet.Action.REBOOT;
+            case "reset" -> Comet.Action.RESET;
+            case "shutdown" -> Comet.Action.SHUTDOWN;
+            default -> throw RestException.notFound("unknown action '" + a
+                    + "': use poweron, poweroff, reboot, reset, shutdown or attach_iso");
+        };
+    }
+
+    RestReply nodeAction(RestCall c, String nodes) {
+        Cluster cl = visible(c, name(c));
+        if (nodes != null) Hostlist.expand(nodes);
+        String a = c.pathParam("action");
+        if ("attach_iso".equals(a)) return attachIso(c, cl, nodes);
+        Comet.Action action = action(a);
+        c.auditTarget(cl.name(), nodes);
+        List<String> done = service(cl).power(cl.name(), action, nodes);
+        return power(cl, action, done);
+    }
+
+    private static RestReply power(Cluster cl, Comet.Action action, List<String> done) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("action", action.label());
+        body.put("nodes", done);
+        return RestReply.accepted(body, BASE + "/cluster/" + cl.name());
+    }
+
+    RestReply computesetPower(RestCall c) {
+        Cluster cl = visible(c, name(c));
+        String id = c.pathParam("id");
+        if (id == null || !id.matches("[0-9]{1,18}")) throw RestException.badRequest("invalid computeset id '" + id + "'", "id");
+        Comet.Action action = action(c.pathParam("action"));
+        c.auditTarget(cl.name(), "computeset " + id);
+        return power(cl, action, service(cl).power(cl.name(), action, id));
+    }
+
+    RestReply attachIso(RestCall c, Cluster cl, String nodes) {
+        String iso = c.query("iso_name").map(String::strip).orElse("");
+        if (iso.startsWith("public/")) iso = iso.substring("public/".length());
+        c.auditTarget(cl.name(), nodes);
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Isos.Change ch : service(cl).attachIso(iso.isEmpty() ? null : iso, cl.name(), nodes)) out.add(Json.change(ch));
+        return RestReply.ok(out);
+    }
+
+    @SuppressWarnings("unchecked")
+    RestReply rename(RestCall c) {
+        Cluster cl = visible(c, name(c));
+        String old = param(c, "node");
+        String now = text(c.body(Map.class), "name", true);
+        DirectService s = service(cl);
+        if (c.query("check").map(Boolean::parseBoolean).orElse(false)) return RestReply.ok(s.renamePlan(cl.name(), old, now));
+        c.auditTarget(cl.name(), old + " -> " + now);
+        return RestReply.ok(s.rename(cl.name(), old, now));
+    }
+
+    RestReply console(RestCall c, String node) {
+        DirectService s = service(c);
+        c.requireFreshSecondFactor();
+        String url = s.graphicsUrl(name(c), node);
+        byte[] t = new byte[24];
+        RANDOM.nextBytes(t);
+        String token = HexFormat.of().formatHex(t);
+        long now = System.nanoTime();
+        links.values().removeIf(l -> l.expires() - now < 0);
+        links.put(token, new Link(url, now + CONSOLE_LINK_TTL.toNanos()));
+        c.auditTarget(name(c), node == null ? name(c) : node);
+        return RestReply.seeOther(BASE + "/console/" + token);
+    }
+
+    /** A console link works once, within {@link #CONSOLE_LINK_TTL}: 303 to the console's address. */
+    RestReply followLink(RestCall c) {
+        Link l = links.remove(String.valueOf(c.pathParam("token")));
+        if (l == null || l.expires() - System.nanoTime() < 0) {
+            throw RestException.notFound("this console link is unknown or expired: ask for a new one ('comet console --link')");
+        }
+        return RestReply.seeOther(l.url());
+    }
+
+    // ---- computesets ------------------------------------------------------------------------------------------
+
+    RestReply computesets(RestCall c) {
+        EnumSet<CsState> states = states(c.query("state").orElse("running"));
+        String cluster = c.query("cluster").orElse(null);
+        String allocation = c.query("allocation").orElse(null);
+        if (allocation != null) Names.require("allocation", allocation);
+        List<Cluster> seen = cluster == null ? visibleClusters(c) : List.of(visible(c, cluster));
+        refresh(seen);
+        Set<String> names = new java.util.HashSet<>();
+        for (Cluster cl : seen) names.add(cl.name());
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Computeset cs : comet.store().computesets(new Store.CsFilter(null, cluster, states, allocation))) {
+            if (names.contains(cs.cluster())) out.add(Json.computeset(cs));
+        }
+        return RestReply.ok(out);
+    }
+
+    static EnumSet<CsState> states(String list) {
+        EnumSet<CsState> wanted = EnumSet.noneOf(CsState.class);
+        for (String s : list.split(",")) {
+            switch (s.strip().toLowerCase(Locale.ROOT)) {
+                case "all" -> wanted.addAll(EnumSet.allOf(CsState.class));
+                case "active" -> {
+                    for (CsState x : CsState.values()) if (x.active()) wanted.add(x);
+                }
+                default -> wanted.add(CsState.parse(s));
+            }
+        }
+        return wanted;
+    }
+
+    @SuppressWarnings("unchecked")
+    RestReply start(RestCall c) {
+        Map<String, Object> b = c.body(Map.class);
+        Cluster cl = visible(c, text(b, "cluster", true));
+        String hostlist = null;
+        Object computes = b.get("computes");
+        if (computes instanceof List<?> l) {
+            List<String> names = new ArrayList<>();
+            for (Object o : l) names.add(o instanceof Map<?, ?> m ? String.valueOf(m.get("name")) : String.valueOf(o));
+            for (String n : names) Names.require("node", n);
+            hostlist = names.isEmpty() ? null : Hostlist.compress(names);
+        } else if (computes != null) {
+            hostlist = String.valueOf(computes);
+        }
+        String count = b.get("count") == null ? null : String.valueOf(b.get("count"));
+        String wall = b.get("walltime_mins") == null ? null : String.valueOf(b.get("walltime_mins")).strip();
+        long minutes;
+        if (wall == null) {
+            minutes = DirectService.DEFAULT_WALLTIME_MINS;
+        } else if (!wall.matches("[0-9]{1,9}")) {
+            throw RestException.badRequest("walltime_mins '" + wall + "': give a whole number of minutes", "walltime_mins");
+        } else {
+            minutes = Walltime.minutes(Walltime.parse(wall + "m"));
+        }
+        Comet.StartRequest r = DirectService.request(cl.name(), hostlist, count, minutes, text(b, "allocation", false),
+                text(b, "reservation", false));
+        DirectService s = service(cl);
+        int n = r.nodes() != null ? r.nodes().size() : r.count();
+        c.auditTarget(cl.name(), r.nodes() == null ? n + " node(s)" : Hostlist.compress(r.nodes()));
+        Computeset cs;
+        // one start at a time per project: two starts cannot both pass the concurrent-nodes limit
+        synchronized (projectLocks.computeIfAbsent(String.valueOf(cl.project()), k -> new Object())) {
+            checkLimits(cl, n, minutes);
+            cs = s.start(r);
+        }
+        c.auditTarget(cl.name(), Hostlist.compress(cs.nodes()));
+        return RestReply.created(Json.computeset(cs), BASE + "/computeset/" + cs.id());
+    }
+
+    /** The project's limits: {@code cloudmesh.comet.projects.P.limits.{max_nodes, max_walltime, max_concurrent_nodes}}. */
+    void checkLimits(Cluster cl, int n, long minutes) {
+        if (cl.project() == null) return;
+        String at = "cloudmesh.comet.projects." + cl.project() + ".limits";
+        Map<String, Object> limits = ctx.config().getMap(at);
+        if (limits.isEmpty()) return;
+        Long maxNodes = limit(limits, "max_nodes", at);
+        if (maxNodes != null && n > maxNodes) {
+            throw new RestException(403, n + " nodes requested, but project '" + cl.project() + "' allows at most " + maxNodes
+                    + " per computeset (" + at + ".max_nodes)", null);
+        }
+        Object w = limits.get("max_walltime");
+        if (w != null) {
+            Duration max = Walltime.parse(String.valueOf(w));
+            if (Duration.ofMinutes(minutes).compareTo(max) > 0) {
+                throw new RestException(403, "walltime " + Walltime.format(Duration.ofMinutes(minutes)) + " is longer than project '"
+                        + cl.project() + "' allows (" + Walltime.format(max) + ", " + at + ".max_walltime)", null);
+            }
+        }
+        Long maxConcurrent = limit(limits, "max_concurrent_nodes", at);
+        if (maxConcurrent != null) {
+            Map<String, String> projectOf = new HashMap<>();
+            for (Cluster x : comet.store().clusters(null)) projectOf.put(x.name(), String.valueOf(x.project()));
+            long used = 0;
+            for (Computeset cs : comet.store().computesets(new Store.CsFilter(null, null, activeStates(), null))) {
+                if (cl.project().equals(projectOf.get(cs.cluster()))) used += cs.nodes().size();
+            }
+            if (used + n > maxConcurrent) {
+                throw new RestException(403, "project '" + cl.project() + "' has " + used + " node(s) in active computesets; "
+                        + n + " more would pass its limit of " + maxConcurrent + " (" + at + ".max_concurrent_nodes):"
+                        + " terminate a computeset first", null);
+            }
+        }
+    }
+
+    private static Long limit(Map<String, Object> limits, String key, String at) {
+        Object v = limits.get(key);
+        if (v == null) return null;
+        try {
+            return Long.parseLong(String.valueOf(v).strip());
+        } catch (NumberFormatException x) {
+            throw new CmsException(at + "." + key + " must be a number, not '" + v + "'");
+        }
+    }
+
+    static EnumSet<CsState> activeStates() {
+        EnumSet<CsState> s = EnumSet.noneOf(CsState.class);
+        for (CsState x : CsState.values()) if (x.active()) s.add(x);
+        return s;
+    }
+
+    /** Nucleus: PUT computeset/{id}/shutdown terminates; reboot and reset act on the set's nodes. */
+    RestReply computesetAction(RestCall c) {
+        Computeset cs = visibleSet(c);
+        Cluster cl = visible(c, cs.cluster());
+        String a = c.pathParam("action");
+        c.auditTarget(cl.name(), Hostlist.compress(cs.nodes()));
+        if ("shutdown".equals(a) || "terminate".equals(a)) {
+            Computeset done = service(cl).terminate(cs.id());
+            return RestReply.accepted(Json.computeset(done), BASE + "/computeset/" + cs.id());
+        }
+        Comet.Action action = action(a);
+        return power(cl, action, service(cl).power(cl.name(), action, String.valueOf(cs.id())));
+    }
+
+    // ---- images -----------------------------------------------------------------------------------------------
+
+    RestReply images(RestCall c) {
+        boolean detail = c.query("detail").map(Boolean::parseBoolean).orElse(false);
+        List<Object> out = new ArrayList<>();
+        for (Isos.Iso i : Isos.list(comet.store())) out.add(detail ? Json.iso(i) : "public/" + i.name());
+        return RestReply.ok(out);
+    }
+
+    RestReply upload(RestCall c) {
+        String name = c.query("name").orElseThrow(() -> RestException.badRequest("name the image: ?name=NAME.iso", "name"));
+        if (name.startsWith("public/")) name = name.substring("public/".length());
+        Names.require("ISO", name);
+        byte[] body = c.bodyBytes();
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile(ctx.home(), ".upload-", ".iso");
+            Files.write(tmp, body);
+            c.auditTarget(null, name);
+            Isos.Iso iso = Isos.upload(comet.store(), endpoint(null), tmp, name);
+            return RestReply.created(Json.iso(iso), BASE + "/image");
+        } catch (IOException x) {
+            throw new CmsException("cannot store the upload: " + x.getMessage(), x);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a temp file in the server's home
+                }
+            }
+        }
+    }
+
+    // ---- body fields ------------------------------------------------------------------------------------------
+
+    static String text(Map<String, Object> b, String field, boolean required) {
+        Object v = b == null ? null : b.get(field);
+        if (v == null || String.valueOf(v).isBlank()) {
+            if (required) throw RestException.badRequest("'" + field + "' is missing", field);
+            return null;
+        }
+        if (v instanceof Map || v instanceof List) throw RestException.badRequest("'" + field + "' must be a string", field);
+        return String.valueOf(v).strip();
+    }
+
+    static int number(Map<String, Object> b, String field, Integer dflt) {
+        String v = text(b, field, dflt == null);
+        if (v == null) return dflt;
+        if (!v.matches("-?[0-9]{1,9}")) throw RestException.badRequest("'" + field + "' must be a whole number, not '" + v + "'", field);
+        return Integer.parseInt(v);
+    }
+
+    // ---- the reconciliation loop ------------------------------------------------------------------------------
+
+    /** {@code cloudmesh.comet.server.reconcile_interval} (default 2s). */
+    Duration reconcileInterval() {
+        String v = ctx.config().getString("cloudmesh.comet.server.reconcile_interval").orElse("2s").strip();
+        if (v.matches("[0-9]+s?")) return Duration.ofSeconds(Math.max(1, Long.parseLong(v.replace("s", ""))));
+        return Walltime.parse(v);
+    }
+
+    /** One round over every endpoint that has clusters; an endpoint that fails does not stop the others. */
+    void reconcileAll() {
+        Set<String> endpoints = new LinkedHashSet<>();
+        try {
+            for (Cluster cl : comet.store().clusters(null)) endpoints.add(cl.endpoint());
+        } catch (RuntimeException x) {
+            return;
+        }
+        for (String e : endpoints) {
+            try {
+                comet.reconcile(endpoint(e));
+            } catch (RuntimeException x) {
+                // Slurm or libvirt unreachable: the next round tries again
+            }
+        }
+    }
+}
