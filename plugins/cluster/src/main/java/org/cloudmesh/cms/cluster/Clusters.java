@@ -375,8 +375,13 @@ final class Clusters {
 
     /** Starts or stops every VM of the cluster (or of a backend cluster) in parallel. */
     VirtualCluster power(String name, boolean on) {
+        return power(name, null, on);
+    }
+
+    /** Starts or stops one member ({@code node}), or every VM of the cluster when node is null. */
+    VirtualCluster power(String name, String node, boolean on) {
         Names.require("cluster", name);
-        if (store.get(name).isEmpty()) {
+        if (store.get(name).isEmpty() && node == null) {
             var b = backendCluster(name).orElseThrow(() -> new CmsException("unknown cluster '" + name + "': see 'cluster list'"));
             if (on) b.getKey().start(ctx, name);
             else b.getKey().stop(ctx, name);
@@ -386,7 +391,8 @@ final class Clusters {
         ProviderConfig cfg = ProviderConfig.of(ctx.config(), c.cloud());
         List<String> errors = new ArrayList<>();
         try (Compute compute = provider(cfg).open(cfg)) {
-            List<Member> targets = c.members().stream().filter(m -> !Node.FAILED.equals(m.state())).toList();
+            List<Member> targets = c.members().stream().filter(m -> !Node.FAILED.equals(m.state()))
+                    .filter(m -> node == null || m.name().equals(node)).toList();
             for (var o : Parallel.run(targets, m -> {
                 Vm vm = on ? compute.start(vmOf(c, m)) : compute.stop(vmOf(c, m));
                 Member after = member(vm, m);
