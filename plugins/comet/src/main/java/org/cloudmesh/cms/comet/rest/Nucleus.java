@@ -450,7 +450,13 @@ public final class Nucleus {
             tmp = Files.createTempFile(ctx.home(), ".upload-", ".iso");
             Files.write(tmp, body);
             c.auditTarget(null, name);
-            Isos.Iso iso = Isos.upload(comet.store(), endpoint(null), tmp, name);
+            Isos.Iso iso;
+            try {
+                iso = Isos.upload(comet.store(), endpoint(null), tmp, name);
+            } catch (CmsException x) {
+                // the message names the file: the client's name, not the server's temp file
+                throw new CmsException(x.getMessage().replace(tmp.toString(), name), x);
+            }
             return RestReply.created(Json.iso(iso), BASE + "/image");
         } catch (IOException x) {
             throw new CmsException("cannot store the upload: " + x.getMessage(), x);

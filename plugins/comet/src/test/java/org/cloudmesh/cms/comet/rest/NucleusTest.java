@@ -1,0 +1,200 @@
+package org.cloudmesh.cms.comet.rest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.cloudmesh.cms.api.rest.Principal;
+import org.cloudmesh.cms.comet.TestContext;
+import org.cloudmesh.cms.comet.store.Computeset;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Nucleus routes called as the server calls them, on a real store: project scoping (404 for what another project
+ * owns, exactly as for what does not exist), field checks, project limits, the second factor of console links, the
+ * audit targets. No Slurm is reached: every request here is refused before it would be.
+ */
+class NucleusTest {
+    static final String B = Nucleus.BASE;
+    final Principal alice = new Principal("alice", Set.of("p1"), false);
+    final Principal admin = new Principal("root", Set.of(), true);
+
+    @TempDir
+    Path home;
+    TestContext cms;
+    FakeRest api;
+
+    @BeforeEach
+    void server() {
+        cms = new TestContext(home);
+        cms.importYaml("""
+                cloudmesh:
+                  comet:
+                    active: unit
+                    endpoints:
+                      unit:
+                        slurm: {host: 127.0.0.1, port: 1, user: cmstest, key: /nonexistent, account: acct1}
+                        libvirt: {hosts: {c1: "test:///default"}}
+                        limits: {max_nodes: 8, max_walltime: 1d}
+                    projects:
+                      p1:
+                        limits: {max_nodes: 2, max_walltime: 1h, max_concurrent_nodes: 3}
+                """);
+        assertEquals(0, cms.run("cluster", "create", "vca", "--computes", "3", "--project", "p1"), cms.errText());
+        assertEquals(0, cms.run("cluster", "create", "vcb", "--computes", "2", "--project", "p2"), cms.errText());
+        api = new FakeRest();
+        new Nucleus(cms, cms.service()).register(api);
+    }
+
+    @AfterEach
+    void close() {
+        cms.close();
+    }
+
+    @Test
+    void aClusterOfAnotherProjectIsNotFoundLikeOneThatDoesNotExist() {
+        FakeRest.Answer list = api.call(alice, "GET", B + "/cluster", null);
+        assertEquals(200, list.status());
+        assertEquals(1, list.list().size());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> vca = (Map<String, Object>) list.list().get(0);
+        assertEquals("vca", vca.get("name"));
+        assertEquals("p1", vca.get("project"));
+        assertEquals("vca", ((Map<?, ?>) vca.get("frontend")).get("name"));
+        assertEquals(3, ((List<?>) vca.get("computes")).size());
+
+        FakeRest.Answer other = api.call(alice, "GET", B + "/cluster/vcb", null);
+        FakeRest.Answer none = api.call(alice, "GET", B + "/cluster/nosuch", null);
+        assertEquals(404, other.status());
+        assertEquals("unknown cluster 'vcb': see 'comet ll'", other.message());
+        assertEquals(404, none.status());
+        assertEquals(other.message().replace("vcb", "nosuch"), none.message(), "no existence leak");
+        for (String[] r : new String[][] {{"GET", "/cluster/vcb/frontend"}, {"GET", "/cluster/vcb/compute/vm-vcb-0"},
+                {"PUT", "/cluster/vcb/frontend/poweron"}, {"PUT", "/cluster/vcb/compute/vm-vcb-0/reboot"},
+                {"PUT", "/cluster/vcb/computeset/1/reset"}, {"DELETE", "/cluster/vcb"},
+                {"PUT", "/cluster/vcb/frontend/attach_iso?iso_name="}}) {
+            FakeRest.Answer a = api.call(alice, r[0], B + r[1], null);
+            assertEquals(404, a.status(), r[1]);
+            assertEquals("unknown cluster 'vcb': see 'comet ll'", a.message(), r[1]);
+        }
+        FakeRest.Answer start = api.call(alice, "POST", B + "/computeset", Map.of("cluster", "vcb", "count", "1", "walltime_mins", "10"));
+        assertEquals(404, start.status());
+
+        // a computeset of the other project: not listed, and 404 by id (the same answer as an id never used)
+        Computeset cs = cms.service().store().createComputeset("vcb", "unit", List.of("vm-vcb-0"), 0, "acct1", 10, null);
+        assertEquals(404, api.call(alice, "GET", B + "/computeset/" + cs.id(), null).status());
+        assertEquals(api.call(alice, "GET", B + "/computeset/999", null).message().replace("999", String.valueOf(cs.id())),
+                api.call(alice, "GET", B + "/computeset/" + cs.id(), null).message());
+        assertEquals(404, api.call(alice, "PUT", B + "/computeset/" + cs.id() + "/shutdown", null).status());
+        assertEquals(List.of(), api.call(alice, "GET", B + "/computeset?state=all", null).list());
+
+        // an administrator sees both
+        assertEquals(2, api.call(admin, "GET", B + "/cluster", null).list().size());
+        assertEquals(200, api.call(admin, "GET", B + "/cluster/vcb", null).status());
+    }
+
+    @Test
+    void startChecksItsFieldsAndTheProjectLimits() {
+        long before = cms.service().store().count("computesets");
+        FakeRest.Answer a = start(Map.of("cluster", "vca", "count", "3", "walltime_mins", "10"));
+        assertEquals(403, a.status());
+        assertEquals("3 nodes requested, but project 'p1' allows at most 2 per computeset"
+                + " (cloudmesh.comet.projects.p1.limits.max_nodes)", a.message());
+        a = start(Map.of("cluster", "vca", "count", "1", "walltime_mins", "120"));
+        assertEquals(403, a.status());
+        assertTrue(a.message().contains("walltime 2h is longer than project 'p1' allows (1h, "), a.message());
+        a = start(Map.of("cluster", "vca", "count", "1", "walltime_mins", "ten"));
+        assertEquals(400, a.status());
+        assertEquals("walltime_mins", a.map().get("field"));
+        a = start(Map.of("cluster", "vca"));
+        assertEquals("You have to specify either the count of nodes, or the names of nodes in hostlist format", a.message());
+        a = start(Map.of("cluster", "vca", "count", "1", "computes", "vm-vca-0"));
+        assertTrue(a.message().startsWith("give either the names of nodes in hostlist format or --count"), a.message());
+        a = start(Map.of("cluster", "vca", "computes", "vm-[3-1]"));
+        assertEquals(400, a.status());
+        assertTrue(a.message().contains("reversed"), a.message());
+        a = start(Map.of("cluster", "vca", "count", "0"));
+        assertTrue(a.message().contains("greater than zero"), a.message());
+        a = start(Map.of("count", "1"));
+        assertEquals("cluster", a.map().get("field"));
+        a = start(Map.of("cluster", "vca", "count", "1", "reservation", "$(id)"));
+        assertTrue(a.message().contains("invalid reservation"), a.message());
+
+        // two nodes already in an active set of p1: two more would pass its 3 concurrent nodes
+        cms.service().store().createComputeset("vca", "unit", List.of("vm-vca-0", "vm-vca-1"), 0, "acct1", 10, null);
+        a = start(Map.of("cluster", "vca", "count", "2", "walltime_mins", "10"));
+        assertEquals(403, a.status());
+        assertEquals("project 'p1' has 2 node(s) in active computesets; 2 more would pass its limit of 3"
+                + " (cloudmesh.comet.projects.p1.limits.max_concurrent_nodes): terminate a computeset first", a.message());
+        assertEquals("vca", a.auditCluster(), "the refusal is audited against the cluster");
+        assertEquals(before + 1, cms.service().store().count("computesets"), "no computeset recorded by a refusal");
+    }
+
+    FakeRest.Answer start(Map<String, Object> body) {
+        return api.call(alice, "POST", B + "/computeset", body);
+    }
+
+    @Test
+    void consoleLinksNeedAFreshSecondFactor() {
+        FakeRest.Answer a = api.call(alice, "GET", B + "/cluster/vca/frontend/console", null);
+        assertEquals(401, a.status());
+        a = api.call(alice, "GET", B + "/cluster/vca/frontend/console", null, true);
+        assertEquals(400, a.status());
+        assertEquals("vca is not running: power it on first ('comet power on')", a.message());
+        a = api.call(alice, "GET", B + "/cluster/vcb/frontend/console", null, true);
+        assertEquals(404, a.status());
+        assertEquals(404, api.call(alice, "GET", B + "/console/0123456789abcdef", null).status(), "unknown link");
+    }
+
+    @Test
+    void createAndDeleteAreScopedToTheCallersProjectsAndAudited() {
+        FakeRest.Answer a = api.call(alice, "POST", B + "/cluster", Map.of("name", "vcc", "computes", 2, "project", "p2"));
+        assertEquals(403, a.status());
+        a = api.call(alice, "POST", B + "/cluster", Map.of("name", "vcc", "computes", "x"));
+        assertEquals(400, a.status());
+        assertEquals("computes", a.map().get("field"));
+        a = api.call(alice, "POST", B + "/cluster", Map.of("name", "a<b>", "computes", 1));
+        assertTrue(a.message().contains("invalid cluster name"), a.message());
+        a = api.call(alice, "POST", B + "/cluster", Map.of("name", "vcc", "computes", 2));
+        assertEquals(201, a.status(), String.valueOf(a.body()));
+        assertEquals(B + "/cluster/vcc", a.location());
+        assertEquals("p1", a.map().get("project"), "the caller's only project");
+        assertEquals(List.of("acct1"), a.map().get("allocations"), "the endpoint's account");
+        assertEquals("vcc", a.auditCluster());
+        a = api.call(alice, "DELETE", B + "/cluster/vcc", null);
+        assertEquals(204, a.status());
+        assertEquals("vcc", a.auditCluster());
+        assertTrue(cms.service().store().cluster("vcc").isEmpty());
+    }
+
+    @Test
+    void nodeInfoPowerAndIsoAnswerWithTheShellsMessages() {
+        FakeRest.Answer a = api.call(alice, "GET", B + "/cluster/vca/compute/vm-vca-1", null);
+        assertEquals(200, a.status());
+        assertEquals("vm-vca-1", a.map().get("name"));
+        assertEquals("stopped", a.map().get("state"));
+        a = api.call(alice, "GET", B + "/cluster/vca/compute/vm-x", null);
+        assertEquals("cluster 'vca' has no node 'vm-x': see 'comet cluster vca'", a.message());
+        a = api.call(alice, "PUT", B + "/cluster/vca/compute/vm-vca-%5B0-1%5D/poweron", null);
+        assertEquals(400, a.status());
+        assertEquals("node(s) vm-vca-[0-1] are not in a running computeset: Please start the node(s) with 'comet start' first",
+                a.message());
+        assertEquals("vm-vca-[0-1]", a.auditNodes());
+        a = api.call(alice, "PUT", B + "/cluster/vca/frontend/levitate", null);
+        assertEquals(404, a.status());
+        a = api.call(alice, "PUT", B + "/cluster/vca/frontend/attach_iso?iso_name=public/none.iso", null);
+        assertTrue(a.message().startsWith("The specified index or image name 'none.iso' does not match any from the ISO list"), a.message());
+        assertEquals(List.of(), api.call(alice, "GET", B + "/image", null).list());
+        a = api.call(alice, "POST", B + "/image?name=x.iso", "not an iso".getBytes());
+        assertEquals(400, a.status());
+        assertEquals("x.iso is not an ISO 9660 image (no 'CD001' signature at byte 0x8001): upload a .iso file", a.message());
+        assertNull(a.location());
+    }
+}
