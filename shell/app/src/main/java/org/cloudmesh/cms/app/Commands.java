@@ -17,6 +17,8 @@ import org.cloudmesh.cms.app.builtin.QuitCommand;
 import org.cloudmesh.cms.app.builtin.ShellCommand;
 import org.cloudmesh.cms.app.builtin.SleepCommand;
 import org.cloudmesh.cms.app.builtin.VersionCommand;
+import org.cloudmesh.cms.app.admin.AdminCommand;
+import org.cloudmesh.cms.app.server.ServerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -81,7 +83,8 @@ public final class Commands {
         ShellContext ctx = shell.context();
         for (Object b : List.of(new HelpCommand(ctx), new VersionCommand(ctx), new EchoCommand(ctx), new BannerCommand(ctx),
                 new SleepCommand(), new PauseCommand(ctx), new HistoryCommand(ctx), new QuitCommand(ctx),
-                new PluginCommand(ctx), new ConfigCommand(ctx), new ShellCommand(ctx), new DocsCommand(ctx))) {
+                new PluginCommand(ctx), new ConfigCommand(ctx), new ShellCommand(ctx), new DocsCommand(ctx),
+                new ServerCommand(ctx), new AdminCommand(ctx))) {
             commands.add(b);
         }
         ctx.plugins.addCommands(commands, ctx);

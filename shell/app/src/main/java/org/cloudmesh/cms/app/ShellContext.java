@@ -9,6 +9,8 @@ import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Config;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.Variables;
+import org.cloudmesh.cms.api.audit.AuditTrail;
+import org.cloudmesh.cms.app.audit.SqliteAuditTrail;
 import org.cloudmesh.cms.app.config.ConfigFile;
 import org.cloudmesh.cms.app.plugins.Plugins;
 import org.cloudmesh.cms.app.vars.VariableStore;
@@ -22,6 +24,7 @@ public final class ShellContext implements Context {
     private final boolean interactive;
     private Config config;
     private Variables variables;
+    private AuditTrail audit;
     Plugins plugins;
     /** The command registry (set by the Shell once plugins are loaded). */
     public Commands commands;
@@ -62,6 +65,13 @@ public final class ShellContext implements Context {
         // the file within 20 ms, and at exit (Main flushes), never lost to another process's writes
         if (variables == null) variables = new VariableStore(home.resolve("variables.yaml")).writeBehind(Duration.ofMillis(20));
         return variables;
+    }
+
+    /** The audit trail in $CLOUDMESH_HOME/audit.db, opened on first use (shared with the server; append-only). */
+    @Override
+    public synchronized AuditTrail audit() {
+        if (audit == null) audit = SqliteAuditTrail.open(home);
+        return audit;
     }
 
     @Override

@@ -1,0 +1,316 @@
+package org.cloudmesh.cms.app.admin;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.cloudmesh.cms.api.CmsException;
+
+/**
+ * The server's accounts in {@code $CLOUDMESH_HOME/server.db} (0600): users (password hash, TOTP secret, projects,
+ * admin, disabled) and the API keys {@code GET /getkey} hands out. The TOTP and API secrets are stored encrypted
+ * with {@link SecretBox} ({@code server.key}); disabling a user revokes every key of theirs. Safe to share between
+ * the server and {@code cms admin} commands in other processes (SQLite WAL, one transaction per change).
+ */
+public final class Accounts implements AutoCloseable {
+    public static final String DB = "server.db";
+    public static final String KEY = "server.key";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    public record User(String name, Set<String> projects, boolean admin, boolean disabled, Instant created, boolean enrolled) {}
+
+    /** An API key as the server checks it: whose it is and its secret in clear. */
+    public record ApiKey(String keyId, String secret, User user) {}
+
+    private final Path file;
+    private final Connection db;
+    private final SecretBox box;
+
+    private Accounts(Path file, Connection db, SecretBox box) {
+        this.file = file;
+        this.db = db;
+        this.box = box;
+    }
+
+    public static Accounts open(Path home) {
+        org.cloudmesh.cms.app.Files2.createPrivateDirectory(home);
+        Path file = home.resolve(DB);
+        SecretBox box = SecretBox.open(home.resolve(KEY));
+        Connection db = Sqlite.open(file);
+        try (Statement s = db.createStatement()) {
+            s.executeUpdate("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password TEXT NOT NULL, "
+                    + "totp_secret TEXT, totp_step INTEGER NOT NULL DEFAULT 0, admin INTEGER NOT NULL DEFAULT 0, "
+                    + "disabled INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL)");
+            s.executeUpdate("CREATE TABLE IF NOT EXISTS user_projects (user TEXT NOT NULL REFERENCES users(name), "
+                    + "project TEXT NOT NULL, PRIMARY KEY (user, project))");
+            s.executeUpdate("CREATE TABLE IF NOT EXISTS api_keys (key_id TEXT PRIMARY KEY, user TEXT NOT NULL "
+                    + "REFERENCES users(name), secret TEXT NOT NULL, created INTEGER NOT NULL)");
+        } catch (SQLException e) {
+            try {
+                db.close();
+            } catch (SQLException ignored) {
+                // already failing
+            }
+            throw Sqlite.failure(file, e);
+        }
+        return new Accounts(file, db, box);
+    }
+
+    /** A user or project name (letters, digits, '.', '_', '-'), at most 64 characters. */
+    public static String checkName(String name, String what) {
+        if (name == null || name.isEmpty() || name.length() > 64 || !name.matches("[A-Za-z0-9._-]+")) {
+            throw new CmsException("invalid " + what + " '" + name + "': use letters, digits, '.', '_' or '-' (at most 64)");
+        }
+        return name;
+    }
+
+    /** Adds a user with a new TOTP secret. @return the TOTP secret (base32) to enrol */
+    public synchronized String add(String name, char[] password, Set<String> projects, boolean admin) {
+        checkName(name, "user name");
+        for (String p : projects) checkName(p, "project name");
+        if (password.length < 8) throw new CmsException("the password is too short: use at least 8 characters");
+        String hash = Passwords.hash(password);
+        String secret = Totp.newSecret();
+        try {
+            db.setAutoCommit(false);
+            try {
+                if (find(name).isPresent()) throw new CmsException("user " + name + " exists (see 'admin user list')");
+                try (PreparedStatement ps = db.prepareStatement("INSERT INTO users (name, password, totp_secret, admin, created) VALUES (?,?,?,?,?)")) {
+                    ps.setString(1, name);
+                    ps.setString(2, hash);
+                    ps.setString(3, box.seal(secret));
+                    ps.setInt(4, admin ? 1 : 0);
+                    ps.setLong(5, Instant.now().getEpochSecond());
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = db.prepareStatement("INSERT INTO user_projects (user, project) VALUES (?,?)")) {
+                    for (String p : projects) {
+                        ps.setString(1, name);
+                        ps.setString(2, p);
+                        ps.executeUpdate();
+                    }
+                }
+                db.commit();
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw Sqlite.failure(file, e);
+        }
+        return secret;
+    }
+
+    /** Gives the user a new TOTP secret (the old one stops working). @return the new secret (base32) */
+    public synchronized String enroll(String name) {
+        String secret = Totp.newSecret();
+        update("UPDATE users SET totp_secret = ?, totp_step = 0 WHERE name = ?", name, box.seal(secret));
+        return secret;
+    }
+
+    /** Disables the user: no new key, and every key of theirs is refused from now on. */
+    public synchronized void disable(String name) {
+        update("UPDATE users SET disabled = 1 WHERE name = ?", name, null);
+    }
+
+    public synchronized void enable(String name) {
+        update("UPDATE users SET disabled = 0 WHERE name = ?", name, null);
+    }
+
+    private void update(String sql, String name, String value) {
+        try (PreparedStatement ps = db.prepareStatement(sql)) {
+            int i = 1;
+            if (value != null) ps.setString(i++, value);
+            ps.setString(i, name);
+            if (ps.executeUpdate() == 0) throw new CmsException("no user " + name + " (see 'admin user list')");
+        } catch (SQLException e) {
+            throw Sqlite.failure(file, e);
+        }
+    }
+
+    public synchronized Optional<User> find(String name) {
+        try (PreparedStatement ps = db.prepareStatement("SELECT name, admin, disabled, created, totp_secret IS NOT NULL FROM users WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                return Optional.of(user(rs));
+            }
+        } catch (SQLException e) {
+            throw Sqlite.failure(file, e);
+        }
+    }
+
+    public synchronized List<User> list() {
+        List<User> users = new ArrayList<>();
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT name, admin, disabled, created, totp_secret IS NOT NULL FROM users ORDER BY name")) {
+            while (rs.next()) users.add(user(rs));
+        } catch (SQLException e) {
+            throw Sqlite.failure(file, e);
+        }
+        return users;
+    }
+
+    private User user(ResultSet rs) throws SQLException {
+        String name = rs.getString(1);
+        return new User(name, projects(name), rs.getInt(2) != 0, rs.getInt(3) != 0, Instant.ofEpochSecond(rs.getLong(4)), rs.getInt(5) != 0);
+    }
+
+    private Set<String> projects(String name) throws SQLException {
+        Set<String> p = new TreeSet<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT project FROM user_projects WHERE user = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) p.add(rs.getString(1));
+            }
+        }
+        return new LinkedHashSet<>(p);
+    }
+
+    /** What a login attempt found wrong, in words the 401 answer uses. */
+    public enum LoginFailure { BAD_PASSWORD, NOT_ENROLLED, BAD_CODE, REUSED_CODE, DISABLED }
+
+    public static final class LoginException extends CmsException {
+        public final LoginFailure failure;
+
+        LoginException(LoginFailure failure, String message) {
+            super(message);
+            this.failure = failure;
+        }
+    }
+
+    /**
+     * Checks user, password and one-time code (a code is good once: a code of a step already used is refused), and
+     * hands out a new API key. @throws LoginException saying which check failed
+     */
+    public ApiKey login(String name, char[] password, String code, long unixSeconds) {
+        String hash;
+        String sealedSecret;
+        long lastStep;
+        boolean disabled;
+        synchronized (this) {
+            try (PreparedStatement ps = db.prepareStatement("SELECT password, totp_secret, totp_step, disabled FROM users WHERE name = ?")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    boolean found = rs.next();
+                    hash = found ? rs.getString(1) : null;
+                    sealedSecret = found ? rs.getString(2) : null;
+                    lastStep = found ? rs.getLong(3) : 0;
+                    disabled = found && rs.getInt(4) != 0;
+                }
+            } catch (SQLException e) {
+                throw Sqlite.failure(file, e);
+            }
+        }
+        // the slow hash runs outside the lock, and for an unknown user too (no timing hint of who exists)
+        if (!Passwords.verify(password, hash)) throw new LoginException(LoginFailure.BAD_PASSWORD, "wrong user or password");
+        if (disabled) throw new LoginException(LoginFailure.DISABLED, "user " + name + " is disabled");
+        if (sealedSecret == null) throw new LoginException(LoginFailure.NOT_ENROLLED, "user " + name + " has no second factor: ask an administrator for 'admin user enroll " + name + "'");
+        long step = Totp.match(box.open(sealedSecret), code, unixSeconds);
+        if (step < 0) throw new LoginException(LoginFailure.BAD_CODE, "wrong one-time code");
+        if (step <= lastStep || !useStep(name, step)) throw new LoginException(LoginFailure.REUSED_CODE, "this one-time code was already used: wait for the next one");
+        String keyId = randomId();
+        String secret = randomSecret();
+        synchronized (this) {
+            try (PreparedStatement ps = db.prepareStatement("INSERT INTO api_keys (key_id, user, secret, created) VALUES (?,?,?,?)")) {
+                ps.setString(1, keyId);
+                ps.setString(2, name);
+                ps.setString(3, box.seal(secret));
+                ps.setLong(4, unixSeconds);
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                throw Sqlite.failure(file, e);
+            }
+        }
+        return new ApiKey(keyId, secret, find(name).orElseThrow());
+    }
+
+    /**
+     * Checks a one-time code for a request that needs a fresh second factor. @return null when good, else what is
+     * wrong
+     */
+    public String checkCode(String name, String code, long unixSeconds) {
+        String sealed;
+        long lastStep;
+        synchronized (this) {
+            try (PreparedStatement ps = db.prepareStatement("SELECT totp_secret, totp_step FROM users WHERE name = ? AND disabled = 0")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return "user " + name + " is disabled";
+                    sealed = rs.getString(1);
+                    lastStep = rs.getLong(2);
+                }
+            } catch (SQLException e) {
+                throw Sqlite.failure(file, e);
+            }
+        }
+        if (sealed == null) return "user " + name + " has no second factor";
+        long step = Totp.match(box.open(sealed), code, unixSeconds);
+        if (step < 0) return "wrong one-time code";
+        if (step <= lastStep || !useStep(name, step)) return "this one-time code was already used: wait for the next one";
+        return null;
+    }
+
+    /** Records that the code of {@code step} is spent; false when another request spent it (or a later one) first. */
+    private synchronized boolean useStep(String name, long step) {
+        try (PreparedStatement ps = db.prepareStatement("UPDATE users SET totp_step = ? WHERE name = ? AND totp_step < ?")) {
+            ps.setLong(1, step);
+            ps.setString(2, name);
+            ps.setLong(3, step);
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw Sqlite.failure(file, e);
+        }
+    }
+
+    /** The key and its user as they are now (a disabled user's key comes back with {@code disabled} set). */
+    public synchronized Optional<ApiKey> key(String keyId) {
+        try (PreparedStatement ps = db.prepareStatement("SELECT secret, user FROM api_keys WHERE key_id = ?")) {
+            ps.setString(1, keyId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                String sealed = rs.getString(1);
+                String user = rs.getString(2);
+                Optional<User> u = find(user);
+                if (u.isEmpty()) return Optional.empty();
+                return Optional.of(new ApiKey(keyId, box.open(sealed), u.get()));
+            }
+        } catch (SQLException e) {
+            throw Sqlite.failure(file, e);
+        }
+    }
+
+    private static String randomId() {
+        byte[] b = new byte[15];
+        RANDOM.nextBytes(b);
+        return Totp.base32(b); // 24 characters [A-Z2-7]
+    }
+
+    private static String randomSecret() {
+        byte[] b = new byte[32];
+        RANDOM.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException e) {
+            // closing: nothing left to save
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.cloudmesh.cms.app.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.cloudmesh.cms.app.Files2;
+
+/**
+ * The server's files in $CLOUDMESH_HOME: {@code server.pid} ("PID URL", written by the server once it listens,
+ * removed when it stops) and {@code server.log} (what a background server prints).
+ */
+final class ServerFiles {
+    static final String PID = "server.pid";
+    static final String LOG = "server.log";
+
+    record Running(long pid, String url) {}
+
+    private ServerFiles() {}
+
+    static void write(Path home, long pid, String url) {
+        Files2.writeAtomically(home.resolve(PID), pid + " " + url + "\n");
+    }
+
+    /** What the PID file says, whether or not that process still runs. */
+    static Optional<Running> read(Path home) {
+        try {
+            String[] s = Files.readString(home.resolve(PID)).strip().split("\\s+");
+            if (s.length != 2) return Optional.empty();
+            return Optional.of(new Running(Long.parseLong(s[0]), s[1]));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The server that the PID file names, if that process is alive and is a cms (not a reused PID). */
+    static Optional<Running> running(Path home) {
+        return read(home).filter(r -> isCms(r.pid()));
+    }
+
+    static boolean isCms(long pid) {
+        Optional<ProcessHandle> p = ProcessHandle.of(pid);
+        if (p.isEmpty() || !p.get().isAlive()) return false;
+        // a PID the kernel reused for something else is not our server
+        return p.get().info().arguments().map(a -> String.join(" ", a).contains("org.cloudmesh.cms.app.Main"))
+                .orElse(true);
+    }
+
+    static void removeIfOurs(Path home, long pid) {
+        if (read(home).map(r -> r.pid() == pid).orElse(false)) {
+            try {
+                Files.deleteIfExists(home.resolve(PID));
+            } catch (IOException e) {
+                // a stale file is recognised as stale next time
+            }
+        }
+    }
+
+    static void removeStale(Path home) {
+        try {
+            Files.deleteIfExists(home.resolve(PID));
+        } catch (IOException e) {
+            // recognised as stale next time
+        }
+    }
+}

@@ -1,0 +1,538 @@
+package org.cloudmesh.cms.app.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.javalin.Javalin;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.javalin.util.JavalinBindException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.Context;
+import org.cloudmesh.cms.api.audit.AuditEntry;
+import org.cloudmesh.cms.api.audit.AuditTrail;
+import org.cloudmesh.cms.api.rest.Principal;
+import org.cloudmesh.cms.api.rest.RequestSigner;
+import org.cloudmesh.cms.api.rest.RestApi;
+import org.cloudmesh.cms.api.rest.RestCall;
+import org.cloudmesh.cms.api.rest.RestException;
+import org.cloudmesh.cms.api.rest.RestHandler;
+import org.cloudmesh.cms.api.rest.RestReply;
+import org.cloudmesh.cms.api.rest.RestRoutes;
+import org.cloudmesh.cms.app.admin.Accounts;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The HTTP host of {@code cms server} (Javalin on Jetty): the routes of every plugin's {@link RestRoutes} behind one
+ * authentication layer ({@link Authenticator}), plus its own {@code GET /getkey}, {@code GET /whoami} and the public
+ * {@code GET /health}. Every error answer is {@code {"code", "message", "field"}} JSON, never a stack trace (those
+ * go to the log); every request that is not a GET, and every {@code /getkey}, is written to the audit trail.
+ *
+ * <p>Tests start one in-process with {@link #start} on port 0 and their own routes.
+ */
+public final class ServerHost implements AutoCloseable {
+    static final String HANDLED = "cms.handled";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private final ServerOptions options;
+    private final Authenticator auth;
+    private final AuditTrail audit;
+    private final PrintWriter log;
+    private final Javalin app;
+    private final Map<String, String> routeOwners = new LinkedHashMap<>();
+    private String url;
+
+    private ServerHost(ServerOptions options, Accounts accounts, AuditTrail audit, PrintWriter log, LongSupplier clock) {
+        this.options = options;
+        this.auth = new Authenticator(accounts, options.maxNonces(), clock);
+        this.audit = audit;
+        this.log = log;
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.startupWatcherEnabled = false;
+            config.http.maxRequestSize = options.maxBody();
+            config.http.disableCompression();
+            config.router.ignoreTrailingSlashes = true;
+            QueuedThreadPool pool = new QueuedThreadPool(Math.max(options.threads(), 8), Math.min(8, options.threads()));
+            pool.setName("cms-server");
+            config.jetty.threadPool = pool;
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            config.jetty.addConnector((server, http) -> {
+                http.setSendServerVersion(false);
+                ServerConnector c;
+                if (options.tlsKeystore() != null) {
+                    SslContextFactory.Server ssl = new SslContextFactory.Server();
+                    ssl.setKeyStorePath(options.tlsKeystore().toString());
+                    ssl.setKeyStorePassword(options.tlsPassword() == null ? "" : options.tlsPassword());
+                    HttpConfiguration https = new HttpConfiguration(http);
+                    SecureRequestCustomizer src = new SecureRequestCustomizer();
+                    src.setSniHostCheck(false);
+                    https.addCustomizer(src);
+                    c = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+                } else {
+                    c = new ServerConnector(server, new HttpConnectionFactory(http));
+                }
+                c.setHost(options.bind());
+                c.setPort(options.port());
+                return c;
+            });
+        });
+        app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null));
+        app.exception(Exception.class, (e, ctx) -> {
+            log("ERROR " + ctx.method() + " " + ctx.path() + ": " + stackTrace(e));
+            error(ctx, 500, "internal server error (the server's log has the details)", null);
+        });
+        app.error(404, ctx -> {
+            if (ctx.attribute(HANDLED) == null) error(ctx, 404, "no route " + ctx.method() + " " + ctx.path(), null);
+        });
+    }
+
+    /**
+     * Starts a server: its own routes, then each {@link RestRoutes} extension's (a plugin whose routes fail to
+     * register is logged and skipped). @throws CmsException when the address cannot be bound (port in use)
+     */
+    public static ServerHost start(ServerOptions options, Context ctx, List<RestRoutes> plugins, Accounts accounts,
+            AuditTrail audit, PrintWriter log, LongSupplier clock) {
+        ServerHost host = new ServerHost(options, accounts, audit, log, clock);
+        host.builtins();
+        for (RestRoutes r : plugins) {
+            Api api = host.new Api(r.getClass().getName());
+            try {
+                r.routes(api, ctx);
+                api.commit();
+            } catch (RuntimeException e) {
+                host.log("ERROR routes of " + r.getClass().getName() + " not added: " + e + "\n" + stackTrace(e));
+            }
+        }
+        if (options.tlsKeystore() != null && !Files.isReadable(options.tlsKeystore())) {
+            throw new CmsException("TLS keystore " + options.tlsKeystore() + " cannot be read");
+        }
+        try {
+            host.app.start();
+        } catch (JavalinBindException e) {
+            throw new CmsException("port " + options.port() + " on " + options.bind() + " is in use (or the address is not this machine's): choose another with --port", e);
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) root = root.getCause();
+            if (root instanceof java.net.BindException) {
+                throw new CmsException("port " + options.port() + " on " + options.bind() + " is in use (or the address is not this machine's): choose another with --port", e);
+            }
+            throw new CmsException("the server did not start: " + root, e);
+        }
+        ServerConnector c = (ServerConnector) host.app.jettyServer().server().getConnectors()[0];
+        String h = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
+        if (h.equals("0.0.0.0")) h = "127.0.0.1";
+        host.url = (options.tlsKeystore() != null ? "https" : "http") + "://" + h + ":" + c.getLocalPort();
+        host.log("listening on " + host.url + " (" + host.routeOwners.size() + " routes)");
+        return host;
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public int port() {
+        return ((ServerConnector) app.jettyServer().server().getConnectors()[0]).getLocalPort();
+    }
+
+    /** "METHOD path" of every route, with the class that added it. */
+    public Map<String, String> routes() {
+        return Map.copyOf(routeOwners);
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    void log(String line) {
+        synchronized (log) {
+            log.println(Instant.now() + " " + line);
+            log.flush();
+        }
+    }
+
+    private void builtins() {
+        Api own = new Api("cms server");
+        own.publicGet("/health", call -> RestReply.ok(Map.of("status", "ok")));
+        own.get("/whoami", call -> {
+            Principal p = call.principal();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("user", p.user());
+            m.put("projects", p.projects().stream().sorted().toList());
+            m.put("admin", p.admin());
+            return RestReply.ok(m);
+        });
+        own.commit();
+        register("GET", "/getkey", "cms server", this::getKey);
+    }
+
+    /** {@code GET /getkey}: Basic user:password and the one-time code; answers Nucleus' {@code {key_name, key}}. */
+    private void getKey(io.javalin.http.Context jc) {
+        jc.attribute(HANDLED, true);
+        String authorization = jc.header(RequestSigner.AUTHORIZATION);
+        String user = basicUser(authorization);
+        String result;
+        try {
+            Accounts.ApiKey key = auth.getKey(authorization, jc.header(RequestSigner.OTP));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("key_name", key.keyId());
+            m.put("key", key.secret());
+            m.put("user", key.user().name());
+            jc.header("Cache-Control", "no-store");
+            send(jc, RestReply.ok(m));
+            result = "200 key " + key.keyId();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        } catch (RestException e) {
+            if (e.httpStatus() == 401) jc.header("WWW-Authenticate", "Basic realm=\"cms\"");
+            error(jc, e.httpStatus(), e.getMessage(), e.field());
+            result = e.httpStatus() + " " + e.getMessage();
+        }
+        record(user, jc.ip(), "GET /getkey", null, null, result);
+    }
+
+    static String basicUser(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) return null;
+        try {
+            String pair = new String(java.util.Base64.getDecoder().decode(authorization.substring(6).strip()), StandardCharsets.UTF_8);
+            int colon = pair.indexOf(':');
+            return colon > 0 ? pair.substring(0, colon) : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private void record(String user, String from, String action, String cluster, String nodes, String result) {
+        try {
+            audit.record(new AuditEntry(Instant.now(), user, from, action, cluster, nodes, result));
+        } catch (RuntimeException e) {
+            log("ERROR audit entry not written (" + user + " " + action + " " + result + "): " + e.getMessage());
+        }
+    }
+
+    private void register(String method, String path, String owner, Handler handler) {
+        String key = method + " " + path;
+        String before = routeOwners.putIfAbsent(key, owner);
+        if (before != null) throw new IllegalStateException("route " + key + " is already added by " + before);
+        app.addHttpHandler(HandlerType.valueOf(method), path, handler);
+    }
+
+    /** The {@link RestApi} one plugin sees; its routes are added together, or none if one clashes. */
+    final class Api implements RestApi {
+        private final String owner;
+        private final List<String[]> pending = new ArrayList<>();
+        private final List<Object[]> handlers = new ArrayList<>();
+
+        Api(String owner) {
+            this.owner = owner;
+        }
+
+        private void add(String method, String path, RestHandler h, boolean open) {
+            if (path == null || !path.startsWith("/")) throw new IllegalArgumentException("a route path starts with '/': " + path);
+            handlers.add(new Object[] {method, path, h, open});
+        }
+
+        void commit() {
+            Map<String, String> seen = new HashMap<>();
+            for (Object[] h : handlers) {
+                String key = h[0] + " " + h[1];
+                if (routeOwners.containsKey(key) || seen.put(key, owner) != null) {
+                    throw new IllegalStateException("route " + key + " is already added" + (routeOwners.containsKey(key) ? " by " + routeOwners.get(key) : ""));
+                }
+            }
+            for (Object[] h : handlers) {
+                String method = (String) h[0];
+                register(method, (String) h[1], owner, handler(method, (RestHandler) h[2], (Boolean) h[3]));
+            }
+        }
+
+        @Override
+        public void get(String path, RestHandler handler) {
+            add("GET", path, handler, false);
+        }
+
+        @Override
+        public void post(String path, RestHandler handler) {
+            add("POST", path, handler, false);
+        }
+
+        @Override
+        public void put(String path, RestHandler handler) {
+            add("PUT", path, handler, false);
+        }
+
+        @Override
+        public void delete(String path, RestHandler handler) {
+            add("DELETE", path, handler, false);
+        }
+
+        @Override
+        public void publicGet(String path, RestHandler handler) {
+            add("GET", path, handler, true);
+        }
+    }
+
+    private Handler handler(String method, RestHandler h, boolean open) {
+        boolean audited = !method.equals("GET");
+        return jc -> {
+            jc.attribute(HANDLED, true);
+            Call call = new Call(jc);
+            String target = target(jc);
+            String result;
+            try {
+                call.body = readBody(jc);
+                if (!open) {
+                    Authenticator.Signed s = auth.verify(method, target, jc::header, call.body);
+                    call.principal = s.principal();
+                }
+                RestReply r = h.handle(call);
+                if (r == null) r = RestReply.noContent();
+                send(jc, r);
+                result = Integer.toString(r.status());
+            } catch (RestException e) {
+                error(jc, e.httpStatus(), e.getMessage(), e.field());
+                result = e.httpStatus() + " " + e.getMessage();
+            } catch (CmsException e) {
+                error(jc, 400, e.getMessage(), null);
+                result = "400 " + e.getMessage();
+            } catch (RuntimeException | IOException e) {
+                log("ERROR " + method + " " + target + " (" + call.principal.user() + "): " + stackTrace(e));
+                error(jc, 500, "internal server error (the server's log has the details)", null);
+                result = "500 " + e;
+            }
+            if (audited) {
+                String user = call.principal == Principal.ANONYMOUS ? claimedUser(jc) : call.principal.user();
+                record(user, jc.ip(), method + " " + target, call.cluster, call.nodes, result);
+            }
+        };
+    }
+
+    private static String claimedUser(io.javalin.http.Context jc) {
+        String key = jc.header(RequestSigner.API_KEY);
+        return key == null ? null : "key " + key;
+    }
+
+    /** The path and query exactly as on the request line: what the client signed. */
+    static String target(io.javalin.http.Context jc) {
+        String q = jc.req().getQueryString();
+        return q == null ? jc.req().getRequestURI() : jc.req().getRequestURI() + "?" + q;
+    }
+
+    private byte[] readBody(io.javalin.http.Context jc) throws IOException {
+        long declared = jc.req().getContentLengthLong();
+        if (declared > options.maxBody()) throw tooLarge(declared, options.maxBody());
+        if (declared == 0) return new byte[0];
+        try (InputStream in = jc.req().getInputStream()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
+            byte[] buf = new byte[8192];
+            long total = 0;
+            for (int n; (n = in.read(buf)) > 0; ) {
+                total += n;
+                if (total > options.maxBody()) throw tooLarge(total, options.maxBody());
+                out.write(buf, 0, n);
+            }
+            return out.toByteArray();
+        }
+    }
+
+    private static RestException tooLarge(long size, long limit) {
+        return new RestException(413, "the body is too large (" + size + " bytes or more; the limit is " + limit + " bytes)", null);
+    }
+
+    private void send(io.javalin.http.Context jc, RestReply r) throws JsonProcessingException {
+        jc.status(r.status());
+        r.headers().forEach(jc::header);
+        Object body = r.body();
+        String type = r.contentType() == null ? RestReply.JSON : r.contentType();
+        if (body == null) {
+            jc.result(new byte[0]);
+        } else if (body instanceof byte[] bytes) {
+            jc.contentType(type).result(bytes);
+        } else if (body instanceof String s && !type.toLowerCase(Locale.ROOT).contains("json")) {
+            jc.contentType(type).result(s);
+        } else {
+            jc.contentType(RestReply.JSON).result(JSON.writeValueAsBytes(body));
+        }
+    }
+
+    static void error(io.javalin.http.Context jc, int status, String message, String field) {
+        jc.status(status).contentType(RestReply.JSON).result(errorBody(status, message, field));
+    }
+
+    static byte[] errorBody(int status, String message, String field) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("code", status);
+        m.put("message", message);
+        m.put("field", field);
+        try {
+            return JSON.writeValueAsBytes(m);
+        } catch (JsonProcessingException e) {
+            return ("{\"code\":" + status + ",\"message\":\"error\",\"field\":null}").getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    static String stackTrace(Throwable e) {
+        StringWriter w = new StringWriter();
+        e.printStackTrace(new PrintWriter(w));
+        return w.toString();
+    }
+
+    /** One request as a route sees it. */
+    private final class Call implements RestCall {
+        private final io.javalin.http.Context jc;
+        Principal principal = Principal.ANONYMOUS;
+        byte[] body = new byte[0];
+        String cluster;
+        String nodes;
+
+        Call(io.javalin.http.Context jc) {
+            this.jc = jc;
+        }
+
+        @Override
+        public Principal principal() {
+            return principal;
+        }
+
+        @Override
+        public String pathParam(String name) {
+            try {
+                return jc.pathParam(name);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("the route has no path parameter {" + name + "}", e);
+            }
+        }
+
+        @Override
+        public Optional<String> query(String name) {
+            return Optional.ofNullable(jc.queryParam(name));
+        }
+
+        @Override
+        public <T> T body(Class<T> type) {
+            if (body.length > options.maxJson()) throw tooLarge(body.length, options.maxJson());
+            if (body.length == 0) throw RestException.badRequest("a JSON body is required", null);
+            try {
+                return JSON.readValue(body, type);
+            } catch (UnrecognizedPropertyException e) {
+                throw RestException.badRequest("unknown field '" + e.getPropertyName() + "'", field(e));
+            } catch (InvalidFormatException e) {
+                throw RestException.badRequest("wrong type for '" + field(e) + "': " + shortType(e.getTargetType())
+                        + " expected, got " + JSON.valueToTree(e.getValue()), field(e));
+            } catch (MismatchedInputException e) {
+                String f = field(e);
+                if (f == null) throw RestException.badRequest("the body must be a JSON " + (e.getTargetType() != null && (e.getTargetType().isArray() || java.util.Collection.class.isAssignableFrom(e.getTargetType())) ? "array" : "object"), null);
+                throw RestException.badRequest("wrong type for '" + f + "': " + shortType(e.getTargetType()) + " expected", f);
+            } catch (JsonMappingException e) {
+                throw RestException.badRequest("invalid value for '" + field(e) + "': " + e.getOriginalMessage(), field(e));
+            } catch (JsonProcessingException e) {
+                var loc = e.getLocation();
+                throw RestException.badRequest("malformed JSON" + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr())
+                        + ": " + e.getOriginalMessage(), null);
+            } catch (IOException e) {
+                throw RestException.badRequest("unreadable body: " + e.getMessage(), null);
+            }
+        }
+
+        @Override
+        public byte[] bodyBytes() {
+            return body;
+        }
+
+        @Override
+        public String remoteAddress() {
+            return jc.ip();
+        }
+
+        @Override
+        public void auditTarget(String cluster, String nodes) {
+            this.cluster = cluster;
+            this.nodes = nodes;
+        }
+
+        @Override
+        public void requireFreshSecondFactor() {
+            if (principal == Principal.ANONYMOUS) throw RestException.unauthorized("this needs a signed request and a fresh one-time code");
+            auth.requireCode(principal.user(), jc.header(RequestSigner.OTP));
+        }
+    }
+
+    /** The JSON path of the field at fault: {@code nodes[0].name}, or null for the whole body. */
+    static String field(JsonMappingException e) {
+        StringBuilder b = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                if (b.length() > 0) b.append('.');
+                b.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return b.length() == 0 ? null : b.toString();
+    }
+
+    private static String shortType(Class<?> t) {
+        if (t == null) return "another type";
+        if (t == int.class || t == Integer.class || t == long.class || t == Long.class || t == short.class) return "an integer";
+        if (t == double.class || t == Double.class || t == float.class || t == Float.class) return "a number";
+        if (t == boolean.class || t == Boolean.class) return "true or false";
+        if (t == String.class) return "a string";
+        if (t.isArray() || java.util.Collection.class.isAssignableFrom(t)) return "an array";
+        if (t.isEnum()) return "one of " + java.util.Arrays.toString(t.getEnumConstants());
+        return "an object";
+    }
+
+    /** Errors Jetty answers itself (bad request lines, headers too large): JSON too, never a stack trace. */
+    static final class JsonErrorHandler extends ErrorHandler {
+        JsonErrorHandler() {
+            setShowStacks(false);
+            setShowServlet(false);
+        }
+
+        @Override
+        protected void generateAcceptableResponse(Request baseRequest, HttpServletRequest request, HttpServletResponse response,
+                int code, String message) throws IOException {
+            baseRequest.setHandled(true);
+            response.setContentType(RestReply.JSON);
+            response.getOutputStream().write(errorBody(code, message == null ? "error " + code : message, null));
+        }
+
+        @Override
+        public java.nio.ByteBuffer badMessageError(int status, String reason, org.eclipse.jetty.http.HttpFields.Mutable fields) {
+            fields.put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, RestReply.JSON);
+            return java.nio.ByteBuffer.wrap(errorBody(status, reason == null ? "bad request" : reason, null));
+        }
+    }
+}

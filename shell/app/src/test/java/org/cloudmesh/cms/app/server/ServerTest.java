@@ -1,0 +1,299 @@
+package org.cloudmesh.cms.app.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.audit.AuditEntry;
+import org.cloudmesh.cms.api.rest.RequestSigner;
+import org.cloudmesh.cms.api.rest.RestException;
+import org.cloudmesh.cms.api.rest.RestReply;
+import org.cloudmesh.cms.api.rest.RestRoutes;
+import org.cloudmesh.cms.app.audit.SqliteAuditTrail;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The server over real HTTP on loopback, with real SQLite accounts and audit in a fresh home. */
+class ServerTest {
+    record Probe(int count, String label, List<String> tags) {}
+
+    /** A plugin's routes as the contract lets it add them. */
+    static final RestRoutes PROBE = (api, ctx) -> {
+        api.get("/probe/{name}", call -> RestReply.ok(Map.of("name", call.pathParam("name"), "user", call.principal().user())));
+        api.put("/probe/{name}", call -> {
+            Probe p = call.body(Probe.class);
+            call.auditTarget(call.pathParam("name"), "vm-" + call.pathParam("name") + "-[0-1]");
+            if (p.count() < 0) throw RestException.badRequest("count must be 0 or more", "count");
+            return RestReply.ok(p);
+        });
+        api.post("/upload", call -> RestReply.created(Map.of("bytes", call.bodyBytes().length), "/upload/1"));
+        api.get("/boom", call -> {
+            throw new IllegalStateException("secret internals");
+        });
+        api.get("/console", call -> {
+            call.requireFreshSecondFactor();
+            return RestReply.seeOther("https://console.example/one-time");
+        });
+        api.publicGet("/doc.yaml", call -> RestReply.text("openapi: 3.0.3\n", "application/yaml"));
+    };
+
+    @TempDir
+    Path home;
+    TestServer server;
+    String secret;
+
+    @BeforeEach
+    void start() {
+        server = TestServer.start(home, ServerOptions.loopback(0).withLimits(3L << 20, 1L << 20), PROBE);
+        secret = server.addUser("alice", "correct horse", false, "p1");
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void noCredentialsIs401() throws Exception {
+        TestServer.Reply r = server.request("GET", "/probe/vc1", null, Map.of());
+        assertEquals(401, r.status(), r.toString());
+        assertTrue(r.json().get("message").asText().startsWith("no credentials"), r.toString());
+        TestServer.Reply basic = server.request("GET", "/probe/vc1", null, Map.of("Authorization", "Basic YWxpY2U6eA=="));
+        assertEquals(401, basic.status());
+        assertTrue(basic.body().contains("only for GET /getkey"), basic.toString());
+    }
+
+    @Test
+    void getkeyWantsPasswordAndAFreshOneTimeCode() throws Exception {
+        TestServer.Reply wrongCode = server.getKeyReply("alice", "correct horse", "000000".equals(server.code(secret)) ? "111111" : "000000");
+        assertEquals(401, wrongCode.status());
+        assertEquals("wrong one-time code", wrongCode.json().get("message").asText());
+        assertEquals(401, server.getKeyReply("alice", "wrong horse", server.code(secret)).status());
+        assertEquals("wrong user or password", server.getKeyReply("nobody", "correct horse", server.code(secret)).json().get("message").asText());
+        TestServer.Reply noCode = server.getKeyReply("alice", "correct horse", null);
+        assertEquals(401, noCode.status());
+        assertTrue(noCode.body().contains("X-OTP"), noCode.toString());
+
+        TestServer.Reply ok = server.getKeyReply("alice", "correct horse", server.code(secret));
+        assertEquals(200, ok.status(), ok.toString());
+        assertEquals(24, ok.json().get("key_name").asText().length());
+        assertTrue(ok.json().get("key").asText().length() >= 40);
+        TestServer.Reply again = server.getKeyReply("alice", "correct horse", server.code(secret));
+        assertEquals(401, again.status(), "a code is good once");
+        assertTrue(again.body().contains("already used"), again.toString());
+
+        server.nextStep(); // Nucleus style: the code typed after the password
+        assertEquals(200, server.getKeyReply("alice", "correct horse" + server.code(secret), null).status());
+    }
+
+    @Test
+    void signedRequestsReachTheRoute() throws Exception {
+        TestServer.Key key = server.getKey("alice", "correct horse", secret);
+        TestServer.Reply r = server.signed(key, "GET", "/probe/vc1", null);
+        assertEquals(200, r.status(), r.toString());
+        assertEquals("alice", r.json().get("user").asText());
+        JsonNode who = server.signed(key, "GET", "/whoami", null).json();
+        assertEquals("alice", who.get("user").asText());
+        assertEquals("p1", who.get("projects").get(0).asText());
+        assertEquals(200, server.signed(key, "GET", "/probe/vc1?x=1&y=a%20b", null).status(), "the query is signed as sent");
+    }
+
+    @Test
+    void badSignatureReplayAndStaleTimestampAre401() throws Exception {
+        TestServer.Key key = server.getKey("alice", "correct horse", secret);
+        long now = server.clock.get();
+
+        Map<String, String> wrongSecret = new RequestSigner(key.keyId(), "not-the-secret").sign("GET", "/probe/vc1", null, now, RequestSigner.newNonce());
+        assertMessage(server.request("GET", "/probe/vc1", null, wrongSecret), "bad signature");
+
+        Map<String, String> other = key.signer().sign("GET", "/probe/vc1", null, now, RequestSigner.newNonce());
+        assertMessage(server.request("GET", "/probe/vc2", null, other), "bad signature"); // moved to another path
+
+        Map<String, String> once = key.signer().sign("GET", "/probe/vc1", null, now, RequestSigner.newNonce());
+        assertEquals(200, server.request("GET", "/probe/vc1", null, once).status());
+        assertMessage(server.request("GET", "/probe/vc1", null, once), "replayed nonce");
+
+        Map<String, String> old = key.signer().sign("GET", "/probe/vc1", null, now - 301, RequestSigner.newNonce());
+        assertMessage(server.request("GET", "/probe/vc1", null, old), "stale timestamp");
+        Map<String, String> future = key.signer().sign("GET", "/probe/vc1", null, now + 301, RequestSigner.newNonce());
+        assertMessage(server.request("GET", "/probe/vc1", null, future), "stale timestamp");
+        Map<String, String> edge = key.signer().sign("GET", "/probe/vc1", null, now - 299, RequestSigner.newNonce());
+        assertEquals(200, server.request("GET", "/probe/vc1", null, edge).status(), "within the window");
+
+        String body = "{\"count\":1,\"label\":\"a\",\"tags\":[]}";
+        Map<String, String> h = key.signer().sign("PUT", "/probe/vc1", TestServer.bytes(body), now, RequestSigner.newNonce());
+        assertMessage(server.request("PUT", "/probe/vc1", body.replace("1", "9"), h), "Digest header does not match");
+        Map<String, String> forged = new HashMap<>(h);
+        forged.put("Digest", RequestSigner.digest(TestServer.bytes(body.replace("1", "9"))));
+        assertMessage(server.request("PUT", "/probe/vc1", body.replace("1", "9"), forged), "bad signature");
+
+        Map<String, String> unknown = new RequestSigner("NOSUCHKEY", "x").sign("GET", "/probe/vc1", null, now, RequestSigner.newNonce());
+        assertMessage(server.request("GET", "/probe/vc1", null, unknown), "unknown API key");
+
+        Map<String, String> nucleusOnly = new HashMap<>(key.signer().sign("GET", "/probe/vc1", null, now, RequestSigner.newNonce()));
+        nucleusOnly.put("Authorization", nucleusOnly.get("Authorization").replace("(request-target) nonce timestamp digest", "nonce timestamp"));
+        assertMessage(server.request("GET", "/probe/vc1", null, nucleusOnly), "must cover");
+    }
+
+    @Test
+    void aDisabledUserIsRefusedWithinASecond() throws Exception {
+        TestServer.Key key = server.getKey("alice", "correct horse", secret);
+        assertEquals(200, server.signed(key, "GET", "/probe/vc1", null).status());
+        server.accounts.disable("alice");
+        Thread.sleep(1100);
+        assertMessage(server.signed(key, "GET", "/probe/vc1", null), "user alice is disabled");
+        assertMessage(server.getKeyReply("alice", "correct horse", server.code(secret)), "user alice is disabled");
+    }
+
+    @Test
+    void wrongTotpAgainstAFreshSecondFactorRoute() throws Exception {
+        TestServer.Key key = server.getKey("alice", "correct horse", secret);
+        assertMessage(server.signed(key, "GET", "/console", null), "fresh one-time code");
+        long now = server.clock.get();
+        String code = server.code(secret);
+        Map<String, String> h = new HashMap<>(key.signer().sign("GET", "/console", null, now, RequestSigner.newNonce()));
+        h.put(RequestSigner.OTP, code.equals("123456") ? "654321" : "123456");
+        assertMessage(server.request("GET", "/console", null, h), "wrong one-time code");
+        h = new HashMap<>(key.signer().sign("GET", "/console", null, now, RequestSigner.newNonce()));
+        h.put(RequestSigner.OTP, code);
+        TestServer.Reply r = server.request("GET", "/console", null, h);
+        assertEquals(303, r.status(), r.toString());
+        assertEquals("https://console.example/one-time", r.header("Location").orElseThrow());
+    }
+
+    @Test
+    void badBodiesAre400WithTheFieldAndOversizedAre413() throws Exception {
+        TestServer.Key key = server.getKey("alice", "correct horse", secret);
+        TestServer.Reply malformed = server.signed(key, "PUT", "/probe/vc1", "{\"count\": 1,");
+        assertEquals(400, malformed.status(), malformed.toString());
+        assertTrue(malformed.json().get("message").asText().startsWith("malformed JSON"), malformed.toString());
+        assertTrue(malformed.json().get("field").isNull());
+
+        TestServer.Reply wrongType = server.signed(key, "PUT", "/probe/vc1", "{\"count\": \"many\"}");
+        assertEquals(400, wrongType.status(), wrongType.toString());
+        assertEquals("count", wrongType.json().get("field").asText());
+        assertTrue(wrongType.json().get("message").asText().contains("an integer expected"), wrongType.toString());
+
+        TestServer.Reply nested = server.signed(key, "PUT", "/probe/vc1", "{\"count\": 1, \"tags\": [\"a\", {\"b\": 1}]}");
+        assertEquals(400, nested.status(), nested.toString());
+        assertEquals("tags[1]", nested.json().get("field").asText());
+
+        TestServer.Reply unknown = server.signed(key, "PUT", "/probe/vc1", "{\"count\": 1, \"colour\": \"red\"}");
+        assertEquals(400, unknown.status());
+        assertEquals("colour", unknown.json().get("field").asText());
+
+        TestServer.Reply notObject = server.signed(key, "PUT", "/probe/vc1", "[1,2]");
+        assertEquals(400, notObject.status(), notObject.toString());
+
+        TestServer.Reply routeCheck = server.signed(key, "PUT", "/probe/vc1", "{\"count\": -1}");
+        assertEquals(400, routeCheck.status());
+        assertEquals("count", routeCheck.json().get("field").asText());
+
+        String big = "{\"label\":\"" + "x".repeat((1 << 20) + 10) + "\"}";
+        TestServer.Reply jsonTooBig = server.signed(key, "PUT", "/probe/vc1", big);
+        assertEquals(413, jsonTooBig.status(), jsonTooBig.toString().substring(0, 100));
+        TestServer.Reply upload = server.signed(key, "POST", "/upload", big);
+        assertEquals(201, upload.status(), "uploads may be larger than a JSON body");
+        assertEquals(big.length(), upload.json().get("bytes").asInt());
+        String huge = "x".repeat((3 << 20) + 1);
+        assertEquals(413, server.signed(key, "POST", "/upload", huge).status());
+    }
+
+    @Test
+    void unknownPathsAndFailuresAreJsonWithoutStackTraces() throws Exception {
+        TestServer.Reply none = server.request("GET", "/nosuch/path", null, Map.of());
+        assertEquals(404, none.status());
+        assertTrue(none.json().get("message").asText().contains("/nosuch/path"), none.toString());
+        TestServer.Key key = server.getKey("alice", "correct horse", secret);
+        TestServer.Reply boom = server.signed(key, "GET", "/boom", null);
+        assertEquals(500, boom.status());
+        assertFalse(boom.body().contains("secret internals"), boom.toString());
+        assertTrue(server.log.toString().contains("secret internals"), "the log has the details");
+        assertEquals(200, server.request("GET", "/health", null, Map.of()).status());
+        TestServer.Reply doc = server.request("GET", "/doc.yaml", null, Map.of());
+        assertEquals("openapi: 3.0.3\n", doc.body());
+        assertTrue(doc.header("Content-Type").orElseThrow().startsWith("application/yaml"));
+    }
+
+    @Test
+    void stateChangesAreAuditedAndTheTrailSurvivesAReopen() throws Exception {
+        TestServer.Key key = server.getKey("alice", "correct horse", secret);
+        assertEquals(200, server.signed(key, "PUT", "/probe/vc7", "{\"count\": 2}").status());
+        assertEquals(200, server.signed(key, "GET", "/probe/vc7", null).status()); // a GET is not audited
+        assertEquals(401, server.request("PUT", "/probe/vc7", "{}", Map.of("X-Api-Key", key.keyId())).status());
+
+        List<AuditEntry> vc7 = server.audit.query(null, "vc7", null);
+        assertEquals(1, vc7.size(), vc7.toString());
+        AuditEntry e = vc7.get(0);
+        assertEquals("alice", e.user());
+        assertEquals("127.0.0.1", e.from());
+        assertEquals("PUT /probe/vc7", e.action());
+        assertEquals("vm-vc7-[0-1]", e.nodes());
+        assertEquals("200", e.result());
+        List<AuditEntry> all = server.audit.query(null, null, null);
+        assertTrue(all.stream().anyMatch(a -> a.action().equals("GET /getkey") && "alice".equals(a.user()) && a.result().startsWith("200")), all.toString());
+        assertTrue(all.stream().anyMatch(a -> a.action().equals("PUT /probe/vc7") && a.result().startsWith("401")), all.toString());
+        assertTrue(all.stream().noneMatch(a -> a.action().startsWith("GET /probe")), all.toString());
+
+        server.close();
+        try (SqliteAuditTrail reopened = SqliteAuditTrail.open(home)) {
+            assertEquals(all, reopened.query(null, null, null));
+            assertEquals(all.size(), reopened.query("alice", null, null).size() + 1); // the 401 names no user
+        }
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("audit.db"))));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("server.db"))));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("server.key"))));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("audit.db")); Statement s = c.createStatement()) {
+            assertThrows(SQLException.class, () -> s.executeUpdate("UPDATE audit SET result = 'forged'"));
+            assertThrows(SQLException.class, () -> s.executeUpdate("DELETE FROM audit"));
+        }
+        server = TestServer.start(home, PROBE); // for @AfterEach
+    }
+
+    @Test
+    void secretsAreNotStoredInClear() throws Exception {
+        TestServer.Key key = server.getKey("alice", "correct horse", secret);
+        byte[] db = Files.readAllBytes(home.resolve("server.db"));
+        byte[] wal = Files.exists(home.resolve("server.db-wal")) ? Files.readAllBytes(home.resolve("server.db-wal")) : new byte[0];
+        String all = new String(db, java.nio.charset.StandardCharsets.ISO_8859_1) + new String(wal, java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertFalse(all.contains(key.secret()), "the API secret is encrypted at rest");
+        assertFalse(all.contains(secret), "the TOTP secret is encrypted at rest");
+        assertFalse(all.contains("correct horse"));
+    }
+
+    @Test
+    void aPortInUseIsAClearError() {
+        CmsException e = assertThrows(CmsException.class,
+                () -> TestServer.start(home.resolve("other"), ServerOptions.loopback(server.host.port())));
+        assertTrue(e.getMessage().contains("port " + server.host.port() + " on 127.0.0.1 is in use"), e.getMessage());
+    }
+
+    @Test
+    void twoPluginsCannotTakeTheSameRoute() throws Exception {
+        RestRoutes clash = (api, ctx) -> api.get("/whoami", call -> RestReply.ok("mine"));
+        try (TestServer other = TestServer.start(home.resolve("clash"), clash)) {
+            assertTrue(other.log.toString().contains("route GET /whoami is already added by cms server"), other.log.toString());
+            assertEquals("cms server", other.host.routes().get("GET /whoami"), "the first one keeps it");
+        }
+    }
+
+    private static void assertMessage(TestServer.Reply r, String fragment) {
+        assertEquals(401, r.status(), r.toString());
+        assertTrue(r.json().get("message").asText().contains(fragment), "expected '" + fragment + "' in " + r);
+    }
+}
