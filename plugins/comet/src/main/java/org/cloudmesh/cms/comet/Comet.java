@@ -226,14 +226,24 @@ public final class Comet implements AutoCloseable {
     // ---- terminate --------------------------------------------------------------------------------------------
 
     public Computeset terminate(Endpoint e, long id) {
-        Computeset cs = computeset(e, id);
-        if (cs.state().terminal()) {
-            throw new CmsException("computeset " + id + " is already " + cs.state().label() + ": nothing to terminate");
+        return terminate(e, id, System.getProperty("user.name"));
+    }
+
+    /**
+     * Terminates for {@code user} (the reason names them). Under the reconciliation lock: a reconciliation of this
+     * process cannot place and start a node of the set between the cancel and the stop (a VM left running).
+     */
+    public Computeset terminate(Endpoint e, long id, String user) {
+        synchronized (reconcileLock) {
+            Computeset cs = computeset(e, id);
+            if (cs.state().terminal()) {
+                throw new CmsException("computeset " + id + " is already " + cs.state().label() + ": nothing to terminate");
+            }
+            if (cs.jobId() != null) slurm(e).cancel(cs.jobId());
+            stopNodes(e, cs);
+            store().transition(id, CsState.CANCELLED, "CANCELLED", "terminated by " + user, null, null, null);
+            return store().computeset(id).orElseThrow();
         }
-        if (cs.jobId() != null) slurm(e).cancel(cs.jobId());
-        stopNodes(e, cs);
-        store().transition(id, CsState.CANCELLED, "CANCELLED", "terminated by " + System.getProperty("user.name"), null, null, null);
-        return store().computeset(id).orElseThrow();
     }
 
     public Computeset computeset(Endpoint e, long id) {

@@ -23,7 +23,12 @@ import org.cloudmesh.cms.comet.store.Store;
 import org.cloudmesh.cms.comet.virt.Hypervisor;
 
 /** The comet operations on this machine: the store, Slurm over ssh and libvirt, for one endpoint. */
-public record DirectService(Comet comet, Endpoint endpoint) implements CometService {
+public record DirectService(Comet comet, Endpoint endpoint, String user) implements CometService {
+
+    /** For the user running this shell. */
+    public DirectService(Comet comet, Endpoint endpoint) {
+        this(comet, endpoint, System.getProperty("user.name"));
+    }
 
     @Override
     public String name() {
@@ -179,7 +184,7 @@ public record DirectService(Comet comet, Endpoint endpoint) implements CometServ
     @Override
     public Computeset terminate(long id) {
         comet.reconcileQuietly(endpoint, null);
-        return comet.terminate(endpoint, id);
+        return comet.terminate(endpoint, id, user);
     }
 
     @Override

@@ -91,10 +91,11 @@ final class StartCommand extends CometCommand.Sub {
         int total = cs.nodes().size();
         while (true) {
             s.refresh(null);
+            List<Node> nodes = s.nodes(cs.cluster());   // before the set: a node never shows running before its set
             Computeset now = s.computeset(cs.id());
             int up = 0;
             if (now.state().active()) {
-                for (Node n : s.nodes(cs.cluster())) if (now.nodes().contains(n.name()) && "active".equals(n.state())) up++;
+                for (Node n : nodes) if (now.nodes().contains(n.name()) && "active".equals(n.state())) up++;
             }
             String line = bar(up, total) + " " + up + "/" + total + " nodes running (computeset " + cs.id() + " "
                     + now.state().label() + (now.reason() != null && now.state() == CsState.SUBMITTED ? ": " + now.reason() : "") + ")";

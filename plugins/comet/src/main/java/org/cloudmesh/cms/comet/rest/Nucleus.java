@@ -125,13 +125,13 @@ public final class Nucleus {
         return cl;
     }
 
-    /** The service of the endpoint the cluster lives on. */
-    DirectService service(Cluster cl) {
-        return new DirectService(comet, endpoint(cl.endpoint()));
+    /** The service of the endpoint the cluster lives on, acting for the caller. */
+    DirectService service(RestCall c, Cluster cl) {
+        return new DirectService(comet, endpoint(cl.endpoint()), c.principal().user());
     }
 
     DirectService service(RestCall c) {
-        return service(visible(c, name(c)));
+        return service(c, visible(c, name(c)));
     }
 
     Endpoint endpoint(String name) {
@@ -145,7 +145,7 @@ public final class Nucleus {
         if (cs == null || cl == null || !c.principal().mayAccess(cl.project())) {
             throw RestException.notFound("unknown computeset " + id + ": see 'comet computeset'");
         }
-        service(cl).refresh(null);
+        service(c, cl).refresh(null);
         return comet.store().computeset(cs.id()).orElseThrow();
     }
 
@@ -158,14 +158,14 @@ public final class Nucleus {
     }
 
     /** Reconciles the endpoints of these clusters (as every shell listing does). */
-    void refresh(List<Cluster> clusters) {
+    void refresh(RestCall c, List<Cluster> clusters) {
         Set<String> done = new LinkedHashSet<>();
-        for (Cluster cl : clusters) if (done.add(cl.endpoint())) service(cl).refresh(null);
+        for (Cluster cl : clusters) if (done.add(cl.endpoint())) service(c, cl).refresh(null);
     }
 
     RestReply clusters(RestCall c) {
         List<Cluster> all = visibleClusters(c);
-        refresh(all);
+        refresh(c, all);
         List<Map<String, Object>> out = new ArrayList<>();
         for (Cluster cl : all) out.add(Json.cluster(cl, comet.store().nodes(cl.name())));
         return RestReply.ok(out);
@@ -173,7 +173,7 @@ public final class Nucleus {
 
     RestReply cluster(RestCall c) {
         Cluster cl = visible(c, name(c));
-        service(cl).refresh(null);
+        service(c, cl).refresh(null);
         return RestReply.ok(Json.cluster(cl, comet.store().nodes(cl.name())));
     }
 
@@ -200,14 +200,14 @@ public final class Nucleus {
                 text(b, "owner", false) == null ? c.principal().user() : text(b, "owner", false), text(b, "description", false));
         Endpoint e = endpoint(null);
         c.auditTarget(name, null);
-        Cluster cl = new DirectService(comet, e).createCluster(r);
+        Cluster cl = new DirectService(comet, e, c.principal().user()).createCluster(r);
         return RestReply.created(Json.cluster(cl, comet.store().nodes(cl.name())), BASE + "/cluster/" + cl.name());
     }
 
     RestReply deleteCluster(RestCall c) {
         Cluster cl = visible(c, name(c));
         c.auditTarget(cl.name(), null);
-        service(cl).deleteCluster(cl.name());
+        service(c, cl).deleteCluster(cl.name());
         return RestReply.noContent();
     }
 
@@ -232,7 +232,7 @@ public final class Nucleus {
         if ("attach_iso".equals(a)) return attachIso(c, cl, nodes);
         Comet.Action action = action(a);
         c.auditTarget(cl.name(), nodes);
-        List<String> done = service(cl).power(cl.name(), action, nodes);
+        List<String> done = service(c, cl).power(cl.name(), action, nodes);
         return power(cl, action, done);
     }
 
@@ -249,7 +249,7 @@ public final class Nucleus {
         if (id == null || !id.matches("[0-9]{1,18}")) throw RestException.badRequest("invalid computeset id '" + id + "'", "id");
         Comet.Action action = action(c.pathParam("action"));
         c.auditTarget(cl.name(), "computeset " + id);
-        return power(cl, action, service(cl).power(cl.name(), action, id));
+        return power(cl, action, service(c, cl).power(cl.name(), action, id));
     }
 
     RestReply attachIso(RestCall c, Cluster cl, String nodes) {
@@ -257,7 +257,7 @@ public final class Nucleus {
         if (iso.startsWith("public/")) iso = iso.substring("public/".length());
         c.auditTarget(cl.name(), nodes);
         List<Map<String, Object>> out = new ArrayList<>();
-        for (Isos.Change ch : service(cl).attachIso(iso.isEmpty() ? null : iso, cl.name(), nodes)) out.add(Json.change(ch));
+        for (Isos.Change ch : service(c, cl).attachIso(iso.isEmpty() ? null : iso, cl.name(), nodes)) out.add(Json.change(ch));
         return RestReply.ok(out);
     }
 
@@ -266,7 +266,7 @@ public final class Nucleus {
         Cluster cl = visible(c, name(c));
         String old = param(c, "node");
         String now = text(c.body(Map.class), "name", true);
-        DirectService s = service(cl);
+        DirectService s = service(c, cl);
         if (c.query("check").map(Boolean::parseBoolean).orElse(false)) return RestReply.ok(s.renamePlan(cl.name(), old, now));
         c.auditTarget(cl.name(), old + " -> " + now);
         return RestReply.ok(s.rename(cl.name(), old, now));
@@ -303,7 +303,7 @@ public final class Nucleus {
         String allocation = c.query("allocation").orElse(null);
         if (allocation != null) Names.require("allocation", allocation);
         List<Cluster> seen = cluster == null ? visibleClusters(c) : List.of(visible(c, cluster));
-        refresh(seen);
+        refresh(c, seen);
         Set<String> names = new java.util.HashSet<>();
         for (Cluster cl : seen) names.add(cl.name());
         List<Map<String, Object>> out = new ArrayList<>();
@@ -353,7 +353,7 @@ public final class Nucleus {
         }
         Comet.StartRequest r = DirectService.request(cl.name(), hostlist, count, minutes, text(b, "allocation", false),
                 text(b, "reservation", false));
-        DirectService s = service(cl);
+        DirectService s = service(c, cl);
         int n = r.nodes() != null ? r.nodes().size() : r.count();
         c.auditTarget(cl.name(), r.nodes() == null ? n + " node(s)" : Hostlist.compress(r.nodes()));
         Computeset cs;
@@ -424,11 +424,11 @@ public final class Nucleus {
         String a = c.pathParam("action");
         c.auditTarget(cl.name(), Hostlist.compress(cs.nodes()));
         if ("shutdown".equals(a) || "terminate".equals(a)) {
-            Computeset done = service(cl).terminate(cs.id());
+            Computeset done = service(c, cl).terminate(cs.id());
             return RestReply.accepted(Json.computeset(done), BASE + "/computeset/" + cs.id());
         }
         Comet.Action action = action(a);
-        return power(cl, action, service(cl).power(cl.name(), action, String.valueOf(cs.id())));
+        return power(cl, action, service(c, cl).power(cl.name(), action, String.valueOf(cs.id())));
     }
 
     // ---- images -----------------------------------------------------------------------------------------------
