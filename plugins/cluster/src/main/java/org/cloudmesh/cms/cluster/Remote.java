@@ -100,15 +100,15 @@ final class Remote implements AutoCloseable {
         s.append("t=$(mktemp -d) || exit 111\n");
         s.append("on() { if [ \"$1\" = ").append(Shell.quote(mgr)).append(" ]; then sh -c \"$2\"; else ssh -F \"$c\" -- \"$1\" \"$2\"; fi; }\n");
         String in = stdinFile == null ? "/dev/null" : "\"$HOME\"/" + Shell.quote(stdinFile);
+        // each node's job encodes its own result (in parallel); one cat reports them all
         s.append("for n in");
         for (String n : nodes) s.append(' ').append(Shell.quote(n));
         s.append("; do ( on \"$n\" ").append(Shell.quote(command)).append(" <").append(in)
-                .append(" >\"$t/$n.o\" 2>\"$t/$n.e\"; echo $? >\"$t/$n.r\" ) & done\n");
+                .append(" >\"$t/$n.o\" 2>\"$t/$n.e\"; r=$?; { printf '@@ %s %s ' \"$n\" \"$r\";"
+                        + " if [ -s \"$t/$n.o\" ]; then base64 -w0 <\"$t/$n.o\"; fi; printf ' ';"
+                        + " if [ -s \"$t/$n.e\" ]; then base64 -w0 <\"$t/$n.e\"; fi; echo; } >\"$t/$n.x\" ) & done\n");
         s.append("wait\n");
-        s.append("for n in");
-        for (String n : nodes) s.append(' ').append(Shell.quote(n));
-        s.append("; do printf '@@ %s %s %s %s\\n' \"$n\" \"$(cat \"$t/$n.r\" 2>/dev/null)\" \"$(base64 -w0 <\"$t/$n.o\")\""
-                + " \"$(base64 -w0 <\"$t/$n.e\")\"; done\n");
+        s.append("cat \"$t\"/*.x\n");
         s.append("rm -rf \"$t\"");
         if (stdinFile != null) s.append(" \"$HOME\"/").append(Shell.quote(stdinFile));
         s.append('\n');
@@ -126,6 +126,9 @@ final class Remote implements AutoCloseable {
             }
             results.put(f[1], new Result(f[1], status, decode(f[3]), new String(decode(f[4]), StandardCharsets.UTF_8)));
         }
+        Map<String, Result> ordered = new LinkedHashMap<>();
+        for (String n : nodes) if (results.containsKey(n)) ordered.put(n, results.get(n));
+        results = ordered;
         if (results.size() != nodes.size()) {
             String why = r.stderr().strip().lines().findFirst().orElse("exit status " + r.exitStatus());
             throw new CmsException("cluster '" + cluster.name() + "': the manager " + manager + " could not run the command"

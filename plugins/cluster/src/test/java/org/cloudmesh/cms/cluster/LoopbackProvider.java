@@ -88,7 +88,10 @@ final class LoopbackProvider implements ComputeProvider {
                 Path tmp = p.resolveSibling("." + p.getFileName() + ".cms-test");
                 Files.write(tmp, lines);
                 Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(p));
-                Files.setOwner(tmp, Files.getOwner(p));
+                var from = Files.readAttributes(p, java.nio.file.attribute.PosixFileAttributes.class);
+                var to = Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class);
+                to.setOwner(from.owner());
+                to.setGroup(from.group());
                 Files.move(tmp, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
                 throw new CmsException("cannot change " + file + ": " + e.getMessage());
