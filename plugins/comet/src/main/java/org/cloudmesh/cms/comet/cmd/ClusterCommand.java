@@ -138,7 +138,7 @@ final class ClusterCommand extends CometCommand.Sub {
             Cluster c = s.createCluster(new CometService.ClusterRequest(name, computes, cpus, mem, diskGb, project,
                     allocations, owner, description));
             List<String> allocs = c.allocations();
-            ctx().out().println("Created cluster " + c.name() + " on endpoint " + s.name() + ": frontend " + c.name()
+            ctx().out().println("Created cluster " + c.name() + " on endpoint " + c.endpoint() + ": frontend " + c.name()
                     + ", compute nodes vm-" + c.name() + "-[0-" + (computes - 1) + "]"
                     + (allocs.isEmpty() ? " (no allocation: add --allocation to start computesets)"
                         : ", allocations " + String.join(",", allocs)));
