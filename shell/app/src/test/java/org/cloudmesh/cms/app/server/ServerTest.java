@@ -292,6 +292,88 @@ class ServerTest {
         }
     }
 
+    @Test
+    void requestsJettyRefusesItselfAnswerJsonToo() throws Exception {
+        for (String request : List.of("GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n", "GARBAGE\r\n\r\n",
+                "GET /whoami HTTP/1.1\r\nHost: x\r\nX-Big: " + "y".repeat(20000) + "\r\n\r\n")) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.host.port())) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.shutdownOutput();
+                String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(answer.startsWith("HTTP/1.1 4"), answer);
+                String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+                JsonNode j = TestServer.JSON.readTree(body);
+                assertTrue(j.get("code").asInt() >= 400 && j.has("message") && j.has("field"), answer);
+                assertFalse(answer.contains("<html") || answer.contains("\tat "), answer);
+            }
+        }
+    }
+
+    @Test
+    void fiftyConcurrentClientsLoseNoAuditRecord() throws Exception {
+        TestServer.Key key = server.getKey("alice", "correct horse", secret);
+        int before = server.audit.query(null, null, null).size();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(50);
+        try {
+            List<java.util.concurrent.Future<Integer>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                String name = "vc" + i;
+                all.add(pool.submit(() -> server.signed(key, "PUT", "/probe/" + name, "{\"count\": 1}").status()));
+            }
+            for (var f : all) assertEquals(200, f.get());
+        } finally {
+            pool.shutdownNow();
+        }
+        List<AuditEntry> after = server.audit.query("alice", null, null);
+        for (int i = 0; i < 50; i++) {
+            String name = "vc" + i;
+            assertEquals(1, after.stream().filter(a -> name.equals(a.cluster())).count(), name);
+        }
+        assertEquals(before + 50, server.audit.query(null, null, null).size());
+    }
+
+    @Test
+    void tlsServesTheSameApi() throws Exception {
+        Path keystore = home.resolve("tls.p12");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
+                "-alias", "cms", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1",
+                "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "changeit")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keystore)) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        try (TestServer tls = TestServer.start(home.resolve("tls"), ServerOptions.loopback(0).withTls(keystore, "changeit"), PROBE)) {
+            assertTrue(tls.host.url().startsWith("https://127.0.0.1:"), tls.host.url());
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(ssl).build();
+            var r = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(tls.host.url() + "/health")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            var denied = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(tls.host.url() + "/whoami")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, denied.statusCode());
+        }
+    }
+
+    @Test
+    void theNonceCacheForgetsOnlyWhatTheWindowWouldRefuseAnywayAndIsBounded() {
+        NonceCache c = new NonceCache(300, 3);
+        assertEquals(NonceCache.Result.FRESH, c.add("k", "AAAAAAAAAA", 1000, 1000));
+        assertEquals(NonceCache.Result.REPLAYED, c.add("k", "AAAAAAAAAA", 1000, 1299));
+        assertEquals(NonceCache.Result.FRESH, c.add("other", "AAAAAAAAAA", 1000, 1000), "per key");
+        assertEquals(NonceCache.Result.FRESH, c.add("k", "BBBBBBBBBB", 1001, 1001));
+        assertEquals(NonceCache.Result.FULL, c.add("k", "CCCCCCCCCC", 1001, 1001), "bounded: refuse, never forget early");
+        assertEquals(NonceCache.Result.FRESH, c.add("k", "CCCCCCCCCC", 1301, 1301), "the second-1000 bucket expired");
+        assertEquals(2, c.size());
+    }
+
     private static void assertMessage(TestServer.Reply r, String fragment) {
         assertEquals(401, r.status(), r.toString());
         assertTrue(r.json().get("message").asText().contains(fragment), "expected '" + fragment + "' in " + r);
