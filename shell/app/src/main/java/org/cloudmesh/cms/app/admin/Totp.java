@@ -73,10 +73,13 @@ public final class Totp {
         return found;
     }
 
-    /** The enrolment URI authenticator apps read (Google Authenticator key-URI format). */
+    /**
+     * The enrolment URI authenticator apps read (the Google Authenticator key-URI format); SHA-1, 6 digits and 30 s
+     * are that format's defaults, so the URI (and its QR code) stays short.
+     */
     public static String uri(String user, String base32Secret) {
         return "otpauth://totp/cms:" + URLEncoder.encode(user, StandardCharsets.UTF_8).replace("+", "%20")
-                + "?secret=" + base32Secret + "&issuer=cms&algorithm=SHA1&digits=" + DIGITS + "&period=" + STEP_SECONDS;
+                + "?secret=" + base32Secret + "&issuer=cms";
     }
 
     public static String base32(byte[] data) {

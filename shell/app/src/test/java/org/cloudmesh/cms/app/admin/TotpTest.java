@@ -46,7 +46,7 @@ class TotpTest {
     @Test
     void enrolmentUriIsTheKeyUriFormat() {
         String uri = Totp.uri("alice", "JBSWY3DPEHPK3PXP");
-        assertTrue(uri.startsWith("otpauth://totp/cms:alice?secret=JBSWY3DPEHPK3PXP&issuer=cms"), uri);
+        assertEquals("otpauth://totp/cms:alice?secret=JBSWY3DPEHPK3PXP&issuer=cms", uri);
     }
 
     @Test
