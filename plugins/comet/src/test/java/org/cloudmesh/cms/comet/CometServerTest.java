@@ -81,6 +81,9 @@ class CometServerTest {
             d.undefine();
         }
         for (TestContext t : shells) t.close();
+        try (var isos = java.nio.file.Files.newDirectoryStream(Path.of(tb.get("ISO_DIR")), vc + "*.iso")) {
+            for (Path p : isos) java.nio.file.Files.deleteIfExists(p);
+        }
     }
 
     TestContext shell(Mode m) throws Exception {
@@ -189,6 +192,45 @@ class CometServerTest {
         ok(cms, "cluster", "delete", vc);
         assertEquals("Deleted cluster " + vc + "\n", cms.printed());
         assertEquals(List.of(), domains(false));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void isoRenameAndConsoleLink(Mode mode) throws Exception {
+        TestContext cms = shell(mode);
+        ok(cms, "cluster", "create", vc, "--computes", "2");
+        byte[] b = new byte[0x9000];
+        System.arraycopy("\u0001CD001".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, b, 0x8000, 6);
+        Path iso = java.nio.file.Files.write(home.resolve("image.iso"), b);
+        String name = vc + "-a.iso";
+        ok(cms, "iso", "upload", iso.toString(), "--isoname", name);
+        assertTrue(cms.printed().startsWith("Uploaded " + name + " (36864 bytes, sha256 "), cms.printed());
+        assertTrue(fails(cms, "iso", "upload", iso.toString(), "--isoname", name).contains("already exists"));
+        assertTrue(fails(cms, "iso", "upload", home.resolve("none.iso").toString()).contains("no such file"));
+        ok(cms, "iso", "list");
+        assertTrue(cms.printed().contains(": " + name + "\n"), cms.printed());
+        ok(cms, "iso", "attach", name, vc);
+        assertEquals(vc + ": ISO " + name + " attached; takes effect when the node is next powered on\n", cms.printed());
+        ok(cms, "node", "info", vc);
+        assertTrue(cms.printed().contains("| iso               | " + name), cms.printed());
+        ok(cms, "iso", "detach", vc);
+        assertEquals(vc + ": ISO detached; takes effect when the node is next powered on\n", cms.printed());
+
+        ok(cms, "node", "rename", vc, "vm-" + vc + "-[0-1]", "n-" + vc + "-[0-1]", "--yes");
+        assertEquals("vm-" + vc + "-0 -> n-" + vc + "-0\nvm-" + vc + "-1 -> n-" + vc + "-1\nRenamed 2 node(s) of " + vc
+                + " (0 libvirt domain(s)).\n", cms.printed());
+        ok(cms, "cluster", vc, "--concise");
+        assertTrue(cms.printed().contains("| n-" + vc + "-1 "), cms.printed());
+
+        // console links: through the server they need a fresh one-time code, then answer as the shell does
+        String[] link = {"console", "--link", vc};
+        if (mode == Mode.REMOTE) {
+            assertEquals("ERROR: a console link needs a fresh one-time code: give --otp CODE (6 digits from your authenticator)",
+                    fails(cms, link));
+            link = new String[] {"console", "--link", vc, "--otp", server.code()};
+        }
+        assertEquals("ERROR: " + vc + " is not running: power it on first ('comet power on')", fails(cms, link));
+        ok(cms, "cluster", "delete", vc);
     }
 
     @Test
