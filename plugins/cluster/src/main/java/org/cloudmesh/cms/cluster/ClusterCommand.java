@@ -46,6 +46,20 @@ public final class ClusterCommand {
         return new Clusters(ctx);
     }
 
+    /** Runs a state change and records it in the audit trail: who, the command, the cluster and nodes, the result. */
+    private <T> T audited(String action, String cluster, String nodes, java.util.function.Supplier<T> change) {
+        String result = "ok";
+        try {
+            return change.get();
+        } catch (RuntimeException e) {
+            result = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw e;
+        } finally {
+            ctx.audit().record(new org.cloudmesh.cms.api.audit.AuditEntry(java.time.Instant.now(), System.getProperty("user.name"),
+                    "local", action, cluster, nodes, result));
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ create, list, info
 
     @Command(name = "create", description = {"Boot a manager and COUNT nodes on CLOUD concurrently, set up ssh trust from",
@@ -66,8 +80,9 @@ public final class ClusterCommand {
                        description = "set up ssh trust and the hosts file (--no-setup: boot and record only)") boolean setup,
                @Mixin OutputOption output) {
         String c = cloud != null && !cloud.isBlank() ? cloud.strip() : ctx.variables().get("cloud").orElse(null);
-        VirtualCluster vc = clusters().create(new Clusters.Spec(name, c, count, null, image, flavor, managerFlavor, key,
-                project, owner, description, setup));
+        VirtualCluster vc = audited("cluster create " + name + " --cloud " + c + " --count " + count, name, null,
+                () -> clusters().create(new Clusters.Spec(name, c, count, null, image, flavor, managerFlavor, key,
+                        project, owner, description, setup)));
         printNodes(vc, output.format);
         return 0;
     }
@@ -200,27 +215,28 @@ public final class ClusterCommand {
             @Option(names = "--count", paramLabel = "K", defaultValue = "1") int count,
             @Option(names = "--setup", negatable = true, defaultValue = "true", fallbackValue = "true") boolean setup,
             @Mixin OutputOption output) {
-        printNodes(clusters().add(name, count, null, setup), output.format);
+        printNodes(audited("cluster add " + name + " --count " + count, name, null, () -> clusters().add(name, count, null, setup)),
+                output.format);
         return 0;
     }
 
     @Command(name = "remove", description = "Terminate nodes HOSTLIST of a cluster and forget them (never the manager).")
     int remove(@Parameters(index = "0", paramLabel = "NAME") String name,
                @Parameters(index = "1", paramLabel = "HOSTLIST") String hostlist) {
-        List<String> removed = clusters().remove(name, hostlist);
+        List<String> removed = audited("cluster remove " + name + " " + hostlist, name, hostlist, () -> clusters().remove(name, hostlist));
         ctx.out().println("removed " + Hostlist.compress(removed) + " from cluster " + name);
         return 0;
     }
 
     @Command(name = "start", description = "Start every VM of a stopped cluster.")
     int start(@Parameters(paramLabel = "NAME") String name, @Mixin OutputOption output) {
-        printNodes(clusters().power(name, true), output.format);
+        printNodes(audited("cluster start " + name, name, null, () -> clusters().power(name, true)), output.format);
         return 0;
     }
 
     @Command(name = "stop", description = "Stop every VM of a cluster (they keep their disks; 'cluster start' resumes).")
     int stop(@Parameters(paramLabel = "NAME") String name, @Mixin OutputOption output) {
-        printNodes(clusters().power(name, false), output.format);
+        printNodes(audited("cluster stop " + name, name, null, () -> clusters().power(name, false)), output.format);
         return 0;
     }
 
@@ -235,14 +251,20 @@ public final class ClusterCommand {
                 return 1;
             }
         }
-        clusters().delete(name);
+        audited("cluster delete " + name, name, null, () -> {
+            clusters().delete(name);
+            return null;
+        });
         ctx.out().println("deleted cluster " + name);
         return 0;
     }
 
     @Command(name = "setup", description = "Set up (again) ssh trust from the manager to the nodes and the hosts file.")
     int setup(@Parameters(paramLabel = "NAME") String name) {
-        clusters().setup(name);
+        audited("cluster setup " + name, name, null, () -> {
+            clusters().setup(name);
+            return null;
+        });
         ctx.out().println("cluster " + name + ": the manager reaches every running node");
         return 0;
     }

@@ -136,7 +136,8 @@ final class Clusters {
             for (ClusterBackend b : backends()) {
                 if (b.serves(ctx, s.cloud())) {
                     return b.create(ctx, new ClusterBackend.CreateRequest(s.name(), s.cloud(), count, s.image(), s.flavor(),
-                            s.managerFlavor(), s.project(), s.owner(), s.description()));
+                            s.managerFlavor(), s.project() != null ? s.project() : defaultProject(),
+                            s.owner() != null ? s.owner() : profileUser(), s.description()));
                 }
             }
             throw new CmsException("unknown cloud '" + s.cloud() + "': configured clouds are " + clouds()

@@ -150,6 +150,10 @@ class ClusterCommandTest {
         assertTrue(r.err().contains("ERROR: f1-2 failed to boot: cloud '" + cloud + "': cannot boot vm f1-2: quota exceeded"
                 + " (the cluster records f1-2 as failed: remove with 'cluster remove f1 f1-2', then retry with 'cluster add f1 --count 1')"),
                 r.toString());
+        var entry = shell.audit.get(shell.audit.size() - 1);
+        assertEquals("cluster create f1 --cloud " + cloud + " --count 3", entry.action());
+        assertEquals("f1", entry.cluster());
+        assertTrue(entry.result().startsWith("f1-2 failed to boot"), entry.toString());
         TestContext.Run info = shell.cms("cluster", "info", "f1", "--output", "csv");
         assertTrue(info.out().contains("f1-2,node,failed"), info.out());
         assertTrue(info.out().contains("f1-3,node,running"), info.out());

@@ -22,6 +22,7 @@ final class TestContext implements Context {
     final MapConfig config;
     final Map<String, String> vars = new TreeMap<>();
     final List<Object> extensions;
+    final List<org.cloudmesh.cms.api.audit.AuditEntry> audit = new java.util.concurrent.CopyOnWriteArrayList<>();
     boolean interactive;
     boolean answer;
     private PrintWriter pout = new PrintWriter(new StringWriter(), true);
@@ -150,6 +151,19 @@ final class TestContext implements Context {
     @Override
     public String prompt(String question) {
         throw new CmsException("no terminal");
+    }
+
+    @Override
+    public org.cloudmesh.cms.api.audit.AuditTrail audit() {
+        return new org.cloudmesh.cms.api.audit.AuditTrail() {
+            public void record(org.cloudmesh.cms.api.audit.AuditEntry e) {
+                audit.add(e);
+            }
+
+            public List<org.cloudmesh.cms.api.audit.AuditEntry> query(String user, String cluster, java.time.Instant since) {
+                return List.copyOf(audit);
+            }
+        };
     }
 
     @Override
