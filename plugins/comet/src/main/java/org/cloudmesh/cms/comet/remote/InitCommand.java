@@ -28,13 +28,16 @@ import picocli.CommandLine.Spec;
 /** {@code comet init}: get an API key from a cms server and make it the active comet endpoint. */
 @Command(name = "init", description = {"Work through a cms server: get an API key with your password and a one-time code",
         "(GET /getkey) and store it in cloudmesh.yaml as an endpoint of kind remote, which becomes the active one."},
-        footer = {"", "Modes: an endpoint of kind 'remote' (url, user, api_key, api_secret under",
-            "cloudmesh.comet.endpoints.NAME) sends every comet command to the server, signed with the key; the server",
-            "runs it as the shell would on the management node and answers with the same output and errors.",
-            "Any other endpoint drives Slurm and libvirt from this machine (direct mode). Switch with 'comet active NAME'",
-            "or --endpoint NAME. 'comet stats' and the serial console work only in direct mode ('console --link' works",
-            "through the server, with a fresh --otp).",
-            "", "Asks for what is missing in the REPL; scripts give --url, --user, --otp and --password-stdin."})
+        footer = {"", "Modes. An endpoint of kind 'remote' (url, user, api_key, api_secret under",
+            "cloudmesh.comet.endpoints.NAME, written here) sends every comet command to the",
+            "server, signed with the key; the server runs it as the shell would on the",
+            "management node and answers with the same output, errors and exit status.",
+            "Any other endpoint drives Slurm and libvirt from this machine (direct mode).",
+            "Switch with 'comet active NAME' or --endpoint NAME. Only on the management",
+            "node: the serial console ('console --link' goes through the server with a",
+            "fresh --otp) and 'comet stats' with Slurm's accounting.",
+            "", "Asks for what is missing in the REPL; scripts give --url, --user, --otp and",
+            "--password-stdin."})
 public final class InitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
