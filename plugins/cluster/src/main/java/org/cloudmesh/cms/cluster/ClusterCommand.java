@@ -25,10 +25,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "cluster", description = {"Virtual clusters: a manager node and compute nodes on any cloud, or on comet.",
-        "The manager (NAME-manager) is reached with your key; the nodes (NAME-1..N) only through the manager, which",
-        "holds the cluster's own key, an ssh config and a hosts file in ~/.cms/cluster/NAME.",
-        "Clusters are recorded in $CLOUDMESH_HOME/cluster/clusters.yaml; comet's clusters are listed beside them."},
+@Command(name = "cluster", description = {"Virtual clusters: a manager and compute nodes on any cloud or on comet.",
+        "The manager (NAME-manager) is reached with your key; the nodes (NAME-1..N)",
+        "only through the manager, which holds the cluster's own key, an ssh config",
+        "and a hosts file in ~/.cms/cluster/NAME. Clusters are recorded in",
+        "$CLOUDMESH_HOME/cluster/clusters.yaml; comet's clusters are listed beside them."},
         footer = {"%nExamples:", "  cluster create lab --cloud aws --count 4", "  cluster run lab 'uname -r'",
                 "  cluster run lab 'df -h /' --nodes lab-[1-2]", "  cluster inventory lab --format ansible > hosts.ini",
                 "  cluster delete lab --yes"})
@@ -62,10 +63,12 @@ public final class ClusterCommand {
 
     // ------------------------------------------------------------------------------------------------ create, list, info
 
-    @Command(name = "create", description = {"Boot a manager and COUNT nodes on CLOUD concurrently, set up ssh trust from",
-            "the manager to the nodes and a hosts file, and record the cluster. CLOUD is a cloud of cloudmesh.cloud",
-            "(--cloud, else variable cloud) or a comet endpoint. Image and flavor: the option, else the variable, else",
-            "cloudmesh.cloud.CLOUD.default. --key is the private key file of the manager's login (PATH.pub is installed)."})
+    @Command(name = "create", description = {"Boot a manager and N nodes, set up ssh trust and a hosts file.",
+            "The VMs boot concurrently; the cluster is recorded before the cloud is asked.",
+            "CLOUD is a cloud of cloudmesh.cloud (--cloud, else variable cloud) or a comet",
+            "endpoint. Image and flavor: the option, else the variable, else",
+            "cloudmesh.cloud.CLOUD.default. --key is the private key file of the manager's",
+            "login (PATH.pub is installed)."})
     int create(@Parameters(paramLabel = "NAME") String name,
                @Option(names = "--cloud", paramLabel = "CLOUD") String cloud,
                @Option(names = "--count", paramLabel = "N", required = true) int count,
@@ -87,7 +90,7 @@ public final class ClusterCommand {
         return 0;
     }
 
-    @Command(name = "list", description = "List the clusters (with comet's); --refresh asks the clouds for the states first.")
+    @Command(name = "list", description = {"List the clusters, comet's too.", "--refresh asks the clouds for the states first."})
     int list(@Option(names = "--refresh") boolean refresh, @Mixin OutputOption output) {
         Clusters s = clusters();
         if (refresh) {
@@ -126,9 +129,10 @@ public final class ClusterCommand {
         return String.join(", ", parts);
     }
 
-    @Command(name = "info", description = {"Show a cluster with the NIST fields: name, description, owner, manager and",
-            "nodes with state, ncpu, ram, disk and nics (mac, ip). The states are read from the cloud first.",
-            "--output json or yaml prints the NIST Virtualcluster object; table and csv one row per node."})
+    @Command(name = "info", description = {"Show a cluster with the NIST fields.",
+            "Name, description, owner, manager and nodes with state, ncpu, ram, disk and",
+            "nics (mac, ip); the states are read from the cloud first. --output json or",
+            "yaml prints the NIST Virtualcluster object; table and csv one row per node."})
     int info(@Parameters(paramLabel = "NAME") String name, @Mixin OutputOption output) {
         VirtualCluster vc = clusters().info(name, true);
         Format f = ctx.format(output.format);
@@ -210,7 +214,8 @@ public final class ClusterCommand {
 
     // ------------------------------------------------------------------------------------------------ add, remove, power
 
-    @Command(name = "add", description = "Boot K more nodes (NAME-N+1...) and add them to the manager's ssh trust and hosts file.")
+    @Command(name = "add", description = {"Boot K more nodes and add them to the cluster.",
+            "They are named on from the highest NAME-N and join the manager's ssh trust and hosts file."})
     int add(@Parameters(paramLabel = "NAME") String name,
             @Option(names = "--count", paramLabel = "K", defaultValue = "1") int count,
             @Option(names = "--setup", negatable = true, defaultValue = "true", fallbackValue = "true") boolean setup,
@@ -220,7 +225,7 @@ public final class ClusterCommand {
         return 0;
     }
 
-    @Command(name = "remove", description = "Terminate nodes HOSTLIST of a cluster and forget them (never the manager).")
+    @Command(name = "remove", description = {"Terminate nodes of a cluster and forget them.", "HOSTLIST names compute nodes; the manager is never removed."})
     int remove(@Parameters(index = "0", paramLabel = "NAME") String name,
                @Parameters(index = "1", paramLabel = "HOSTLIST") String hostlist) {
         List<String> removed = audited("cluster remove " + name + " " + hostlist, name, hostlist, () -> clusters().remove(name, hostlist));
@@ -234,7 +239,7 @@ public final class ClusterCommand {
         return 0;
     }
 
-    @Command(name = "stop", description = "Stop every VM of a cluster (they keep their disks; 'cluster start' resumes).")
+    @Command(name = "stop", description = {"Stop every VM of a cluster.", "They keep their disks; 'cluster start' resumes."})
     int stop(@Parameters(paramLabel = "NAME") String name, @Mixin OutputOption output) {
         printNodes(audited("cluster stop " + name, name, null, () -> clusters().power(name, false)), output.format);
         return 0;
@@ -259,7 +264,7 @@ public final class ClusterCommand {
         return 0;
     }
 
-    @Command(name = "setup", description = "Set up (again) ssh trust from the manager to the nodes and the hosts file.")
+    @Command(name = "setup", description = {"Set up ssh trust and the hosts file again.", "The manager gets the cluster's key, ssh config and hosts file and logs in to every running node."})
     int setup(@Parameters(paramLabel = "NAME") String name) {
         audited("cluster setup " + name, name, null, () -> {
             clusters().setup(name);
@@ -271,8 +276,8 @@ public final class ClusterCommand {
 
     // ------------------------------------------------------------------------------------------------ ssh, run, put, get
 
-    @Command(name = "ssh", description = {"Log in to the manager of a cluster, or through it to NODE (system ssh client).",
-            "The manager's host key is pinned in $CLOUDMESH_HOME/known_hosts."})
+    @Command(name = "ssh", description = {"Log in to the manager, or through it to NODE.",
+            "Uses the system ssh client; the manager's host key is pinned in $CLOUDMESH_HOME/known_hosts."})
     int ssh(@Parameters(index = "0", paramLabel = "NAME") String name,
             @Parameters(index = "1", paramLabel = "NODE", arity = "0..1") String node) throws IOException, InterruptedException {
         Cluster c = clusters().require(name);
@@ -291,9 +296,11 @@ public final class ClusterCommand {
         return new ProcessBuilder(argv).inheritIO().start().waitFor();
     }
 
-    @Command(name = "run", description = {"Run COMMAND on the nodes in parallel, through the manager. Output lines are",
-            "prefixed 'NODE: '; a summary names the nodes that failed or could not be reached; the exit status is the",
-            "worst of them (255: unreachable). --nodes HOSTLIST picks nodes (the manager too, by name or 'manager')."})
+    @Command(name = "run", description = {"Run COMMAND on the nodes in parallel, through the manager.",
+            "Output lines are prefixed 'NODE: '; a summary names the nodes that failed or",
+            "could not be reached; the exit status is the worst of them (255: unreachable).",
+            "--nodes HOSTLIST picks nodes (the manager too, by name or 'manager').",
+            "Quote COMMAND when it has options or shell syntax: cluster run lab 'df -h /'."})
     int run(@Parameters(index = "0", paramLabel = "NAME") String name,
             @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND") List<String> command,
             @Option(names = "--nodes", paramLabel = "HOSTLIST") String nodes,
@@ -324,7 +331,7 @@ public final class ClusterCommand {
         ctx.err().flush();
     }
 
-    @Command(name = "put", description = "Copy local file SOURCE to DESTINATION on the nodes (through the manager).")
+    @Command(name = "put", description = {"Copy a local file to the nodes.", "SOURCE goes to DESTINATION on every node (or --nodes), through the manager."})
     int put(@Parameters(index = "0", paramLabel = "NAME") String name,
             @Parameters(index = "1", paramLabel = "SOURCE") Path source,
             @Parameters(index = "2", paramLabel = "DESTINATION") String destination,
@@ -343,8 +350,8 @@ public final class ClusterCommand {
         }
     }
 
-    @Command(name = "get", description = {"Copy SOURCE from the nodes to local DESTINATION (through the manager);",
-            "with several nodes DESTINATION is a directory and each node's copy goes to DESTINATION/NODE/FILE."})
+    @Command(name = "get", description = {"Copy a file from the nodes.", "SOURCE on the nodes comes to local DESTINATION, through the manager; with",
+            "several nodes DESTINATION is a directory and each copy goes to DESTINATION/NODE/FILE."})
     int get(@Parameters(index = "0", paramLabel = "NAME") String name,
             @Parameters(index = "1", paramLabel = "SOURCE") String source,
             @Parameters(index = "2", paramLabel = "DESTINATION") Path destination,
@@ -409,8 +416,9 @@ public final class ClusterCommand {
 
     // ------------------------------------------------------------------------------------------------ inventory
 
-    @Command(name = "inventory", description = {"Print the cluster for other tools: ansible (INI inventory), hosts",
-            "(/etc/hosts lines) or ssh-config (Host entries; the nodes through the manager with ProxyCommand)."})
+    @Command(name = "inventory", description = {"Print the cluster for ansible, /etc/hosts or ssh.",
+            "--format ansible (INI inventory), hosts (/etc/hosts lines) or ssh-config",
+            "(Host entries; the nodes through the manager)."})
     int inventory(@Parameters(paramLabel = "NAME") String name,
                   @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "ansible") String format) {
         Cluster c = clusters().require(name);
