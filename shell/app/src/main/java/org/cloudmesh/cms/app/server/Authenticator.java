@@ -6,6 +6,8 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.cloudmesh.cms.api.rest.Principal;
@@ -29,6 +31,8 @@ final class Authenticator {
     private final NonceCache nonces;
     private final LongSupplier clock;
     private final ConcurrentHashMap<String, Cached> keys = new ConcurrentHashMap<>();
+    /** Password checks are slow on purpose: at most two at a time, so a flood of logins cannot take every core. */
+    private final Semaphore logins = new Semaphore(2, true);
 
     Authenticator(Accounts accounts, long maxNonces, LongSupplier clock) {
         this.accounts = accounts;
@@ -149,9 +153,17 @@ final class Authenticator {
         }
         if (code == null || code.isEmpty()) throw RestException.unauthorized("no one-time code: send it in the X-OTP header");
         try {
+            if (!logins.tryAcquire(10, TimeUnit.SECONDS)) throw new RestException(503, "too many logins at once: try again shortly", null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RestException(503, "the server is stopping", null);
+        }
+        try {
             return accounts.login(user, password.toCharArray(), code, now());
         } catch (Accounts.LoginException e) {
             throw RestException.unauthorized(e.getMessage());
+        } finally {
+            logins.release();
         }
     }
 

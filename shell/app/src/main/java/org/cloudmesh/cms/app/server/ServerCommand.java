@@ -20,7 +20,7 @@ import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.rest.RestRoutes;
 import org.cloudmesh.cms.app.ShellContext;
 import org.cloudmesh.cms.app.admin.Accounts;
-import org.cloudmesh.cms.app.audit.SqliteAuditTrail;
+import org.cloudmesh.cms.api.audit.AuditTrail;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -78,7 +78,7 @@ public final class ServerCommand {
     private int runHere(ServerOptions options) {
         Path home = ctx.home();
         Accounts accounts = Accounts.open(home);
-        SqliteAuditTrail audit = SqliteAuditTrail.open(home);
+        AuditTrail audit = ctx.audit(); // the one the plugins' commands write to as well
         PrintWriter log = ctx.err();
         List<RestRoutes> routes = ctx.extensions(RestRoutes.class);
         ServerHost host = ServerHost.start(options, ctx, routes, accounts, audit, log, () -> Instant.now().getEpochSecond());
@@ -89,7 +89,6 @@ public final class ServerCommand {
             host.log("stopping");
             host.close();
             ServerFiles.removeIfOurs(home, pid);
-            audit.close();
             accounts.close();
             host.log("stopped");
         }, "cms-server-stop"));
@@ -150,6 +149,7 @@ public final class ServerCommand {
             Optional<ServerFiles.Running> r = ServerFiles.read(home);
             if (r.isPresent() && ServerFiles.isCms(r.get().pid()) && answers(r.get().url())) {
                 ctx.out().println("cms server running at " + r.get().url() + " (PID " + r.get().pid() + "; log: " + log + ")");
+                if (noUsers(home)) ctx.out().println("no users yet: add one with 'admin user add NAME --project PROJECT'");
                 ctx.out().flush();
                 return 0;
             }
@@ -165,6 +165,14 @@ public final class ServerCommand {
         }
         p.destroy();
         throw new CmsException("the server did not answer within 90 s; it was stopped (see " + log + ")");
+    }
+
+    private static boolean noUsers(Path home) {
+        try (Accounts a = Accounts.open(home)) {
+            return a.list().isEmpty();
+        } catch (CmsException e) {
+            return false;
+        }
     }
 
     private static void checkFree(String bind, int port) {

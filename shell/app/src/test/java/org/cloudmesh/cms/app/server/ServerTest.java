@@ -111,6 +111,9 @@ class ServerTest {
         assertEquals("alice", who.get("user").asText());
         assertEquals("p1", who.get("projects").get(0).asText());
         assertEquals(200, server.signed(key, "GET", "/probe/vc1?x=1&y=a%20b", null).status(), "the query is signed as sent");
+        TestServer.Reply encoded = server.signed(key, "GET", "/probe/a%20b", null);
+        assertEquals(200, encoded.status(), "the path is signed as sent: " + encoded);
+        assertEquals("a b", encoded.json().get("name").asText(), "and decoded for the route");
     }
 
     @Test
