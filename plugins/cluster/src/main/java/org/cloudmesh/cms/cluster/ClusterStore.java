@@ -98,7 +98,30 @@ final class ClusterStore {
         }
     }
 
+    /** The last file read, by path: parsed again only when the file changed (every write renames a new file in). */
+    private record Parsed(Object key, java.nio.file.attribute.FileTime modified, long size, Map<String, Cluster> clusters) {
+    }
+
+    private static final Map<Path, Parsed> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
     private Map<String, Cluster> read() {
+        java.nio.file.attribute.BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+        } catch (IOException e) {
+            return new LinkedHashMap<>(); // no file yet
+        }
+        Parsed p = CACHE.get(file);
+        if (p != null && java.util.Objects.equals(p.key(), a.fileKey()) && p.modified().equals(a.lastModifiedTime())
+                && p.size() == a.size()) {
+            return new LinkedHashMap<>(p.clusters());
+        }
+        Map<String, Cluster> clusters = parse();
+        CACHE.put(file, new Parsed(a.fileKey(), a.lastModifiedTime(), a.size(), java.util.Collections.unmodifiableMap(new LinkedHashMap<>(clusters))));
+        return clusters;
+    }
+
+    private Map<String, Cluster> parse() {
         Map<String, Cluster> clusters = new LinkedHashMap<>();
         if (!Files.exists(file)) return clusters;
         try {

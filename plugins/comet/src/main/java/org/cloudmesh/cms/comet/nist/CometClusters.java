@@ -30,7 +30,7 @@ import org.pf4j.Extension;
  * ({@code cloudmesh.comet.endpoints.NAME}) is a "cloud" to {@code cluster create --cloud NAME}. Starting a cluster
  * powers its frontend on and starts one computeset of all its nodes (a Slurm job on the cluster's first allocation,
  * walltime 2 days or the endpoint's limit); stopping terminates its computesets and powers the frontend off.
- * Uses only Comet's public methods; one Comet (its store) per call, closed after it.
+ * Uses only Comet's public methods.
  */
 @Extension
 public final class CometClusters implements ClusterBackend {
@@ -126,10 +126,19 @@ public final class CometClusters implements ClusterBackend {
 
     // ---- helpers
 
+    /**
+     * One Comet (its store open) per home for the life of the process: a server answers many requests, and opening
+     * the store for each would cost more than the request. Closed at exit.
+     */
+    private static final Map<java.nio.file.Path, Comet> OPEN = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static <T> T with(Context ctx, Function<Comet, T> body) {
-        try (Comet comet = new Comet(ctx.home())) {
-            return body.apply(comet);
-        }
+        Comet comet = OPEN.computeIfAbsent(ctx.home().toAbsolutePath().normalize(), home -> {
+            Comet c = new Comet(home);
+            Runtime.getRuntime().addShutdownHook(new Thread(c::close, "comet-nist-close"));
+            return c;
+        });
+        return body.apply(comet);
     }
 
     private static Endpoint endpoint(Context ctx, Comet comet, String name) {
