@@ -44,7 +44,8 @@ import picocli.CommandLine.Option;
  * Environment: {@code CMS_TLS_PASSWORD} (password of the {@code --tls} keystore), {@code CMS_SERVER_JAVA_OPTS}
  * (JVM options of the background server, default {@code -Xmx192m}).
  */
-@Command(name = "server", description = {"Run the REST server: plugins' routes behind signed requests and two-factor login.",
+@Command(name = "server", description = {"Start, stop and check the REST server.",
+        "It serves the plugins' routes behind signed requests; keys come from GET /getkey with password and one-time code.",
         "State, PID file (server.pid) and log (server.log) are in $CLOUDMESH_HOME."},
         footer = {"%nExamples:", "  server start --port 8080", "  server status", "  server stop",
                 "  admin user add alice --project p1     (accounts: see 'admin --help')"})
