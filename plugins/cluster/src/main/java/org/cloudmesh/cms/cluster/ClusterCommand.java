@@ -47,6 +47,12 @@ public final class ClusterCommand {
         return new Clusters(ctx);
     }
 
+    private Clusters clusters(double waitSeconds) {
+        Clusters c = clusters();
+        c.addressWait = seconds(waitSeconds, "--wait");
+        return c;
+    }
+
     /** Runs a state change and records it in the audit trail: who, the command, the cluster and nodes, the result. */
     private <T> T audited(String action, String cluster, String nodes, java.util.function.Supplier<T> change) {
         String result = "ok";
@@ -81,10 +87,13 @@ public final class ClusterCommand {
                @Option(names = "--description", paramLabel = "TEXT") String description,
                @Option(names = "--setup", negatable = true, defaultValue = "true", fallbackValue = "true",
                        description = "set up ssh trust and the hosts file (--no-setup: boot and record only)") boolean setup,
+               @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "300",
+                       description = "how long setup waits for the VMs' addresses (default: ${DEFAULT-VALUE})") double wait,
                @Mixin OutputOption output) {
         String c = cloud != null && !cloud.isBlank() ? cloud.strip() : ctx.variables().get("cloud").orElse(null);
+        Clusters service = clusters(wait);
         VirtualCluster vc = audited("cluster create " + name + " --cloud " + c + " --count " + count, name, null,
-                () -> clusters().create(new Clusters.Spec(name, c, count, null, image, flavor, managerFlavor, key,
+                () -> service.create(new Clusters.Spec(name, c, count, null, image, flavor, managerFlavor, key,
                         project, owner, description, setup)));
         printNodes(vc, output.format);
         return 0;
@@ -219,8 +228,11 @@ public final class ClusterCommand {
     int add(@Parameters(paramLabel = "NAME") String name,
             @Option(names = "--count", paramLabel = "K", defaultValue = "1") int count,
             @Option(names = "--setup", negatable = true, defaultValue = "true", fallbackValue = "true") boolean setup,
+            @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "300",
+                    description = "how long setup waits for the new VMs' addresses (default: ${DEFAULT-VALUE})") double wait,
             @Mixin OutputOption output) {
-        printNodes(audited("cluster add " + name + " --count " + count, name, null, () -> clusters().add(name, count, null, setup)),
+        Clusters service = clusters(wait);
+        printNodes(audited("cluster add " + name + " --count " + count, name, null, () -> service.add(name, count, null, setup)),
                 output.format);
         return 0;
     }
@@ -265,9 +277,12 @@ public final class ClusterCommand {
     }
 
     @Command(name = "setup", description = {"Set up ssh trust and the hosts file again.", "The manager gets the cluster's key, ssh config and hosts file and logs in to every running node."})
-    int setup(@Parameters(paramLabel = "NAME") String name) {
+    int setup(@Parameters(paramLabel = "NAME") String name,
+              @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "300",
+                      description = "how long to wait for the VMs' addresses (default: ${DEFAULT-VALUE})") double wait) {
+        Clusters service = clusters(wait);
         audited("cluster setup " + name, name, null, () -> {
-            clusters().setup(name);
+            service.setup(name);
             return null;
         });
         ctx.out().println("cluster " + name + ": the manager reaches every running node");
@@ -403,7 +418,11 @@ public final class ClusterCommand {
     }
 
     private static Duration seconds(double s) {
-        if (!(s > 0)) throw new CmsException("--timeout must be a positive number of seconds");
+        return seconds(s, "--timeout");
+    }
+
+    private static Duration seconds(double s, String option) {
+        if (!(s > 0) || s > 1e6) throw new CmsException(option + " " + s + ": give a positive number of seconds");
         return Duration.ofMillis((long) (s * 1000));
     }
 

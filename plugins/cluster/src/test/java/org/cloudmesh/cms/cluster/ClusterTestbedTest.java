@@ -181,7 +181,12 @@ class ClusterTestbedTest {
             assertEquals(0, shell.cms("cluster", "start", c).status());
             assertEquals("running", hv.state(c + "-2").label());
 
+            // the test driver's VMs have no address: setup says which after --wait, the VM stays in the cluster
             assertEquals(0, shell.cms("cluster", "add", c, "--count", "1", "--no-setup").status());
+            TestContext.Run noAddress = shell.cms("cluster", "setup", c, "--wait", "1");
+            assertEquals(1, noAddress.status(), noAddress.toString());
+            assertTrue(noAddress.err().contains("cluster '" + c + "': ssh trust not set up: no address for ")
+                    && noAddress.err().contains(" after 1 s"), noAddress.toString());
             assertEquals("running", hv.state(c + "-3").label());
             assertEquals(0, shell.cms("cluster", "remove", c, c + "-1").status());
             assertFalse(hv.exists(c + "-1"), "remove terminates the VM");
