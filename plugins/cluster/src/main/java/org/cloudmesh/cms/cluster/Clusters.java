@@ -203,7 +203,7 @@ final class Clusters {
                     errors.add(e.getMessage());
                 }
             }
-            finish(s.name(), errors, count);
+            finish(s.name(), errors);
             return view(require(s.name()));
         }
     }
@@ -237,7 +237,7 @@ final class Clusters {
         return errors;
     }
 
-    private void finish(String name, List<String> errors, int count) {
+    private void finish(String name, List<String> errors) {
         if (errors.isEmpty()) return;
         Cluster c = require(name);
         List<String> failed = c.members().stream().filter(m -> Node.FAILED.equals(m.state())).map(Member::name).toList();
@@ -308,23 +308,23 @@ final class Clusters {
                 throw new CmsException("vm " + Hostlist.compress(taken) + " already exists on cloud " + c.cloud()
                         + ": nothing was booted");
             }
+            String clusterPublic = publicKey(store.dir().resolve(name).resolve("id_ed25519"));
             List<Member> members = nodeNames.stream().map(n -> booting(n, false, c.flavor())).toList();
             store.change(name, x -> {
                 Cluster y = x;
                 for (Member m : members) y = y.with(m);
                 return y;
             });
-            Path clusterKey = store.dir().resolve(name).resolve("id_ed25519");
-            List<String> errors = boot(compute, c, members, c.image(), Path.of(c.key()), null, publicKey(clusterKey));
+            List<String> errors = boot(compute, c, members, c.image(), Path.of(c.key()), null, clusterPublic);
             Cluster now = require(name);
-            if (setup && !now.setup().startsWith("skipped")) {
+            if (setup && (now.setup() == null || !now.setup().startsWith("skipped"))) {
                 try {
                     setup(compute, now);
                 } catch (CmsException e) {
                     errors.add(e.getMessage());
                 }
             }
-            finish(name, errors, k);
+            finish(name, errors);
             return view(require(name));
         }
     }
@@ -416,7 +416,7 @@ final class Clusters {
             return;
         }
         Cluster c = require(name);
-        if (c.setup() != null && !c.setup().startsWith("skipped")) cleanManager(c);
+        if (c.setup() == null || !c.setup().startsWith("skipped")) cleanManager(c);
         ProviderConfig cfg = ProviderConfig.of(ctx.config(), c.cloud());
         List<String> errors = new ArrayList<>();
         try (Compute compute = provider(cfg).open(cfg)) {
