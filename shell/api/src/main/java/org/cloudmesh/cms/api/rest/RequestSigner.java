@@ -77,7 +77,7 @@ public final class RequestSigner {
 
     /** The headers that sign this request at {@code timestamp} with {@code nonce} (tests and replays). */
     public Map<String, String> sign(String method, String pathAndQuery, byte[] body, long timestamp, String nonce) {
-        String digest = body == null || body.length == 0 ? EMPTY_DIGEST : digest(body);
+        String digest = digest(body);
         String ts = Long.toString(timestamp);
         String signature = hmac(key, signingString(method, pathAndQuery, nonce, ts, digest));
         Map<String, String> h = new LinkedHashMap<>();
@@ -98,8 +98,10 @@ public final class RequestSigner {
                 + "digest: " + digest;
     }
 
-    /** {@code SHA-256=BASE64(SHA-256(body))}. */
+    /** {@code SHA-256=BASE64(SHA-256(body))}; a null body is an empty one. */
     public static String digest(byte[] body) {
+        if ((body == null || body.length == 0) && EMPTY_DIGEST != null) return EMPTY_DIGEST;
+        if (body == null) body = new byte[0];
         try {
             return "SHA-256=" + Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(body));
         } catch (NoSuchAlgorithmException e) {

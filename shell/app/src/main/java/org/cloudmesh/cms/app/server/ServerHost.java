@@ -63,6 +63,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class ServerHost implements AutoCloseable {
     static final String HANDLED = "cms.handled";
+    private static final byte[] EMPTY = new byte[0];
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final ServerOptions options;
@@ -353,7 +354,8 @@ public final class ServerHost implements AutoCloseable {
     private byte[] readBody(io.javalin.http.Context jc) throws IOException {
         long declared = jc.req().getContentLengthLong();
         if (declared > options.maxBody()) throw tooLarge(declared, options.maxBody());
-        if (declared == 0) return new byte[0];
+        // HTTP/1.1: neither Content-Length nor Transfer-Encoding means no body (every GET of a client)
+        if (declared == 0 || declared < 0 && jc.header("Transfer-Encoding") == null) return EMPTY;
         try (InputStream in = jc.req().getInputStream()) {
             ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
             byte[] buf = new byte[8192];
