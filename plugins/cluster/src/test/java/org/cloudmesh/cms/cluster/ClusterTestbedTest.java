@@ -80,7 +80,7 @@ class ClusterTestbedTest {
             assertEquals(0, some.status(), some.toString());
             assertTrue(some.out().startsWith(c + "-manager: 127.0.0.1 ") && some.out().contains("\n" + c + "-2: 127.0.0.1 "), some.toString());
 
-            TestContext.Run worst = shell.cms("cluster", "run", c, "--nodes", c + "-[1-2]", "echo out; echo err >&2; exit 3");
+            TestContext.Run worst = shell.cms("cluster", "run", c, "echo out; echo err >&2; exit 3", "--nodes", c + "-[1-2]");
             assertEquals(3, worst.status(), worst.toString());
             assertTrue(worst.err().contains(c + "-2: err\n"), worst.toString());
             assertTrue(worst.err().contains("FAILED on 2 of 2 nodes: " + c + "-1 (exit 3: err), " + c + "-2 (exit 3: err)"), worst.toString());
