@@ -279,7 +279,7 @@ class CometServerTest {
             String what = String.join(" ", c);
             assertEquals(d, r, what + "\ndirect: " + de + "\nremote: " + re);
             assertEquals(direct.printed(), remote.printed(), what);
-            assertEquals(de.replaceAll("computeset [0-9]+", "computeset N"), re.replaceAll("computeset [0-9]+", "computeset N"), what);
+            assertEquals(normal(de), normal(re), what);
             if (d == 0) {
                 ok++;
             } else {
@@ -289,6 +289,11 @@ class CometServerTest {
         }
         assertEquals(1, ok, "only the first command succeeds");
         assertTrue(remote.errText().contains("Slurm refused the computeset: Batch job submission failed: Invalid account"), remote.errText());
+    }
+
+    /** Ids differ between the two stores, and the server's ISO list holds other tests' images. */
+    static String normal(String err) {
+        return err.replaceAll("computeset [0-9]+", "computeset N").replaceAll("ISO list \\(.*\\)$", "ISO list (...)");
     }
 
     @Test
