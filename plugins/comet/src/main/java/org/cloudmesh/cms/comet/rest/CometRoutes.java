@@ -24,7 +24,7 @@ import org.pf4j.Extension;
 public final class CometRoutes implements RestRoutes {
     @Override
     public void routes(RestApi api, Context ctx) {
-        Comet comet = new Comet(ctx.home());
+        Comet comet = Comet.shared(ctx.home());
         Nucleus n = new Nucleus(ctx, comet);
         n.register(api);
         Duration every = n.reconcileInterval();
