@@ -71,6 +71,14 @@ class ClusterTestbedTest {
             String hosts = onManager(tb, shell.home, "cat .cms/cluster/" + c + "/hosts; ls .cms/cluster/" + c);
             assertTrue(hosts.contains("127.0.0.1\t" + c + "-3\n") && hosts.contains("known_hosts") && hosts.contains("id_ed25519"), hosts);
 
+            // the ssh-config inventory takes the system ssh client to a node through the manager, keys checked
+            Path sshConfig = tmp.resolve("ssh_config");
+            Files.writeString(sshConfig, shell.cms("cluster", "inventory", c, "--format", "ssh-config").out());
+            Process direct = new ProcessBuilder("ssh", "-F", sshConfig.toString(), "-o", "BatchMode=yes", c + "-2", "echo via $(whoami)")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            assertEquals("via " + tb.user() + "\n", new String(direct.getInputStream().readAllBytes()));
+            assertEquals(0, direct.waitFor());
+
             TestContext.Run run = shell.cms("cluster", "run", c, "echo hi from $(whoami)");
             assertEquals(0, run.status(), run.toString());
             assertEquals(c + "-1: hi from " + tb.user() + "\n" + c + "-2: hi from " + tb.user() + "\n" + c + "-3: hi from "
