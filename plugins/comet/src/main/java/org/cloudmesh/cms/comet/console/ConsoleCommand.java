@@ -56,6 +56,11 @@ public final class ConsoleCommand implements Callable<Integer> {
             ctx.out().flush();
             return 0;
         }
+        if (svc instanceof RemoteService) {
+            throw new CmsException("the serial console needs the management node: endpoint '" + svc.name()
+                    + "' is a cms server; ask it for a console link with 'comet console --link " + cluster
+                    + (node == null ? "" : " " + node) + " --otp CODE'");
+        }
         DirectService d = svc.direct();
         Comet comet = d.comet();
         Node n = d.running(cluster, node);
