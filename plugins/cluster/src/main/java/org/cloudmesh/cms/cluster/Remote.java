@@ -145,7 +145,7 @@ final class Remote implements AutoCloseable {
         }
     }
 
-    /** The nodes of {@code names} that do not answer {@code true}, with the reason, for messages. */
+    /** The nodes whose command failed, each with the reason (exit status and first error line, or unreachable). */
     static List<String> failures(Map<String, Result> results) {
         List<String> out = new ArrayList<>();
         for (Result r : results.values()) {
