@@ -230,6 +230,8 @@ class CometServerTest {
             link = new String[] {"console", "--link", vc, "--otp", server.code()};
         }
         assertEquals("ERROR: " + vc + " is not running: power it on first ('comet power on')", fails(cms, link));
+        assertTrue(fails(cms, "console", vc).contains(mode == Mode.REMOTE ? "the serial console needs the management node"
+                : vc + " is not running"), cms.errText());
         ok(cms, "cluster", "delete", vc);
     }
 
@@ -318,6 +320,18 @@ class CometServerTest {
             assertTrue(mine.contains("unknown cluster '" + vc + "'"), mine);
         }
         assertEquals("ERROR: unknown computeset " + id + ": see 'comet computeset'", fails(bob, "terminate", id));
+        // a wrong password gets no key
+        TestContext eve = new TestContext(home.resolve("eve"));
+        shells.add(eve);
+        java.io.InputStream in = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("not-the-password\n".getBytes()));
+            assertTrue(fails(eve, "init", "--url", server.url, "--user", "bob", "--otp", "123456", "--password-stdin")
+                    .contains("refused user bob: wrong password or one-time code"), eve.errText());
+        } finally {
+            System.setIn(in);
+        }
+        assertTrue(eve.config().get("cloudmesh.comet.endpoints.server").isEmpty(), "nothing stored");
         assertEquals("ERROR: unknown computeset " + id + ": see 'comet computeset'", fails(bob, "computeset", id));
         ok(alice, "terminate", id);
         assertEquals(List.of(), liveJobs());

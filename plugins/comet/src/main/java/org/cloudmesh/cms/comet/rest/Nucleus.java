@@ -357,13 +357,23 @@ public final class Nucleus {
         int n = r.nodes() != null ? r.nodes().size() : r.count();
         c.auditTarget(cl.name(), r.nodes() == null ? n + " node(s)" : Hostlist.compress(r.nodes()));
         Computeset cs;
-        // one start at a time per project: two starts cannot both pass the concurrent-nodes limit
-        synchronized (projectLocks.computeIfAbsent(String.valueOf(cl.project()), k -> new Object())) {
+        if (limited(cl)) {
+            // one start at a time in a project with a concurrent-nodes limit: two cannot both pass it
+            synchronized (projectLocks.computeIfAbsent(cl.project(), k -> new Object())) {
+                checkLimits(cl, n, minutes);
+                cs = s.start(r);
+            }
+        } else {
             checkLimits(cl, n, minutes);
             cs = s.start(r);
         }
         c.auditTarget(cl.name(), Hostlist.compress(cs.nodes()));
         return RestReply.created(Json.computeset(cs), BASE + "/computeset/" + cs.id());
+    }
+
+    boolean limited(Cluster cl) {
+        return cl.project() != null
+                && ctx.config().get("cloudmesh.comet.projects." + cl.project() + ".limits.max_concurrent_nodes").isPresent();
     }
 
     /** The project's limits: {@code cloudmesh.comet.projects.P.limits.{max_nodes, max_walltime, max_concurrent_nodes}}. */
