@@ -24,6 +24,10 @@ import org.cloudmesh.cms.api.util.Walltime;
  * shutdown_timeout: 10s (graceful shutdown before destroy)
  * reconcile_max_age: 0 (listings in one shell reuse a reconciliation at most this old; 0: every command re-reads)
  * </pre>
+ * An endpoint of {@code kind: remote} is not one of these: it names a cms server (written by 'comet init', see
+ * {@code remote.RemoteService}). A server reads {@code cloudmesh.comet.projects.P.limits} ({@code max_nodes},
+ * {@code max_walltime}, {@code max_concurrent_nodes}) on top of the endpoint's limits, and
+ * {@code cloudmesh.comet.server.reconcile_interval} (default 2s) for its reconciliation loop.
  */
 public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHosts, String uriTemplate,
                        String domainType, String network, String diskDir, String frontendHost,
