@@ -349,6 +349,7 @@ final class Clusters {
         List<String> errors = new ArrayList<>();
         try (Compute compute = provider(cfg).open(cfg)) {
             List<Member> targets = names.stream().map(n -> c.member(n).orElseThrow()).toList();
+            if (SETUP_OK.equals(c.setup())) closeConnections(c, targets, "");
             for (var o : Parallel.run(targets, m -> {
                 compute.terminate(vmOf(c, m));
                 store.change(name, x -> x.without(m.name()));
@@ -438,14 +439,19 @@ final class Clusters {
 
     /** Ends the manager's ssh multiplexers and removes the cluster's directory there (best effort). */
     private void cleanManager(Cluster c) {
+        closeConnections(c, c.nodes(), "; rm -rf " + Remote.dir(c.name()));
+    }
+
+    /** Ends the manager's multiplexed connections to {@code nodes} (best effort), then runs {@code andThen}. */
+    private void closeConnections(Cluster c, List<Member> nodes, String andThen) {
         try (Remote r = new Remote(ctx.home(), c)) {
-            String d = Remote.dir(c.name());
-            StringBuilder s = new StringBuilder();
-            for (Member m : c.nodes()) s.append("ssh -F ").append(d).append("/ssh_config -O exit ").append(m.name()).append(" 2>/dev/null; ");
-            s.append("rm -rf ").append(d);
-            r.exec(s.toString(), Duration.ofSeconds(20));
+            StringBuilder s = new StringBuilder("true");
+            for (Member m : nodes) {
+                s.append("; ssh -F ").append(Remote.dir(c.name())).append("/ssh_config -O exit ").append(m.name()).append(" 2>/dev/null");
+            }
+            r.exec(s + andThen, Duration.ofSeconds(20));
         } catch (CmsException e) {
-            // the manager is terminated next anyway
+            // the manager may be down or about to be terminated: the connections end with their ControlPersist
         }
     }
 
@@ -553,7 +559,8 @@ final class Clusters {
             if (m.address() == null) continue;
             b.append("Host ").append(m.name()).append('\n')
                     .append("  HostName ").append(m.address()).append('\n')
-                    .append("  HostKeyAlias ").append(m.name()).append('\n');
+                    .append("  HostKeyAlias ").append(m.name()).append('\n')
+                    .append("  ControlPath ").append(d).append("/mux-").append(muxId(c, m)).append('\n');
         }
         b.append("Host *\n")
                 .append("  Port ").append(c.port()).append('\n')
@@ -570,6 +577,21 @@ final class Clusters {
                 .append("  ControlPersist 600\n")
                 .append("  LogLevel ERROR\n");
         return b.toString();
+    }
+
+    /**
+     * One multiplexed connection per node, named by a hash of what it connects to (node, address, port, user): a
+     * node re-created at another address never reuses the old connection, and the path stays short enough for a
+     * Unix socket whatever the names.
+     */
+    static String muxId(Cluster c, Member m) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest((m.name() + "|" + m.address() + "|" + c.port()
+                    + "|" + c.user()).getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(h, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** /etc/hosts lines for the cluster: the manager and every node with an address. */
