@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.cluster.ClusterBackend;
 import org.cloudmesh.cms.api.cluster.Node;

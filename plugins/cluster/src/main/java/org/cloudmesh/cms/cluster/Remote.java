@@ -52,10 +52,6 @@ final class Remote implements AutoCloseable {
         this.ssh = new SshClient(home.resolve("known_hosts"));
     }
 
-    SshTarget manager() {
-        return manager;
-    }
-
     /** The cluster's directory on the manager, relative to the login user's home. */
     static String dir(String cluster) {
         return ".cms/cluster/" + cluster;
