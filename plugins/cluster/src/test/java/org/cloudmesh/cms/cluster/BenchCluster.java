@@ -78,10 +78,14 @@ public final class BenchCluster {
 
             r = shell.cms("cluster", "create", one, "--cloud", cloud, "--count", "1");
             if (r.status() != 0) throw new IllegalStateException("cluster create failed: " + r);
-            long many = runMedian(shell, big, runs);
-            long single = runMedian(shell, one, runs);
+            long many = runMedian(shell, big, "hostname", runs);
+            long single = runMedian(shell, one, "hostname", runs);
             System.out.printf("cluster run 'hostname' on %d nodes: %6d ms; on 1 node: %5d ms: %.2fx (target <= 2x), median of %d%n",
                     nodes, many, single, many / (double) single, runs);
+            long manyWork = runMedian(shell, big, "sleep 1; hostname", 3);
+            long singleWork = runMedian(shell, one, "sleep 1; hostname", 3);
+            System.out.printf("cluster run 'sleep 1; hostname' (a step that works 1 s) on %d nodes: %6d ms; on 1 node: %5d ms: %.2fx%n",
+                    nodes, manyWork, singleWork, manyWork / (double) singleWork);
             System.out.printf("  floor: multiplexed 'ssh NODE hostname' from the manager, %d at once: %d ms; one: %d ms%n",
                     nodes, floor(tb, nodes, true), floor(tb, 1, true));
         } finally {
@@ -120,12 +124,12 @@ public final class BenchCluster {
         new ProcessBuilder("bash", "-c", script).inheritIO().start().waitFor();
     }
 
-    private static long runMedian(TestContext shell, String cluster, int runs) {
+    private static long runMedian(TestContext shell, String cluster, String command, int runs) {
         shell.cms("cluster", "run", cluster, "hostname"); // warm-up: the manager's connections to the nodes
         List<Long> times = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();
-            TestContext.Run r = shell.cms("cluster", "run", cluster, "hostname");
+            TestContext.Run r = shell.cms("cluster", "run", cluster, command);
             times.add(ms(t0));
             if (r.status() != 0) throw new IllegalStateException("cluster run failed: " + r);
         }
