@@ -35,6 +35,9 @@ final class Remote implements AutoCloseable {
         }
     }
 
+    /** At most this many nodes are reached at once from the manager (in waves beyond it). */
+    static final int FAN_OUT = 64;
+
     private final Cluster cluster;
     private final SshClient ssh;
     private final SshTarget manager;
@@ -96,13 +99,15 @@ final class Remote implements AutoCloseable {
         s.append("t=$(mktemp -d) || exit 111\n");
         s.append("on() { if [ \"$1\" = ").append(Shell.quote(mgr)).append(" ]; then sh -c \"$2\"; else ssh -F \"$c\" -- \"$1\" \"$2\"; fi; }\n");
         String in = stdinFile == null ? "/dev/null" : "\"$HOME\"/" + Shell.quote(stdinFile);
-        // each node's job encodes its own result (in parallel); one cat reports them all
+        // each node's job encodes its own result (in parallel, at most FAN_OUT at once); one cat reports them all
+        s.append("i=0\n");
         s.append("for n in");
         for (String n : nodes) s.append(' ').append(Shell.quote(n));
         s.append("; do ( on \"$n\" ").append(Shell.quote(command)).append(" <").append(in)
                 .append(" >\"$t/$n.o\" 2>\"$t/$n.e\"; r=$?; { printf '@@ %s %s ' \"$n\" \"$r\";"
                         + " if [ -s \"$t/$n.o\" ]; then base64 -w0 <\"$t/$n.o\"; fi; printf ' ';"
-                        + " if [ -s \"$t/$n.e\" ]; then base64 -w0 <\"$t/$n.e\"; fi; echo; } >\"$t/$n.x\" ) & done\n");
+                        + " if [ -s \"$t/$n.e\" ]; then base64 -w0 <\"$t/$n.e\"; fi; echo; } >\"$t/$n.x\" ) &"
+                        + " i=$((i + 1)); if [ $((i % " + FAN_OUT + ")) -eq 0 ]; then wait; fi; done\n");
         s.append("wait\n");
         s.append("cat \"$t\"/*.x\n");
         s.append("rm -rf \"$t\"");
