@@ -30,7 +30,19 @@ class NucleusTestbedTest {
     final String vc = "nt" + Integer.toString(new Random().nextInt(1 << 30), 36);
 
     @AfterEach
-    void cleanUp() {
+    void cleanUp() throws Exception {
+        if (tb != null) {
+            org.libvirt.Connect c = new org.libvirt.Connect(tb.libvirtUri());
+            try {
+                for (org.libvirt.Domain d : c.listAllDomains(0)) {
+                    if (!d.getName().equals(vc) && !d.getName().startsWith("vm-" + vc + "-")) continue;
+                    if (d.isActive() == 1) d.destroy();
+                    d.undefine();
+                }
+            } finally {
+                c.close();
+            }
+        }
         if (ssh != null) {
             for (String line : ssh.exec(tb.target(), "squeue -h -o '%i %j'", Duration.ofSeconds(30)).stdout().split("\n")) {
                 String[] f = line.strip().split(" ");
@@ -81,5 +93,40 @@ class NucleusTestbedTest {
         assertEquals(400, again.status());
         assertEquals("computeset " + id + " is already cancelled: nothing to terminate", again.message());
         assertTrue(api.call(alice, "GET", Nucleus.BASE + "/computeset?state=running", null).list().isEmpty());
+    }
+
+    @Test
+    void aConsoleLinkNeedsAFreshCodeWorksOnceAndLeadsToTheConsole() throws Exception {
+        tb = TestbedSupport.require();
+        cms = new TestContext(home);
+        cms.importFile(tb.fragment());
+        assertEquals(0, cms.run("cluster", "create", vc, "--computes", "1", "--project", "p1"), cms.errText());
+        FakeRest api = new FakeRest();
+        new Nucleus(cms, cms.service()).register(api);
+        Principal alice = new Principal("alice", Set.of("p1"), false);
+        String fe = Nucleus.BASE + "/cluster/" + vc + "/frontend";
+        assertEquals(202, api.call(alice, "PUT", fe + "/poweron", null).status());
+
+        // the test driver assigns no VNC port: give the frontend a fixed one, as qemu would assign
+        org.libvirt.Connect c = new org.libvirt.Connect(tb.libvirtUri());
+        try {
+            org.libvirt.Domain d = c.domainLookupByName(vc);
+            String xml = d.getXMLDesc(2).replaceAll("(?s)<graphics [^>]*?/>|<graphics [^>]*?>.*?</graphics>",
+                    "<graphics type='vnc' port='5987' autoport='no' listen='127.0.0.1'/>");
+            c.domainDefineXML(xml).free();
+            d.destroy();
+            d.create();
+        } finally {
+            c.close();
+        }
+        assertEquals(401, api.call(alice, "GET", fe + "/console", null).status(), "the API key alone is not enough");
+        FakeRest.Answer a = api.call(alice, "GET", fe + "/console", null, true);
+        assertEquals(303, a.status(), String.valueOf(a.body()));
+        assertTrue(a.location().matches(java.util.regex.Pattern.quote(Nucleus.BASE) + "/console/[0-9a-f]{48}"), a.location());
+        FakeRest.Answer link = api.call(org.cloudmesh.cms.api.rest.Principal.ANONYMOUS, "GET", a.location(), null);
+        assertEquals(303, link.status());
+        assertEquals("vnc://127.0.0.1:5987", link.location());
+        assertEquals(404, api.call(org.cloudmesh.cms.api.rest.Principal.ANONYMOUS, "GET", a.location(), null).status(), "once only");
+        assertEquals(202, api.call(alice, "PUT", fe + "/poweroff", null).status());
     }
 }
