@@ -159,6 +159,10 @@ public final class RemoteService implements CometService {
             return new CmsException("the cms server at " + url + " refused the request (" + (message == null ? "401" : message)
                     + "): run 'comet init' to get a new API key");
         }
+        if (status == 404 && message != null && message.startsWith("no route ")) {
+            return new CmsException("the cms server at " + url + " has no comet API (" + message
+                    + "): is the comet plugin installed there?");
+        }
         return new CmsException(message != null ? message : "the cms server at " + url + " answered HTTP " + status);
     }
 
