@@ -104,10 +104,30 @@ final class DomainXml {
         }
         Element root = d.getDocumentElement();
         m.put("_vcpu", firstText(root, "vcpu"));
-        m.put("_memory", firstText(root, "memory"));
+        m.put("_memory_mib", memoryMiB(root));
         NodeList macs = root.getElementsByTagName("mac");
         if (macs.getLength() > 0) m.put("_mac", ((Element) macs.item(0)).getAttribute("address"));
         return m;
+    }
+
+    /** The domain's {@code <memory>} in MiB: libvirt writes it back in KiB whatever unit it was defined in. */
+    private static String memoryMiB(Element root) {
+        NodeList l = root.getElementsByTagName("memory");
+        if (l.getLength() == 0) return null;
+        Element memory = (Element) l.item(0);
+        long value = Long.parseLong(memory.getTextContent().strip());
+        String unit = memory.getAttribute("unit");
+        long bytesPerUnit = switch (unit.isEmpty() ? "KiB" : unit) {
+            case "b", "bytes" -> 1;
+            case "KB" -> 1000;
+            case "k", "KiB" -> 1L << 10;
+            case "MB" -> 1000_000;
+            case "M", "MiB" -> 1L << 20;
+            case "GB" -> 1000_000_000;
+            case "G", "GiB" -> 1L << 30;
+            default -> throw new IllegalArgumentException("libvirt memory unit " + unit);
+        };
+        return Long.toString(value * bytesPerUnit >> 20);
     }
 
     private static String firstText(Element root, String tag) {

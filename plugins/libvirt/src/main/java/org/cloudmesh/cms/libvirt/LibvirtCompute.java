@@ -105,7 +105,7 @@ final class LibvirtCompute implements Compute {
             details.put("uuid", d.getUUIDString());
             details.put("uri", uri);
             if (meta.get("_vcpu") != null) details.put("vcpus", meta.get("_vcpu"));
-            if (meta.get("_memory") != null) details.put("memory_mib", meta.get("_memory"));
+            if (meta.get("_memory_mib") != null) details.put("memory_mib", meta.get("_memory_mib"));
             if (meta.get("_mac") != null) details.put("mac", meta.get("_mac"));
             if (meta.get("key") != null) details.put("key", meta.get("key"));
             return new Vm(d.getName(), cloud.name(), "libvirt", d.getUUIDString(), state, meta.get("image"),
