@@ -43,6 +43,9 @@ final class WatchCommand extends CometCommand.Sub {
                 }
             } catch (Remote.Unreachable u) {
                 ctx().err().println(LocalTime.now().format(t) + " WARNING: " + u.getMessage());
+            } catch (CmsException x) {
+                if (!(s instanceof org.cloudmesh.cms.comet.remote.RemoteService)) throw x;
+                ctx().err().println(LocalTime.now().format(t) + " WARNING: " + x.getMessage());   // a server restarting
             }
             ctx().out().flush();
             ctx().err().flush();
