@@ -394,6 +394,8 @@ class CometServerTest {
 
         server.kill9();
         assertTrue(fails(cms, "computeset").contains("cannot reach the cms server at " + server.url), cms.errText());
+        ok(cms, "watch", "--rounds", "1");
+        assertTrue(cms.errText().contains("WARNING: cannot reach the cms server at " + server.url), cms.errText());
         server.start();
 
         // the same key still works; both sets and the cluster are there; the loop took up the second set
