@@ -29,7 +29,8 @@ import org.sqlite.SQLiteDataSource;
  * {@code kill -9} at any moment leaves a store that opens, and two processes never lose each other's writes
  * (the second waits for the first, up to the busy timeout). Checks that guard a change (a node free, a VF free, no
  * active computeset) run inside the change's transaction. The schema carries a version in table {@code meta}.
- * One connection per store; methods are synchronized, so threads may share a store.
+ * Threads may share a store: changes go one at a time through one connection; reads run side by side on a few
+ * read-only connections (WAL lets them read while a change is written), which is what a busy server needs.
  */
 public final class Store implements AutoCloseable {
     public static final int SCHEMA_VERSION = 2;
@@ -67,37 +68,65 @@ public final class Store implements AutoCloseable {
             + " PRIMARY KEY(source, job_id))",
     };
 
+    /** Read-only connections kept for reads; more readers than this open one more for the moment. */
+    private static final int READERS = 4;
+
     private final Path file;
     private final Connection db;
+    private final SQLiteDataSource readers;
+    private final java.util.concurrent.BlockingQueue<Connection> idleReaders =
+            new java.util.concurrent.ArrayBlockingQueue<>(READERS);
+    private volatile boolean closed;
 
-    private Store(Path file, Connection db) {
+    private Store(Path file, Connection db, SQLiteDataSource readers) {
         this.file = file;
         this.db = db;
+        this.readers = readers;
     }
 
     /** Opens (creating if needed) the store in {@code file}. */
     public static Store open(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
+            createPrivate(file); // before SQLite opens it: its -wal and -shm files take the database file's mode
             SQLiteConfig cfg = new SQLiteConfig();
             cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
             cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
             cfg.setBusyTimeout(15_000);
             cfg.enforceForeignKeys(true);
             cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-            SQLiteDataSource ds = new SQLiteDataSource(cfg);
-            ds.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
-            Connection c = ds.getConnection();
-            Store s = new Store(file, c);
+            Connection c = dataSource(file, cfg).getConnection();
+            SQLiteConfig readOnly = new SQLiteConfig();
+            readOnly.setReadOnly(true);
+            readOnly.setBusyTimeout(15_000);
+            Store s = new Store(file, c, dataSource(file, readOnly));
             s.migrate();
-            try {
-                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException | java.io.IOException ignored) {
-                // not a POSIX file system
-            }
             return s;
         } catch (SQLException | java.io.IOException e) {
             throw new CmsException("cannot open the comet store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SQLiteDataSource dataSource(Path file, SQLiteConfig cfg) {
+        SQLiteDataSource ds = new SQLiteDataSource(cfg);
+        ds.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+        return ds;
+    }
+
+    /** The database file and any journal files it has are 0600. */
+    private static void createPrivate(Path file) throws java.io.IOException {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> private0600 =
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+        try {
+            if (!Files.exists(file)) {
+                Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(private0600));
+            }
+            for (String suffix : new String[] {"", "-wal", "-shm"}) {
+                Path f = Path.of(file + suffix);
+                if (Files.exists(f)) Files.setPosixFilePermissions(f, private0600);
+            }
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system
         }
     }
 
@@ -107,8 +136,14 @@ public final class Store implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
+        for (Connection r; (r = idleReaders.poll()) != null; ) quietlyClose(r);
+        quietlyClose(db);
+    }
+
+    private static void quietlyClose(Connection c) {
         try {
-            db.close();
+            c.close();
         } catch (SQLException ignored) {
             // closing
         }
@@ -168,12 +203,27 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** Runs {@code body} outside a write transaction (each statement sees a consistent snapshot). */
-    public synchronized <T> T read(Tx<T> body) {
+    /**
+     * Runs {@code body} outside a write transaction (each statement sees a consistent snapshot), on a read-only
+     * connection so that reads do not queue behind each other; inside a change, on the change's connection so that
+     * it sees what the change wrote so far.
+     */
+    public <T> T read(Tx<T> body) {
+        if (Thread.holdsLock(this)) {
+            try {
+                return body.run(db);
+            } catch (SQLException e) {
+                throw storeError(e);
+            }
+        }
+        Connection c = idleReaders.poll();
         try {
-            return body.run(db);
+            if (c == null) c = readers.getConnection();
+            return body.run(c);
         } catch (SQLException e) {
             throw storeError(e);
+        } finally {
+            if (c != null && (closed || !idleReaders.offer(c))) quietlyClose(c);
         }
     }
 

@@ -50,6 +50,46 @@ class StoreTest {
     }
 
     @Test
+    void theDatabaseAndItsJournalFilesArePrivate() throws Exception {
+        Path db = tmp.resolve("comet.db");
+        try (Store s = Store.open(db)) {
+            s.createCluster(spec("vc1", 1, "p"));
+            for (String f : List.of("comet.db", "comet.db-wal", "comet.db-shm")) {
+                assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                        java.nio.file.Files.getPosixFilePermissions(tmp.resolve(f))), f);
+            }
+        }
+    }
+
+    @Test
+    void readersRunSideBySideAndSeeCommittedChanges() throws Exception {
+        try (Store s = Store.open(tmp.resolve("comet.db"))) {
+            s.createCluster(spec("vc1", 2, "p"));
+            java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(2);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                List<java.util.concurrent.Future<Integer>> reads = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    reads.add(pool.submit(() -> s.read(c -> {
+                        both.countDown(); // a second reader gets in while the first still holds its connection
+                        try {
+                            assertTrue(both.await(10, TimeUnit.SECONDS), "the readers queued behind each other");
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                        return s.nodes("vc1").size();
+                    })));
+                }
+                for (var r : reads) assertEquals(3, r.get(20, TimeUnit.SECONDS));
+            } finally {
+                pool.shutdownNow();
+            }
+            s.createCluster(spec("vc2", 1, "p"));
+            assertEquals(2, s.nodes("vc2").size(), "a read after a change sees it");
+        }
+    }
+
+    @Test
     void aNodeIsInOneActiveComputesetAtATime() {
         try (Store s = Store.open(tmp.resolve("comet.db"))) {
             s.createCluster(spec("vc1", 4, "p"));
