@@ -126,19 +126,9 @@ public final class CometClusters implements ClusterBackend {
 
     // ---- helpers
 
-    /**
-     * One Comet (its store open) per home for the life of the process: a server answers many requests, and opening
-     * the store for each would cost more than the request. Closed at exit.
-     */
-    private static final Map<java.nio.file.Path, Comet> OPEN = new java.util.concurrent.ConcurrentHashMap<>();
-
+    /** The process's one Comet for the home, shared with comet's routes: one reconciliation lock covers both. */
     private static <T> T with(Context ctx, Function<Comet, T> body) {
-        Comet comet = OPEN.computeIfAbsent(ctx.home().toAbsolutePath().normalize(), home -> {
-            Comet c = new Comet(home);
-            Runtime.getRuntime().addShutdownHook(new Thread(c::close, "comet-nist-close"));
-            return c;
-        });
-        return body.apply(comet);
+        return body.apply(Comet.shared(ctx.home()));
     }
 
     private static Endpoint endpoint(Context ctx, Comet comet, String name) {
