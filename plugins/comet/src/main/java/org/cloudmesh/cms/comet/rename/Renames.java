@@ -61,27 +61,28 @@ public final class Renames {
                     + cluster + "'; nothing renamed");
         }
         Set<String> oldSet = new HashSet<>(olds);
-        Map<String, String> used = usedElsewhere(comet, news);
+        Set<String> used = usedElsewhere(comet, news);
         for (String n : news) {
             if (oldSet.contains(n)) {
                 throw new CmsException(n + " is both renamed and a new name: rename in two steps; nothing renamed");
             }
             if (byName.containsKey(n)) throw new CmsException(n + " already exists in cluster " + cluster + ": choose another name; nothing renamed");
-            if (used.containsKey(n)) throw new CmsException(n + " is a node of cluster " + used.get(n) + " (domain names are shared): choose another name; nothing renamed");
+            // the other cluster is not named: through the server it may belong to another project
+            if (used.contains(n)) throw new CmsException(n + " is a node of another cluster (libvirt domain names are shared by all clusters): choose another name; nothing renamed");
         }
         Map<String, String> plan = new LinkedHashMap<>();
         for (int i = 0; i < olds.size(); i++) plan.put(olds.get(i), news.get(i));
         return plan;
     }
 
-    private static Map<String, String> usedElsewhere(Comet comet, List<String> names) {
+    private static Set<String> usedElsewhere(Comet comet, List<String> names) {
         return comet.store().read(c -> {
-            Map<String, String> out = new LinkedHashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT cluster FROM nodes WHERE name = ?")) {
+            Set<String> out = new HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM nodes WHERE name = ?")) {
                 for (String n : names) {
                     ps.setString(1, n);
                     try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) out.put(n, rs.getString(1));
+                        if (rs.next()) out.add(n);
                     }
                 }
             }

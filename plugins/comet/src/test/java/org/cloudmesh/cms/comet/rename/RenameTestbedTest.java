@@ -106,6 +106,9 @@ class RenameTestbedTest {
         assertEquals("ERROR: vm-" + vc + "-2 already exists in cluster " + vc + ": choose another name; nothing renamed",
                 fails("node", "rename", vc, n0, "vm-" + vc + "-2", "--yes"));
         assertTrue(fails("node", "rename", vc, "vm-" + vc + "-[0-1]", "vm-" + vc + "-[1-2]", "--yes").contains("rename in two steps"));
+        ok("cluster", "create", vc + "o", "--computes", "1");                  // another cluster, maybe another project's
+        assertEquals("ERROR: vm-" + vc + "o-0 is a node of another cluster (libvirt domain names are shared by all "
+                + "clusters): choose another name; nothing renamed", fails("node", "rename", vc, n0, "vm-" + vc + "o-0", "--yes"));
         assertTrue(fails("node", "rename", vc, "vm-" + vc + "-9", "x" + vc, "--yes").contains("has no node vm-" + vc + "-9"));
         assertTrue(fails("node", "rename", vc, vc, "x" + vc, "--yes").contains("is the frontend"));
         fails("node", "rename", vc, n0, "a<b", "--yes");                          // the hostlist parser refuses it
