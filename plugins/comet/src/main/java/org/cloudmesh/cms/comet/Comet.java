@@ -154,7 +154,33 @@ public final class Comet implements AutoCloseable {
             if (Hypervisor.ACTIVE.equals(st) || Hypervisor.PAUSED.equals(st) || Hypervisor.STOPPING.equals(st)) h.destroy(n.name());
             if (!Hypervisor.UNDEFINED.equals(st)) h.undefine(n.name());
         }
+        List<Node> nodes = store().nodes(name);
         store().deleteCluster(name);
+        deleteDisks(e, name, nodes);
+    }
+
+    /**
+     * Removes deleted nodes' disks, after the store let go of them: through the host the node ran on last, else the
+     * endpoint's first host (disks on shared storage are seen by every host). Best effort: a disk that cannot be
+     * removed is named in the history ("disk-left").
+     */
+    private void deleteDisks(Endpoint e, String cluster, List<Node> nodes) {
+        String anyHost = e.libvirtHosts().keySet().stream().sorted().findFirst().orElse(e.frontendHost());
+        for (Node n : nodes) {
+            String host = n.host() != null ? n.host() : anyHost;
+            if (host == null) continue;
+            String disk = diskPath(e, n);
+            try {
+                libvirt.at(e.uri(host)).deleteDisk(disk);
+            } catch (CmsException x) {
+                store().event(null, cluster, n.name(), "disk-left", disk + ": " + x.getMessage());
+            }
+        }
+    }
+
+    // named by the node's UUID, which a rename keeps: the disk stays the node's
+    static String diskPath(Endpoint e, Node n) {
+        return Path.of(e.diskDir(), n.uuid() + ".qcow2").toString();
     }
 
     static EnumSet<CsState> activeStates() {
@@ -506,7 +532,9 @@ public final class Comet implements AutoCloseable {
                 store().freeVf(n.cluster(), n.name());
                 return "node " + n.name() + " could not start on " + host + ": " + clash(n, host, other);
             }
-            h.define(DomainXml.build(spec(e, uri, n, vf)));
+            DomainXml.Spec spec = spec(e, uri, n, vf);
+            h.ensureDisk(spec.disk(), n.diskGb());
+            h.define(DomainXml.build(spec));
             h.create(n.name());
             store().setState(n.cluster(), n.name(), Hypervisor.ACTIVE);
             store().event(cs, n.cluster(), n.name(), "power-on", host + (vf == null ? "" : " vf " + vf));
@@ -542,8 +570,7 @@ public final class Comet implements AutoCloseable {
 
     DomainXml.Spec spec(Endpoint e, String uri, Node n, String vf) {
         String iso = n.iso() == null || e.isoDir() == null ? null : Path.of(e.isoDir(), n.iso()).toString();
-        String disk = Path.of(e.diskDir(), n.name() + ".qcow2").toString();
-        return new DomainXml.Spec(e.domainType(uri), n.name(), n.uuid(), n.cpus(), n.memoryMb(), disk, iso,
+        return new DomainXml.Spec(e.domainType(uri), n.name(), n.uuid(), n.cpus(), n.memoryMb(), diskPath(e, n), iso,
                 e.network(), n.mac(), n.pubMac(), vf);
     }
 

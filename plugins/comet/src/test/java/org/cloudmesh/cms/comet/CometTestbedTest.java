@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.libvirt.Connect;
+import org.libvirt.StorageVol;
 import org.libvirt.Domain;
 import org.libvirt.DomainInfo.DomainState;
 import org.libvirt.LibvirtException;
@@ -179,6 +181,12 @@ class CometTestbedTest {
             assertTrue(xml.contains("<address domain='0x" + p[0] + "' bus='0x" + p[1] + "' slot='0x" + p[2]
                     + "' function='0x" + p[3] + "'/>"), xml);
             assertTrue(xml.contains(n.mac()), xml);
+            // its disk: a qcow2 volume named by the node's UUID (a rename keeps it) of the node's size
+            String disk = tb.dir().resolve("disks").resolve(n.uuid() + ".qcow2").toString();
+            assertTrue(xml.contains("<source file='" + disk + "'/>"), xml);
+            StorageVol vol = observer.storageVolLookupByPath(disk);
+            assertEquals(n.diskGb() * (1L << 30), vol.getInfo().capacity);
+            vol.free();
         }
 
         ok("computeset", "--output", "json");
@@ -222,9 +230,15 @@ class CometTestbedTest {
         assertTrue(cms.service().store().usedVfs("local").values().stream().allMatch(s -> s.stream().noneMatch(x -> false)));
         for (Node n : cms.service().store().nodes(vc)) assertNull(n.vf(), n.name() + " VF freed");
 
+        List<String> disks = new ArrayList<>();
+        for (Node n : cms.service().store().nodes(vc)) disks.add(tb.dir().resolve("disks").resolve(n.uuid() + ".qcow2").toString());
+        observer.storageVolLookupByPath(disks.get(0)).free(); // the frontend's disk, made by its power on
         ok("cluster", "delete", vc);
         assertEquals(List.of(), domains());
         assertTrue(cms.service().store().cluster(vc).isEmpty());
+        for (String disk : disks) {
+            assertThrows(LibvirtException.class, () -> observer.storageVolLookupByPath(disk), disk + " deleted with the cluster");
+        }
     }
 
     @Test
@@ -274,6 +288,22 @@ class CometTestbedTest {
             assertNull(n.vf(), "VF of " + n.name() + " freed");
             assertNull(n.computeset());
         }
+    }
+
+    @Test
+    void aHostWithoutAStoragePoolForTheDisksFailsTheSetWithTheCommandThatMakesOne() throws Exception {
+        cms.importYaml("cloudmesh:\n  comet:\n    endpoints:\n      local:\n        libvirt:\n"
+                + "          disk_dir: /nonexistent/disks\n");
+        ok("cluster", "create", vc, "--computes", "1");
+        String err = fails("start", vc, "--count", "1", "--walltime", "5m", "--wait");
+        Computeset cs = only();
+        jobs.add(cs.jobId());
+        assertEquals(CsState.FAILED, cs.state(), cs.toString());
+        assertTrue(err.contains("no storage pool on " + tb.libvirtUri() + " holds /nonexistent/disks"), err);
+        assertTrue(err.contains("pool-define-as cms-disks dir --target /nonexistent/disks"), err);
+        String sq = squeue(cs.jobId());
+        assertTrue(sq.isEmpty() || sq.equals("CANCELLED") || sq.equals("COMPLETING"), "job cancelled: " + sq);
+        assertEquals(List.of(), running());
     }
 
     @Test

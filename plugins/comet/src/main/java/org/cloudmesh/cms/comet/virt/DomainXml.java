@@ -80,16 +80,36 @@ public final class DomainXml {
             Element g = el(d, devices, "graphics");
             attrs(g, "type", "vnc", "port", "-1", "autoport", "yes", "listen", "127.0.0.1");
 
-            Transformer t = TransformerFactory.newInstance().newTransformer();
-            t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
-            t.setOutputProperty(OutputKeys.INDENT, "yes");
-            t.setOutputProperty("{http://xml.apache.org/xslt}indent-amount", "2");
-            StringWriter w = new StringWriter();
-            t.transform(new DOMSource(d), new StreamResult(w));
-            return w.toString();
+            return serialize(d);
         } catch (ParserConfigurationException | TransformerException e) {
             throw new CmsException("cannot build the domain XML of " + s.name() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A qcow2 storage volume of {@code sizeGb} GiB named {@code file} (a bare file name), for a storage pool. */
+    public static String volume(String file, int sizeGb) {
+        Names.require("disk file", file);
+        try {
+            Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().newDocument();
+            Element vol = el(d, d, "volume");
+            text(d, vol, "name", file);
+            text(d, vol, "capacity", String.valueOf(sizeGb)).setAttribute("unit", "GiB");
+            text(d, vol, "allocation", "0"); // thin: qcow2 grows as the guest writes
+            el(d, el(d, vol, "target"), "format").setAttribute("type", "qcow2");
+            return serialize(d);
+        } catch (ParserConfigurationException | TransformerException e) {
+            throw new CmsException("cannot build the volume XML of " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String serialize(Document d) throws TransformerException {
+        Transformer t = TransformerFactory.newInstance().newTransformer();
+        t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
+        t.setOutputProperty(OutputKeys.INDENT, "yes");
+        t.setOutputProperty("{http://xml.apache.org/xslt}indent-amount", "2");
+        StringWriter w = new StringWriter();
+        t.transform(new DOMSource(d), new StreamResult(w));
+        return w.toString();
     }
 
     /** A PCI address DDDD:BB:SS.F as its four hex parts. */

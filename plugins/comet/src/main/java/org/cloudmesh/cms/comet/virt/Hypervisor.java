@@ -13,6 +13,15 @@ public interface Hypervisor {
 
     String uri();
 
+    /**
+     * Makes the qcow2 volume {@code path} of {@code sizeGb} GiB unless it exists. Its directory must be a storage
+     * pool of this host (on shared storage, every host's pool sees the volume another host made).
+     */
+    void ensureDisk(String path, int sizeGb);
+
+    /** Deletes the volume {@code path}; nothing when there is none. */
+    void deleteDisk(String path);
+
     /** Defines (or redefines, same UUID) a persistent domain from XML. */
     void define(String xml);
 

@@ -1,6 +1,8 @@
 package org.cloudmesh.cms.comet.virt;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cloudmesh.cms.api.CmsException;
@@ -9,6 +11,8 @@ import org.libvirt.Domain;
 import org.libvirt.DomainInfo.DomainState;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
+import org.libvirt.StoragePool;
+import org.libvirt.StorageVol;
 
 /**
  * libvirt-java connections, one per URI, opened on first use and kept for the life of the shell (the test
@@ -16,6 +20,8 @@ import org.libvirt.LibvirtException;
  * connections serve concurrent calls.
  */
 public final class Libvirt implements AutoCloseable {
+    private static final java.util.regex.Pattern POOL_PATH =
+            java.util.regex.Pattern.compile("<target>\\s*<path>([^<]+)</path>", java.util.regex.Pattern.DOTALL);
     private final Map<String, Conn> connections = new ConcurrentHashMap<>();
 
     /** Held strongly: JNA would otherwise let the native callback be collected. */
@@ -101,6 +107,68 @@ public final class Libvirt implements AutoCloseable {
 
         private Domain lookup(Connect c, String name) throws LibvirtException {
             return c.domainLookupByName(name);
+        }
+
+        @Override
+        public void ensureDisk(String path, int sizeGb) {
+            java.nio.file.Path file = java.nio.file.Path.of(path);
+            String dir = file.getParent().toString();
+            String name = file.getFileName().toString();
+            call("making the disk " + path, c -> {
+                StoragePool pool = poolAt(c, dir);
+                try {
+                    pool.refresh(0); // another host may have made it on shared storage
+                    try {
+                        pool.storageVolLookupByName(name).free();
+                        return null;
+                    } catch (LibvirtException absent) {
+                        // make it
+                    }
+                    pool.storageVolCreateXML(DomainXml.volume(name, sizeGb), 0).free();
+                    return null;
+                } finally {
+                    pool.free();
+                }
+            });
+        }
+
+        @Override
+        public void deleteDisk(String path) {
+            call("deleting the disk " + path, c -> {
+                StorageVol vol;
+                try {
+                    vol = c.storageVolLookupByPath(path);
+                } catch (LibvirtException absent) {
+                    return null;
+                }
+                try {
+                    vol.delete(0);
+                } finally {
+                    vol.free();
+                }
+                return null;
+            });
+        }
+
+        /** The active storage pool whose target is {@code dir}; a clear error when there is none. */
+        private StoragePool poolAt(Connect c, String dir) throws LibvirtException {
+            List<String> names = new ArrayList<>(List.of(c.listStoragePools()));
+            int active = names.size();
+            names.addAll(List.of(c.listDefinedStoragePools()));
+            for (int i = 0; i < names.size(); i++) {
+                StoragePool p = c.storagePoolLookupByName(names.get(i));
+                java.util.regex.Matcher m = POOL_PATH.matcher(p.getXMLDesc(0));
+                if (m.find() && java.nio.file.Path.of(m.group(1).strip()).equals(java.nio.file.Path.of(dir))) {
+                    if (i < active) return p;
+                    p.free();
+                    throw new CmsException("the storage pool " + names.get(i) + " for " + dir + " is not active on "
+                            + uri + ": virsh -c " + uri + " pool-start " + names.get(i));
+                }
+                p.free();
+            }
+            throw new CmsException("no storage pool on " + uri + " holds " + dir + " (libvirt.disk_dir of the endpoint),"
+                    + " where the nodes' disks go: virsh -c " + uri + " pool-define-as cms-disks dir --target " + dir
+                    + " && virsh -c " + uri + " pool-start cms-disks && virsh -c " + uri + " pool-autostart cms-disks");
         }
 
         @Override
