@@ -242,6 +242,40 @@ class CometTestbedTest {
     }
 
     @Test
+    void statsWaitJoinsTheComputesetsToSlurmsOwnSubmitAndStart() throws Exception {
+        ok("cluster", "create", vc, "--computes", "2");
+        ok("start", vc, "--count", "2", "--walltime", "5m", "--wait");
+        Computeset cs = only();
+        jobs.add(cs.jobId());
+        ok("terminate", String.valueOf(cs.id()));
+        String times = "";
+        for (int i = 0; i < 50 && !times.matches("\\S+\\|\\S+"); i++) { // slurmdbd may lag a moment
+            times = remote("sacct -n -P -X -j " + cs.jobId() + " --format=Submit,Start").stdout().strip();
+            if (!times.matches("\\S+\\|\\S+")) Thread.sleep(200);
+        }
+        String[] t = times.split("\\|");
+        long expected = java.time.Duration.between(java.time.LocalDateTime.parse(t[0]), java.time.LocalDateTime.parse(t[1])).toSeconds();
+
+        // the store's own times say 1000 s, so only the join to sacct gives Slurm's figure
+        cms.service().store().write(c -> {
+            try (var ps = c.prepareStatement("UPDATE computesets SET start_time = submit_time + 1000 WHERE id = ?")) {
+                ps.setLong(1, cs.id());
+                return ps.executeUpdate();
+            }
+        });
+        ok("stats", "wait", "--cluster", vc, "--output", "json", "--no-slurm");
+        assertEquals(1000, ((Number) ((java.util.Map<?, ?>) new org.yaml.snakeyaml.Yaml().load(cms.printed())).get("max")).longValue(),
+                cms.printed());
+        ok("stats", "wait", "--cluster", vc, "--output", "json");
+        java.util.Map<String, Object> got = new org.yaml.snakeyaml.Yaml().load(cms.printed());
+        assertEquals(1, got.get("count"), cms.printed());
+        assertEquals(0, got.get("not_started"), cms.printed());
+        assertEquals(expected, ((Number) got.get("max")).longValue(), "the wait is Slurm's Start - Submit: " + times);
+        ok("stats", "wait", "--cluster", vc);
+        assertTrue(cms.printed().contains("count"), cms.printed());
+    }
+
+    @Test
     void walltimeExpiryCompletesTheSetAndStopsTheVms() throws Exception {
         ok("cluster", "create", vc, "--computes", "1");
         ok("start", vc, "--count", "1", "--walltime", "10m", "--wait");
