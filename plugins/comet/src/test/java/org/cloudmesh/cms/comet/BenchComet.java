@@ -116,6 +116,7 @@ public final class BenchComet {
                 + "        slurm: {host: 127.0.0.1, port: 1, user: cmstest, key: /dev/null, account: cmsproj}\n"
                 + "        libvirt:\n          hosts:\n");
         for (int i = 1; i <= n; i++) y.append("            h").append(i).append(": \"").append(tb.libvirtUri()).append("\"\n");
+        y.append("          disk_dir: ").append(tb.dir().resolve("disks")).append("\n");
         y.append("        sriov:\n");
         for (int i = 1; i <= n; i++) y.append("          h").append(i).append(": [\"0000:5").append(i % 10).append(":00.1\"]\n");
         y.append("        limits: {max_nodes: ").append(n).append("}\n");

@@ -117,19 +117,24 @@ public final class Libvirt implements AutoCloseable {
             call("making the disk " + path, c -> {
                 StoragePool pool = poolAt(c, dir);
                 try {
-                    pool.refresh(0); // another host may have made it on shared storage
-                    try {
-                        pool.storageVolLookupByName(name).free();
-                        return null;
-                    } catch (LibvirtException absent) {
-                        // make it
-                    }
+                    if (hasVolume(pool, name)) return null;
+                    pool.refresh(0); // another host may have made it on shared storage since this pool last looked
+                    if (hasVolume(pool, name)) return null;
                     pool.storageVolCreateXML(DomainXml.volume(name, sizeGb), 0).free();
                     return null;
                 } finally {
                     pool.free();
                 }
             });
+        }
+
+        private static boolean hasVolume(StoragePool pool, String name) {
+            try {
+                pool.storageVolLookupByName(name).free();
+                return true;
+            } catch (LibvirtException absent) {
+                return false;
+            }
         }
 
         @Override
