@@ -125,7 +125,7 @@ public final class Plots {
         return (int) Math.min(7, (long) lo * 8 / (sorted.length + 1));
     }
 
-    /** Unused helper kept small: a title strip for charts drawn without JFreeChart's own title. */
+    /** The title strip above the three charts (Charts draws them without JFreeChart's own titles). */
     static void title(Graphics2D g, String text, int w) {
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.BLACK);
