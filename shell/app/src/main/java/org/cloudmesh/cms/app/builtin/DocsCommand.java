@@ -43,10 +43,8 @@ public final class DocsCommand implements Callable<Integer> {
         Files.createDirectories(manDir);
         Files.writeString(manDir.resolve("cms.1"), rootPage(root));
         int pages = 1;
-        for (CommandLine sub : root.getSubcommands().values()) {
+        for (CommandLine sub : visible(root)) {
             CommandSpec s = sub.getCommandSpec();
-            if (s.usageMessage().hidden() || !s.name().equals(sub.getCommandName())) continue;
-            if (!sub.getCommandName().equals(s.name())) continue;
             Files.writeString(manDir.resolve("cms-" + s.name() + ".1"), commandPage(sub));
             pages++;
         }
@@ -75,9 +73,8 @@ public final class DocsCommand implements Callable<Integer> {
         opt(b, "\\-\\-keep\\-going", "Do not stop a script at the first failing line.");
         opt(b, "\\-\\-debug", "Show the stack trace of an error.");
         b.append(".SH COMMANDS\n");
-        for (CommandLine sub : root.getSubcommands().values()) {
+        for (CommandLine sub : visible(root)) {
             CommandSpec s = sub.getCommandSpec();
-            if (s.usageMessage().hidden() || !sub.getCommandName().equals(s.name())) continue;
             b.append(".TP\n.BR cms\\-").append(esc(s.name())).append(" (1)\n").append(esc(firstLine(s))).append('\n');
         }
         b.append(".SH ENVIRONMENT\n");
@@ -98,8 +95,7 @@ public final class DocsCommand implements Callable<Integer> {
         synopses(b, cl);
         b.append(".SH DESCRIPTION\n").append(esc(String.join(" ", text(s.usageMessage().description())))).append('\n');
         section(b, cl, true);
-        for (CommandLine sub : cl.getSubcommands().values()) {
-            if (sub.getCommandSpec().usageMessage().hidden() || !sub.getCommandName().equals(sub.getCommandSpec().name())) continue;
+        for (CommandLine sub : visible(cl)) {
             b.append(".SH \"").append(esc(s.name() + " " + sub.getCommandName()).toUpperCase()).append("\"\n");
             b.append(esc(String.join(" ", text(sub.getCommandSpec().usageMessage().description())))).append('\n');
             section(b, sub, false);
@@ -117,6 +113,13 @@ public final class DocsCommand implements Callable<Integer> {
         return b.toString();
     }
 
+    /** The subcommands that are not hidden, each once (picocli maps every alias to the same CommandLine). */
+    private static java.util.Collection<CommandLine> visible(CommandLine cl) {
+        java.util.Set<CommandLine> out = new java.util.LinkedHashSet<>(cl.getSubcommands().values());
+        out.removeIf(sub -> sub.getCommandSpec().usageMessage().hidden());
+        return out;
+    }
+
     private static void synopses(StringBuilder b, CommandLine cl) {
         Help help = new Help(cl.getCommandSpec(), Help.defaultColorScheme(Help.Ansi.OFF));
         String syn = help.synopsis(0).strip();
@@ -124,8 +127,7 @@ public final class DocsCommand implements Callable<Integer> {
                 || cl.getCommandSpec().userObject() instanceof Callable) {
             b.append(".nf\n").append(esc(syn)).append("\n.fi\n");
         }
-        for (CommandLine sub : cl.getSubcommands().values()) {
-            if (sub.getCommandSpec().usageMessage().hidden() || !sub.getCommandName().equals(sub.getCommandSpec().name())) continue;
+        for (CommandLine sub : visible(cl)) {
             synopses(b, sub);
         }
     }
