@@ -75,16 +75,16 @@ public final class ClusterCommand {
             "endpoint. Image and flavor: the option, else the variable, else",
             "cloudmesh.cloud.CLOUD.default. --key is the private key file of the manager's",
             "login (PATH.pub is installed)."})
-    int create(@Parameters(paramLabel = "NAME") String name,
-               @Option(names = "--cloud", paramLabel = "CLOUD") String cloud,
-               @Option(names = "--count", paramLabel = "N", required = true) int count,
-               @Option(names = "--image", paramLabel = "IMAGE") String image,
-               @Option(names = "--flavor", paramLabel = "FLAVOR") String flavor,
+    int create(@Parameters(paramLabel = "NAME", description = "the cluster's name; the VMs are NAME-manager and NAME-1..N") String name,
+               @Option(names = "--cloud", paramLabel = "CLOUD", description = "a cloud or comet endpoint (default: variable cloud)") String cloud,
+               @Option(names = "--count", paramLabel = "N", required = true, description = "number of compute nodes") int count,
+               @Option(names = "--image", paramLabel = "IMAGE", description = "image of every VM") String image,
+               @Option(names = "--flavor", paramLabel = "FLAVOR", description = "flavor (size) of the nodes") String flavor,
                @Option(names = "--manager-flavor", paramLabel = "FLAVOR", description = "default: --flavor") String managerFlavor,
-               @Option(names = "--key", paramLabel = "PATH") String key,
+               @Option(names = "--key", paramLabel = "PATH", description = "private key of your login to the manager (default: the cloud's key, else ~/.ssh/id_ed25519 or id_rsa)") String key,
                @Option(names = "--project", paramLabel = "PROJECT", description = "who may see it through the server (default: variable project)") String project,
-               @Option(names = "--owner", paramLabel = "USER") String owner,
-               @Option(names = "--description", paramLabel = "TEXT") String description,
+               @Option(names = "--owner", paramLabel = "USER", description = "recorded owner (default: the profile's user)") String owner,
+               @Option(names = "--description", paramLabel = "TEXT", description = "a line about the cluster (NIST description)") String description,
                @Option(names = "--setup", negatable = true, defaultValue = "true", fallbackValue = "true",
                        description = "set up ssh trust and the hosts file (--no-setup: boot and record only)") boolean setup,
                @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "300",
@@ -226,8 +226,9 @@ public final class ClusterCommand {
     @Command(name = "add", description = {"Boot K more nodes and add them to the cluster.",
             "They are named on from the highest NAME-N and join the manager's ssh trust and hosts file."})
     int add(@Parameters(paramLabel = "NAME") String name,
-            @Option(names = "--count", paramLabel = "K", defaultValue = "1") int count,
-            @Option(names = "--setup", negatable = true, defaultValue = "true", fallbackValue = "true") boolean setup,
+            @Option(names = "--count", paramLabel = "K", defaultValue = "1", description = "number of nodes to add (default: ${DEFAULT-VALUE})") int count,
+            @Option(names = "--setup", negatable = true, defaultValue = "true", fallbackValue = "true",
+                    description = "extend ssh trust and the hosts file to them (--no-setup: boot and record only)") boolean setup,
             @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "300",
                     description = "how long setup waits for the new VMs' addresses (default: ${DEFAULT-VALUE})") double wait,
             @Mixin OutputOption output) {
@@ -318,8 +319,8 @@ public final class ClusterCommand {
             "Quote COMMAND when it has options or shell syntax: cluster run lab 'df -h /'."})
     int run(@Parameters(index = "0", paramLabel = "NAME") String name,
             @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND") List<String> command,
-            @Option(names = "--nodes", paramLabel = "HOSTLIST") String nodes,
-            @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600") double timeout) {
+            @Option(names = "--nodes", paramLabel = "HOSTLIST", description = "only these nodes (default: all)") String nodes,
+            @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600", description = "give up after this long (default: ${DEFAULT-VALUE})") double timeout) {
         String cmd = String.join(" ", command);
         if (cmd.isBlank()) throw new CmsException("COMMAND is empty: give the command to run");
         Cluster c = clusters().require(name);
@@ -350,7 +351,7 @@ public final class ClusterCommand {
     int put(@Parameters(index = "0", paramLabel = "NAME") String name,
             @Parameters(index = "1", paramLabel = "SOURCE") Path source,
             @Parameters(index = "2", paramLabel = "DESTINATION") String destination,
-            @Option(names = "--nodes", paramLabel = "HOSTLIST") String nodes) {
+            @Option(names = "--nodes", paramLabel = "HOSTLIST", description = "only these nodes (default: all)") String nodes) {
         if (!Files.isRegularFile(source)) throw new CmsException("no file " + source + " to copy");
         Cluster c = clusters().require(name);
         List<String> targets = targets(c, nodes);
@@ -370,7 +371,7 @@ public final class ClusterCommand {
     int get(@Parameters(index = "0", paramLabel = "NAME") String name,
             @Parameters(index = "1", paramLabel = "SOURCE") String source,
             @Parameters(index = "2", paramLabel = "DESTINATION") Path destination,
-            @Option(names = "--nodes", paramLabel = "HOSTLIST") String nodes) {
+            @Option(names = "--nodes", paramLabel = "HOSTLIST", description = "only these nodes (default: all)") String nodes) {
         Cluster c = clusters().require(name);
         List<String> targets = targets(c, nodes);
         String base = source.substring(source.lastIndexOf('/') + 1);
@@ -439,7 +440,7 @@ public final class ClusterCommand {
             "--format ansible (INI inventory), hosts (/etc/hosts lines) or ssh-config",
             "(Host entries; the nodes through the manager)."})
     int inventory(@Parameters(paramLabel = "NAME") String name,
-                  @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "ansible") String format) {
+                  @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "ansible", description = "ansible, hosts or ssh-config (default: ${DEFAULT-VALUE})") String format) {
         Cluster c = clusters().require(name);
         ctx.out().print(switch (format) {
             case "ansible" -> Inventory.ansible(c, ctx.home());
