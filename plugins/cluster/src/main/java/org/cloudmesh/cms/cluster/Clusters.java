@@ -1,5 +1,6 @@
 package org.cloudmesh.cms.cluster;
 
+import org.cloudmesh.cms.api.util.Parallel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +39,7 @@ import org.cloudmesh.cms.api.util.Names;
  * which the manager gets too: that is the ssh trust from the manager to the nodes.
  */
 final class Clusters {
+    private static final Parallel PARALLEL = new Parallel(64, "interrupted; 'cluster info NAME' shows what the cloud holds now");
     static final String SETUP_OK = "ok";
     static final int MAX_COUNT = 1000;
 
@@ -216,7 +218,7 @@ final class Clusters {
     private List<String> boot(Compute compute, Cluster c, List<Member> members, String image, Path userKey,
                               String userPublic, String clusterPublic) {
         String userKeyName = userKey.getFileName().toString();
-        List<Parallel.Outcome<Member, Member>> outcomes = Parallel.run(members, m -> {
+        List<Parallel.Outcome<Member, Member>> outcomes = PARALLEL.run(members, m -> {
             try {
                 BootRequest r = m.manager()
                         ? new BootRequest(m.name(), image, m.flavor(), userKeyName, userPublic, null, null, c.user())
@@ -350,7 +352,7 @@ final class Clusters {
         try (Compute compute = provider(cfg).open(cfg)) {
             List<Member> targets = names.stream().map(n -> c.member(n).orElseThrow()).toList();
             if (SETUP_OK.equals(c.setup())) closeConnections(c, targets, "");
-            for (var o : Parallel.run(targets, m -> {
+            for (var o : PARALLEL.run(targets, m -> {
                 compute.terminate(vmOf(c, m));
                 store.change(name, x -> x.without(m.name()));
                 return m.name();
@@ -395,7 +397,7 @@ final class Clusters {
         try (Compute compute = provider(cfg).open(cfg)) {
             List<Member> targets = c.members().stream().filter(m -> !Node.FAILED.equals(m.state()))
                     .filter(m -> node == null || m.name().equals(node)).toList();
-            for (var o : Parallel.run(targets, m -> {
+            for (var o : PARALLEL.run(targets, m -> {
                 Vm vm = on ? compute.start(vmOf(c, m)) : compute.stop(vmOf(c, m));
                 Member after = member(vm, m);
                 store.change(name, x -> x.with(after));
@@ -421,7 +423,7 @@ final class Clusters {
         ProviderConfig cfg = ProviderConfig.of(ctx.config(), c.cloud());
         List<String> errors = new ArrayList<>();
         try (Compute compute = provider(cfg).open(cfg)) {
-            for (var o : Parallel.run(c.members(), m -> {
+            for (var o : PARALLEL.run(c.members(), m -> {
                 compute.terminate(vmOf(c, m));
                 store.change(name, x -> x.without(m.name()));
                 return m;

@@ -1,5 +1,6 @@
 package org.cloudmesh.cms.vm;
 
+import org.cloudmesh.cms.api.util.Parallel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -42,6 +43,7 @@ import picocli.CommandLine.Parameters;
         footer = {"%nExamples:", "  set cloud=aws", "  vm boot", "  vm ssh --command hostname", "  vm boot --name web[1-3] --image ami-0abc --flavor t3.micro",
                 "  vm list --refresh --output json", "  vm delete web[1-3]"})
 public final class VmCommand {
+    private static final Parallel PARALLEL = new Parallel(32, "interrupted; run 'vm list --refresh' to see what the cloud holds now");
     static final List<String> COLUMNS = List.of("name", "cloud", "state", "image", "flavor", "public_ip", "private_ip", "kind");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.:-]*");
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*");
@@ -144,7 +146,7 @@ public final class VmCommand {
                 }
             });
             String keyUsed = k == null ? null : k.name();
-            List<Parallel.Outcome<String, Vm>> outcomes = Parallel.run(names, n -> {
+            List<Parallel.Outcome<String, Vm>> outcomes = PARALLEL.run(names, n -> {
                 try {
                     Vm vm = compute.boot(new BootRequest(n, img, flv, keyUsed, publicKey, sg, net, user));
                     Vm recorded = new Vm(n, cloud, cfg.kind(), vm.id(), vm.state(), vm.image() == null ? img : vm.image(),
@@ -321,7 +323,7 @@ public final class VmCommand {
                 return 0;
             }
             VmCache cache = cache();
-            List<Parallel.Outcome<Vm, Vm>> outcomes = Parallel.run(vms, vm -> {
+            List<Parallel.Outcome<Vm, Vm>> outcomes = PARALLEL.run(vms, vm -> {
                 if (!Vm.TERMINATED.equals(vm.state())) clouds.open(vm.cloud()).terminate(vm);
                 cache.remove(vm.name());
                 return vm;
@@ -350,7 +352,7 @@ public final class VmCommand {
                 return 0;
             }
             VmCache cache = cache();
-            List<Parallel.Outcome<Vm, Vm>> outcomes = Parallel.run(vms, vm -> {
+            List<Parallel.Outcome<Vm, Vm>> outcomes = PARALLEL.run(vms, vm -> {
                 Vm after = action.apply(clouds.open(vm.cloud()), vm);
                 Vm merged = merge(vm, after);
                 cache.put(merged);
@@ -425,7 +427,7 @@ public final class VmCommand {
         if (count < 1 || count > 100) throw new CmsException("--count " + count + ": give 1 to 100");
         try (Clouds clouds = new Clouds(ctx)) {
             List<Vm> vms = targets(clouds, namesArg, cloudOption);
-            List<Parallel.Outcome<Vm, String[]>> outcomes = Parallel.run(vms, vm -> {
+            List<Parallel.Outcome<Vm, String[]>> outcomes = PARALLEL.run(vms, vm -> {
                 String ip = requireIp(vm);
                 try {
                     Process p = new ProcessBuilder("ping", "-c", Integer.toString(count), "-W", "2", ip)
@@ -488,7 +490,7 @@ public final class VmCommand {
             for (Vm vm : vms) targets.add(target(vm, username, key));
             int[] worst = {0};
             try (SshClient client = new SshClient(knownHosts())) {
-            Parallel.run(targets, t -> {
+            PARALLEL.run(targets, t -> {
                 int status;
                 try {
                     ExecResult r = client.exec(t.ssh(), command, limit);
@@ -575,7 +577,7 @@ public final class VmCommand {
             for (Vm vm : vms) targets.add(target(vm, username, key));
             List<String> errors = new ArrayList<>();
             try (SshClient client = new SshClient(knownHosts())) {
-                for (var o : Parallel.run(targets, t -> copy.run(client, t))) {
+                for (var o : PARALLEL.run(targets, t -> copy.run(client, t))) {
                     if (o.ok()) ctx.out().println(o.value());
                     else errors.add(t(o.item().vm(), o.error()));
                 }
