@@ -1,19 +1,15 @@
 package org.cloudmesh.cms.cluster;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.util.LockedFile;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -26,9 +22,6 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * before its cloud is asked to boot it, so an interrupted command never leaves a VM cms does not know.
  */
 final class ClusterStore {
-    /** FileLock is per JVM, not per thread: every store of this process takes this first. */
-    private static final Object JVM_LOCK = new Object();
-
     private final Path file;
     private final Path lock;
 
@@ -43,9 +36,7 @@ final class ClusterStore {
     }
 
     Map<String, Cluster> all() {
-        synchronized (JVM_LOCK) {
-            return read();
-        }
+        return read();
     }
 
     Optional<Cluster> get(String name) {
@@ -73,28 +64,18 @@ final class ClusterStore {
     }
 
     void update(Change change) {
-        synchronized (JVM_LOCK) {
-            try {
-                Files.createDirectories(file.getParent());
-                try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                     FileLock ignored = ch.lock()) {
-                    Map<String, Cluster> clusters = read();
-                    change.apply(clusters);
-                    Map<String, Object> raw = new LinkedHashMap<>();
-                    clusters.forEach((k, v) -> raw.put(k, v.toMap()));
-                    DumperOptions o = new DumperOptions();
-                    o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-                    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-                    Files.writeString(tmp, new Yaml(o).dump(Map.of("clusters", raw)));
-                    try {
-                        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-                    }
-                }
-            } catch (IOException e) {
-                throw new CmsException("cannot write the cluster store " + file + ": " + e.getMessage(), e);
-            }
+        try {
+            LockedFile.rewrite(file, lock, () -> {
+                Map<String, Cluster> clusters = read();
+                change.apply(clusters);
+                Map<String, Object> raw = new LinkedHashMap<>();
+                clusters.forEach((k, v) -> raw.put(k, v.toMap()));
+                DumperOptions o = new DumperOptions();
+                o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+                return new Yaml(o).dump(Map.of("clusters", raw)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            });
+        } catch (IOException e) {
+            throw new CmsException("cannot write the cluster store " + file + ": " + e.getMessage(), e);
         }
     }
 

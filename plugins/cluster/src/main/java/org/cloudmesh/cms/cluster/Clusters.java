@@ -1,6 +1,5 @@
 package org.cloudmesh.cms.cluster;
 
-import org.cloudmesh.cms.api.util.Parallel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,6 +29,7 @@ import org.cloudmesh.cms.api.compute.ProviderConfig;
 import org.cloudmesh.cms.api.compute.Vm;
 import org.cloudmesh.cms.api.util.Hostlist;
 import org.cloudmesh.cms.api.util.Names;
+import org.cloudmesh.cms.api.util.Parallel;
 
 /**
  * The cluster service, shared by the {@code cluster} command and the {@code /virtualcluster} routes: clusters of VMs

@@ -3,13 +3,8 @@ package org.cloudmesh.cms.vm;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +13,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.compute.Vm;
+import org.cloudmesh.cms.api.util.LockedFile;
 
 /**
  * The VMs cms knows, in {@code $CLOUDMESH_HOME/vm/cache.json} (name → record), so that {@code vm list} answers
@@ -78,21 +74,13 @@ final class VmCache {
     /** Reads, changes and writes the records under the lock. */
     synchronized void update(Consumer<Map<String, Vm>> change) {
         try {
-            Files.createDirectories(file.getParent());
-            try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = ch.lock()) {
+            LockedFile.rewrite(file, lock, () -> {
                 Map<String, Vm> vms = all();
                 change.accept(vms);
                 Map<String, Map<String, Object>> raw = new LinkedHashMap<>();
                 vms.forEach((k, v) -> raw.put(k, v.toMap()));
-                Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-                Files.write(tmp, JSON.writeValueAsBytes(raw));
-                try {
-                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
+                return JSON.writeValueAsBytes(raw);
+            });
         } catch (IOException e) {
             throw new CmsException("cannot write the VM cache " + file + ": " + e.getMessage(), e);
         }

@@ -1,6 +1,5 @@
 package org.cloudmesh.cms.vm;
 
-import org.cloudmesh.cms.api.util.Parallel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -31,6 +30,7 @@ import org.cloudmesh.cms.api.ssh.SshClient;
 import org.cloudmesh.cms.api.ssh.SshTarget;
 import org.cloudmesh.cms.api.util.Hostlist;
 import org.cloudmesh.cms.api.util.Names;
+import org.cloudmesh.cms.api.util.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
