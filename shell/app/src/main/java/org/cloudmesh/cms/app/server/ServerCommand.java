@@ -129,6 +129,10 @@ public final class ServerCommand {
         if (opts == null || opts.isBlank()) opts = "-XX:+UseSerialGC -Xms32m -Xmx192m -XX:MaxMetaspaceSize=128m -Xss512k -XX:-UsePerfData";
         for (String o : opts.strip().split("\\s+")) cmd.add(o);
         if (ctx.dist() != null) cmd.add("-Dcms.dist=" + ctx.dist());
+        for (String p : List.of("org.sqlite.lib.path", "org.sqlite.lib.name")) { // the launcher's unpacked native SQLite
+            String v = System.getProperty(p);
+            if (v != null) cmd.add("-D" + p + "=" + v);
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("org.cloudmesh.cms.app.Main");
