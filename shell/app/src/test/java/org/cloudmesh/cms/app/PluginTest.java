@@ -93,6 +93,54 @@ class PluginTest {
         assertTrue(list.out().lines().anyMatch(l -> l.startsWith("set,0.1.0,started,")), list.toString());
     }
 
+    /** A folder plugin as scripts/build lays out one with libraries: plugin.properties, classes/, lib/. */
+    Path folderPlugin(Path plugins, boolean unpacked) throws IOException {
+        Path dir = plugins.resolve("hello");
+        Path jar = buildPluginJar(dir.resolve("lib"));
+        Files.writeString(dir.resolve("plugin.properties"), "plugin.id=hello\nplugin.version=1.2.3\n");
+        if (unpacked) {
+            try (java.util.jar.JarFile in = new java.util.jar.JarFile(jar.toFile())) {
+                for (JarEntry e : java.util.Collections.list(in.entries())) {
+                    Path to = dir.resolve("classes").resolve(e.getName());
+                    Files.createDirectories(to.getParent());
+                    try (var is = in.getInputStream(e)) {
+                        Files.copy(is, to);
+                    }
+                }
+            }
+            Files.delete(jar);
+        }
+        return dir;
+    }
+
+    @Test
+    void aFolderPluginFindsItsCommandInItsUnpackedClasses() throws Exception {
+        Path home = tmp.resolve("home");
+        Path dir = folderPlugin(home.resolve("plugins"), true);
+        Files.copy(BuiltShell.DIST.resolve("lib/classpath"), dir.resolve("lib/not-a-plugin.txt"));
+        BuiltShell.Result r = BuiltShell.run(home, null, "hello", "classes");
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("hello, classes\n", r.out());
+    }
+
+    /**
+     * The contract comes from the shell even when a plugin bundles its own copy of the api jar: with PF4J's
+     * plugin-first lookup the plugin's CommandPlugin would be another class and its command would not be found.
+     */
+    @Test
+    void aFolderPluginThatBundlesTheApiStillUsesTheShells() throws Exception {
+        Path home = tmp.resolve("home");
+        Path dir = folderPlugin(home.resolve("plugins"), false);
+        try (Stream<Path> lib = Files.list(BuiltShell.DIST.resolve("lib"))) {
+            Path api = lib.filter(f -> f.getFileName().toString().startsWith("cms-api-")).findFirst().orElseThrow();
+            Files.copy(api, dir.resolve("lib").resolve(api.getFileName()));
+        }
+        BuiltShell.Result r = BuiltShell.run(home, null, "hello", "contract");
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("hello, contract\n", r.out());
+        assertEquals("", r.err(), r.toString());
+    }
+
     @Test
     void aCorruptPluginIsReportedInOneLineAndTheShellStillWorks() throws Exception {
         Path home = tmp.resolve("home");

@@ -37,7 +37,7 @@ public final class Plugins {
         if (dist != null && Files.isDirectory(dist.resolve("plugins"))) roots.add(dist.resolve("plugins"));
         if (Files.isDirectory(home.resolve("plugins"))) roots.add(home.resolve("plugins"));
         List<String> problems = new ArrayList<>();
-        DefaultPluginManager manager = new DefaultPluginManager(roots) {
+        DefaultPluginManager manager = new ShellPluginManager(roots) {
             @Override
             protected PluginWrapper loadPluginFromPath(Path path) {
                 try {
