@@ -23,22 +23,37 @@ final class Charts {
     }
 
     static void draw(Path file, String title, String unit, double[][] per, double[][] cdf, double[][] logCdf) {
-        BufferedImage img = new BufferedImage(WIDTH, 30 + 3 * HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Plots.write(render(WIDTH, HEIGHT, title, unit, per, cdf, logCdf), file);
+    }
+
+    /**
+     * Draws a small throw-away chart and encodes it as PNG into nothing: a fresh JVM spends most of a first plot
+     * loading JFreeChart, the fonts and the PNG writer, and this does that while the command reads the waits.
+     */
+    static void warmUp() throws java.io.IOException {
+        double[][] two = {{1, 2}, {1, 2}};
+        BufferedImage img = render(200, 120, "warm-up", "seconds", two, two, two);
+        javax.imageio.ImageIO.write(img, "png", java.io.OutputStream.nullOutputStream());
+    }
+
+    private static BufferedImage render(int width, int height, String title, String unit, double[][] per, double[][] cdf,
+                                        double[][] logCdf) {
+        BufferedImage img = new BufferedImage(width, 30 + 3 * height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
-        Plots.title(g, title, WIDTH);
+        Plots.title(g, title, width);
 
         NumberAxis reqX = new NumberAxis("request (submission order)");
         reqX.setAutoRangeIncludesZero(false);
         NumberAxis reqY = new NumberAxis("wait (" + unit + ")");
-        chart("Wait per request", reqX, reqY, per, false, new Color(31, 119, 180)).draw(g, Plots.rect(0, 30, WIDTH, HEIGHT));
+        chart("Wait per request", reqX, reqY, per, false, new Color(31, 119, 180)).draw(g, Plots.rect(0, 30, width, height));
 
         NumberAxis cdfX = new NumberAxis("wait (" + unit + ")");
         NumberAxis cdfY = new NumberAxis("fraction of requests");
         cdfY.setRange(0, 1.0);
-        chart("Empirical CDF of the wait", cdfX, cdfY, cdf, true, new Color(214, 39, 40)).draw(g, Plots.rect(0, 30 + HEIGHT, WIDTH, HEIGHT));
+        chart("Empirical CDF of the wait", cdfX, cdfY, cdf, true, new Color(214, 39, 40)).draw(g, Plots.rect(0, 30 + height, width, height));
 
         LogAxis logX = new LogAxis("wait (seconds, log scale)");
         logX.setBase(10);
@@ -47,9 +62,9 @@ final class Charts {
         NumberAxis logY = new NumberAxis("fraction of requests");
         logY.setRange(0, 1.0);
         chart("Empirical CDF of the wait, log time axis", logX, logY, logCdf, true, new Color(44, 160, 44))
-                .draw(g, Plots.rect(0, 30 + 2 * HEIGHT, WIDTH, HEIGHT));
+                .draw(g, Plots.rect(0, 30 + 2 * height, width, height));
         g.dispose();
-        Plots.write(img, file);
+        return img;
     }
 
     private static JFreeChart chart(String title, org.jfree.chart.axis.ValueAxis x, org.jfree.chart.axis.ValueAxis y,

@@ -35,6 +35,23 @@ public final class Plots {
         }
     }
 
+    /**
+     * Starts loading the charting code on a daemon thread (see {@link Charts#warmUp}); the caller goes on reading
+     * the waits. Failing here changes nothing: the real plot reports its own errors.
+     */
+    public static void warmUp() {
+        System.setProperty("java.awt.headless", "true");
+        Thread t = new Thread(() -> {
+            try {
+                Charts.warmUp();
+            } catch (Exception | LinkageError ignored) {
+                // the real plot will say what is wrong
+            }
+        }, "plot-warm-up");
+        t.setDaemon(true);
+        t.start();
+    }
+
     public static void png(WaitStats s, String title, Path file) {
         System.setProperty("java.awt.headless", "true");
         int n = s.count();
@@ -134,14 +151,21 @@ public final class Plots {
         g.setStroke(new BasicStroke(1));
     }
 
+    /** Writes beside the target, then renames: a failed plot leaves the old file, never half a PNG. */
     static void write(BufferedImage img, Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        // named by process, not by Files.createTempFile, whose random name costs a fresh JVM ~30 ms of SecureRandom
+        Path tmp = parent.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, ".plot", ".png");
-            ImageIO.write(img, "png", tmp.toFile());
+            Files.createDirectories(parent);
+            if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer");
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException x) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the message below names the real failure
+            }
             throw new CmsException("cannot write " + file + ": " + x.getMessage(), x);
         }
     }

@@ -74,6 +74,7 @@ public final class StatsCommand implements Callable<Integer> {
             if (plot != null && !plot.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
                 throw new CmsException("--plot " + plot + ": name a .png file");
             }
+            if (plot != null) Plots.warmUp();
             Comet comet = Cmds.comet(spec);
             Endpoint e = null;
             if (!noSlurm) {
