@@ -8,6 +8,7 @@ import java.util.List;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.app.plugins.Plugins;
 import org.cloudmesh.cms.app.vars.Substitution;
+import org.cloudmesh.cms.app.vars.VariableStore;
 import picocli.CommandLine;
 
 /**
@@ -71,11 +72,13 @@ public final class Shell {
         lastError = null;
         lastException = null;
         if (words.isEmpty()) return 0;
+        long began = System.nanoTime();
         int status;
         try {
             Commands all = commands();
             synchronized (all) { // the REPL may be building models for completion in the background
                 all.load(words.get(0));
+                began = System.nanoTime(); // the timer counts the command, not the shell's loading
                 status = all.root().execute(words.toArray(new String[0]));
             }
         } catch (CmsException e) {
@@ -87,6 +90,7 @@ public final class Shell {
         }
         if (status != 0 && lastError == null) lastError = "command failed with exit status " + status;
         if (lastError != null) report();
+        timer(words, began);
         if (ctx.quit) throw new QuitSignal();
         return status;
     }
@@ -142,6 +146,35 @@ public final class Shell {
             where = null;
         }
         return worst;
+    }
+
+    private boolean loadShown;
+
+    /**
+     * With variable timer on ('set timer=on'), as the Python cms: {@code # Timer: 0.123s Load: 0.456s LINE} on
+     * stderr after each command. Timer is the command's own time; Load, shown with the first command of a
+     * process, is the time from the JVM's start to that command (the JVM, plugins and command model loading).
+     */
+    private void timer(List<String> words, long began) {
+        long now = System.nanoTime();
+        try {
+            // most homes never set timer: a look at the file's text spares every command parsing it (~10 ms)
+            if (!java.nio.file.Files.readString(ctx.home().resolve(VariableStore.FILE_NAME)).contains("timer")) return;
+            if (!ctx.variables().get("timer").orElse("False").equals("True")) return;
+        } catch (IOException | RuntimeException e) {
+            return; // no variables file, or one the commands that need it report
+        }
+        StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "# Timer: %.3fs", (now - began) / 1e9));
+        if (!loadShown) {
+            // the JVM's own start time (ms); the process's start as the OS reports it is only exact to the second
+            long load = System.currentTimeMillis() - (now - began) / 1_000_000
+                    - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+            line.append(String.format(java.util.Locale.ROOT, " Load: %.3fs", Math.max(0, load) / 1e3));
+        }
+        loadShown = true;
+        ctx.out().flush();
+        ctx.err().println(line.append(' ').append(String.join(" ", words)));
+        ctx.err().flush();
     }
 
     void fail(String message, Throwable e) {

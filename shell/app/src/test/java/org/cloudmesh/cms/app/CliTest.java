@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.cloudmesh.cms.api.BuiltShell;
 import org.junit.jupiter.api.Test;
@@ -91,6 +92,25 @@ class CliTest {
         BuiltShell.Result kept = cms("--keep-going", "--file", script.toString());
         assertEquals(1, kept.status());
         assertEquals("one\ntwo\n", kept.out());
+    }
+
+    /** 'set timer=on', as in the Python cms: each command's time on stderr, and the shell's Load with the first. */
+    @Test
+    void timerOnTimesEachCommandOnStderr() throws Exception {
+        BuiltShell.Result off = cms("echo", "quiet");
+        assertEquals("", off.err(), off.toString());
+        assertEquals(0, cms("set", "timer=on").status());
+        BuiltShell.Result one = cms("echo", "hi");
+        assertEquals("hi\n", one.out(), one.toString());
+        assertTrue(one.err().matches("# Timer: \\d+\\.\\d{3}s Load: \\d+\\.\\d{3}s echo hi\n"), one.toString());
+        BuiltShell.Result two = piped("echo a\necho b\n");
+        assertEquals("a\nb\n", two.out(), two.toString());
+        List<String> lines = two.err().lines().toList();
+        assertEquals(2, lines.size(), two.toString());
+        assertTrue(lines.get(0).matches("# Timer: \\d+\\.\\d{3}s Load: \\d+\\.\\d{3}s echo a"), two.toString());
+        assertTrue(lines.get(1).matches("# Timer: \\d+\\.\\d{3}s echo b"), two.toString());
+        assertEquals(0, cms("set", "timer=off").status());
+        assertEquals("", cms("echo", "quiet").err());
     }
 
     @Test
