@@ -7,9 +7,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cloudmesh.cms.comet.TestContext;
 
-/** scripts/bench-stats: import, then time 'comet stats wait --plot' (median of 5 runs after 2 warm-ups). */
+/**
+ * scripts/bench-stats: import, then time 'comet stats wait --plot' (median of 5 runs after 2 warm-ups).
+ * {@code BenchStats export FILE N} only writes the generated sacct export (for the script's runs of bin/cms).
+ */
 public final class BenchStats {
     public static void main(String[] args) throws Exception {
+        if (args.length == 3 && args[0].equals("export")) {
+            WaitStatsTest.export(Path.of(args[1]), Integer.parseInt(args[2]), 42);
+            return;
+        }
         Path dir = Files.createTempDirectory("bench-stats");
         try {
             for (int n : new int[] {23_000, 1_000_000}) {
