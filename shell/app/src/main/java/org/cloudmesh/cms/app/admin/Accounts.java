@@ -28,7 +28,13 @@ public final class Accounts implements AutoCloseable {
     public static final String KEY = "server.key";
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    public record User(String name, Set<String> projects, boolean admin, boolean disabled, Instant created, boolean enrolled) {}
+    /** {@code lockedUntil}: after too many wrong one-time codes, logins are refused until then (null: not locked). */
+    public record User(String name, Set<String> projects, boolean admin, boolean disabled, Instant created, boolean enrolled,
+                       Instant lockedUntil) {}
+
+    /** Wrong one-time codes in a row (after a right password) that lock the user, and for how long (as pam_faillock). */
+    public static final int MAX_WRONG_CODES = 5;
+    public static final long LOCK_SECONDS = 15 * 60;
 
     /** An API key as the server checks it: whose it is and its secret in clear. */
     public record ApiKey(String keyId, String secret, User user) {}
@@ -56,6 +62,15 @@ public final class Accounts implements AutoCloseable {
                     + "project TEXT NOT NULL, PRIMARY KEY (user, project))");
             s.executeUpdate("CREATE TABLE IF NOT EXISTS api_keys (key_id TEXT PRIMARY KEY, user TEXT NOT NULL "
                     + "REFERENCES users(name), secret TEXT NOT NULL, created INTEGER NOT NULL)");
+            // lock-out after wrong one-time codes (added after the first release: older files get the columns here)
+            boolean hasLock = false;
+            try (ResultSet rs = s.executeQuery("PRAGMA table_info(users)")) {
+                while (rs.next()) hasLock |= rs.getString("name").equals("locked_until");
+            }
+            if (!hasLock) {
+                s.executeUpdate("ALTER TABLE users ADD COLUMN wrong_codes INTEGER NOT NULL DEFAULT 0");
+                s.executeUpdate("ALTER TABLE users ADD COLUMN locked_until INTEGER NOT NULL DEFAULT 0");
+            }
         } catch (SQLException e) {
             try {
                 db.close();
@@ -126,8 +141,9 @@ public final class Accounts implements AutoCloseable {
         update("UPDATE users SET disabled = 1 WHERE name = ?", name, null);
     }
 
+    /** Enables a disabled user, and unlocks one locked by wrong one-time codes. */
     public synchronized void enable(String name) {
-        update("UPDATE users SET disabled = 0 WHERE name = ?", name, null);
+        update("UPDATE users SET disabled = 0, wrong_codes = 0, locked_until = 0 WHERE name = ?", name, null);
     }
 
     private void update(String sql, String name, String value) {
@@ -142,7 +158,7 @@ public final class Accounts implements AutoCloseable {
     }
 
     public synchronized Optional<User> find(String name) {
-        try (PreparedStatement ps = db.prepareStatement("SELECT name, admin, disabled, created, totp_secret IS NOT NULL FROM users WHERE name = ?")) {
+        try (PreparedStatement ps = db.prepareStatement("SELECT name, admin, disabled, created, totp_secret IS NOT NULL, locked_until FROM users WHERE name = ?")) {
             ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
@@ -156,7 +172,7 @@ public final class Accounts implements AutoCloseable {
     public synchronized List<User> list() {
         List<User> users = new ArrayList<>();
         try (Statement s = db.createStatement();
-             ResultSet rs = s.executeQuery("SELECT name, admin, disabled, created, totp_secret IS NOT NULL FROM users ORDER BY name")) {
+             ResultSet rs = s.executeQuery("SELECT name, admin, disabled, created, totp_secret IS NOT NULL, locked_until FROM users ORDER BY name")) {
             while (rs.next()) users.add(user(rs));
         } catch (SQLException e) {
             throw Sqlite.failure(file, e);
@@ -166,7 +182,9 @@ public final class Accounts implements AutoCloseable {
 
     private User user(ResultSet rs) throws SQLException {
         String name = rs.getString(1);
-        return new User(name, projects(name), rs.getInt(2) != 0, rs.getInt(3) != 0, Instant.ofEpochSecond(rs.getLong(4)), rs.getInt(5) != 0);
+        long locked = rs.getLong(6);
+        return new User(name, projects(name), rs.getInt(2) != 0, rs.getInt(3) != 0, Instant.ofEpochSecond(rs.getLong(4)), rs.getInt(5) != 0,
+                locked > Instant.now().getEpochSecond() ? Instant.ofEpochSecond(locked) : null);
     }
 
     private Set<String> projects(String name) throws SQLException {
@@ -181,7 +199,7 @@ public final class Accounts implements AutoCloseable {
     }
 
     /** What a login attempt found wrong, in words the 401 answer uses. */
-    public enum LoginFailure { BAD_PASSWORD, NOT_ENROLLED, BAD_CODE, REUSED_CODE, DISABLED }
+    public enum LoginFailure { BAD_PASSWORD, NOT_ENROLLED, BAD_CODE, REUSED_CODE, DISABLED, LOCKED }
 
     public static final class LoginException extends CmsException {
         public final LoginFailure failure;
@@ -201,8 +219,9 @@ public final class Accounts implements AutoCloseable {
         String sealedSecret;
         long lastStep;
         boolean disabled;
+        long lockedUntil;
         synchronized (this) {
-            try (PreparedStatement ps = db.prepareStatement("SELECT password, totp_secret, totp_step, disabled FROM users WHERE name = ?")) {
+            try (PreparedStatement ps = db.prepareStatement("SELECT password, totp_secret, totp_step, disabled, locked_until FROM users WHERE name = ?")) {
                 ps.setString(1, name);
                 try (ResultSet rs = ps.executeQuery()) {
                     boolean found = rs.next();
@@ -210,6 +229,7 @@ public final class Accounts implements AutoCloseable {
                     sealedSecret = found ? rs.getString(2) : null;
                     lastStep = found ? rs.getLong(3) : 0;
                     disabled = found && rs.getInt(4) != 0;
+                    lockedUntil = found ? rs.getLong(5) : 0;
                 }
             } catch (SQLException e) {
                 throw Sqlite.failure(file, e);
@@ -219,8 +239,9 @@ public final class Accounts implements AutoCloseable {
         if (!Passwords.verify(password, hash)) throw new LoginException(LoginFailure.BAD_PASSWORD, "wrong user or password");
         if (disabled) throw new LoginException(LoginFailure.DISABLED, "user " + name + " is disabled");
         if (sealedSecret == null) throw new LoginException(LoginFailure.NOT_ENROLLED, "user " + name + " has no second factor: ask an administrator for 'admin user enroll " + name + "'");
+        if (lockedUntil > unixSeconds) throw new LoginException(LoginFailure.LOCKED, locked(name, lockedUntil));
         long step = Totp.match(box.open(sealedSecret), code, unixSeconds);
-        if (step < 0) throw new LoginException(LoginFailure.BAD_CODE, "wrong one-time code");
+        if (step < 0) throw new LoginException(LoginFailure.BAD_CODE, wrongCode(name, unixSeconds));
         if (step <= lastStep || !useStep(name, step)) throw new LoginException(LoginFailure.REUSED_CODE, "this one-time code was already used: wait for the next one");
         String keyId = randomId();
         String secret = randomSecret();
@@ -245,28 +266,66 @@ public final class Accounts implements AutoCloseable {
     public String checkCode(String name, String code, long unixSeconds) {
         String sealed;
         long lastStep;
+        long lockedUntil;
         synchronized (this) {
-            try (PreparedStatement ps = db.prepareStatement("SELECT totp_secret, totp_step FROM users WHERE name = ? AND disabled = 0")) {
+            try (PreparedStatement ps = db.prepareStatement("SELECT totp_secret, totp_step, locked_until FROM users WHERE name = ? AND disabled = 0")) {
                 ps.setString(1, name);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) return "user " + name + " is disabled";
                     sealed = rs.getString(1);
                     lastStep = rs.getLong(2);
+                    lockedUntil = rs.getLong(3);
                 }
             } catch (SQLException e) {
                 throw Sqlite.failure(file, e);
             }
         }
         if (sealed == null) return "user " + name + " has no second factor";
+        if (lockedUntil > unixSeconds) return locked(name, lockedUntil);
         long step = Totp.match(box.open(sealed), code, unixSeconds);
-        if (step < 0) return "wrong one-time code";
+        if (step < 0) return wrongCode(name, unixSeconds);
         if (step <= lastStep || !useStep(name, step)) return "this one-time code was already used: wait for the next one";
         return null;
     }
 
+    /**
+     * Counts a wrong one-time code; the {@value #MAX_WRONG_CODES}th in a row locks the user for {@value #LOCK_SECONDS}
+     * seconds, so that six digits cannot be guessed by trying them all. @return the message for the refusal
+     */
+    private synchronized String wrongCode(String name, long unixSeconds) {
+        try {
+            int wrong;
+            try (PreparedStatement ps = db.prepareStatement("UPDATE users SET wrong_codes = wrong_codes + 1 WHERE name = ?")) {
+                ps.setString(1, name);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = db.prepareStatement("SELECT wrong_codes FROM users WHERE name = ?")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    wrong = rs.next() ? rs.getInt(1) : 0;
+                }
+            }
+            if (wrong < MAX_WRONG_CODES) return "wrong one-time code";
+            // locked; the count starts again, so the first wrong code after the lock does not lock at once
+            try (PreparedStatement ps = db.prepareStatement("UPDATE users SET wrong_codes = 0, locked_until = ? WHERE name = ?")) {
+                ps.setLong(1, unixSeconds + LOCK_SECONDS);
+                ps.setString(2, name);
+                ps.executeUpdate();
+            }
+            return "wrong one-time code; " + locked(name, unixSeconds + LOCK_SECONDS);
+        } catch (SQLException e) {
+            throw Sqlite.failure(file, e);
+        }
+    }
+
+    private static String locked(String name, long until) {
+        return "user " + name + " is locked after " + MAX_WRONG_CODES + " wrong one-time codes until "
+                + Instant.ofEpochSecond(until) + ": wait, or ask an administrator for 'admin user enable " + name + "'";
+    }
+
     /** Records that the code of {@code step} is spent; false when another request spent it (or a later one) first. */
     private synchronized boolean useStep(String name, long step) {
-        try (PreparedStatement ps = db.prepareStatement("UPDATE users SET totp_step = ? WHERE name = ? AND totp_step < ?")) {
+        try (PreparedStatement ps = db.prepareStatement("UPDATE users SET totp_step = ?, wrong_codes = 0 WHERE name = ? AND totp_step < ?")) {
             ps.setLong(1, step);
             ps.setString(2, name);
             ps.setLong(3, step);

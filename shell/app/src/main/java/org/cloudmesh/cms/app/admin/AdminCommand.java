@@ -92,7 +92,7 @@ public final class AdminCommand {
                     row.put("name", u.name());
                     row.put("projects", new ArrayList<>(u.projects()));
                     row.put("admin", u.admin());
-                    row.put("state", u.disabled() ? "disabled" : "active");
+                    row.put("state", u.disabled() ? "disabled" : u.lockedUntil() != null ? "locked until " + u.lockedUntil() : "active");
                     row.put("enrolled", u.enrolled());
                     row.put("created", u.created().toString());
                     rows.add(row);
@@ -112,7 +112,7 @@ public final class AdminCommand {
             return 0;
         }
 
-        @Command(name = "enable", description = "Enable a disabled user again.")
+        @Command(name = "enable", description = "Enable a disabled user again; also unlocks a user locked by wrong one-time codes.")
         int enable(@Parameters(paramLabel = "NAME") String name) {
             try (Accounts a = Accounts.open(admin.ctx.home())) {
                 a.enable(name);

@@ -22,6 +22,7 @@ import org.cloudmesh.cms.api.rest.RequestSigner;
 import org.cloudmesh.cms.api.rest.RestException;
 import org.cloudmesh.cms.api.rest.RestReply;
 import org.cloudmesh.cms.api.rest.RestRoutes;
+import org.cloudmesh.cms.app.admin.Accounts;
 import org.cloudmesh.cms.app.audit.SqliteAuditTrail;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -99,6 +100,34 @@ class ServerTest {
 
         server.nextStep(); // Nucleus style: the code typed after the password
         assertEquals(200, server.getKeyReply("alice", "correct horse" + server.code(secret), null).status());
+    }
+
+    /** Six digits must not be guessable by trying them: five wrong codes in a row lock the user for 15 minutes. */
+    @Test
+    void fiveWrongCodesLockTheUserUntilTheLockEndsOrAnAdministratorEnablesThem() throws Exception {
+        String wrong = "000000".equals(server.code(secret)) ? "111111" : "000000";
+        for (int i = 1; i < Accounts.MAX_WRONG_CODES; i++) {
+            assertEquals("wrong one-time code", server.getKeyReply("alice", "correct horse", wrong).json().get("message").asText());
+        }
+        String fifth = server.getKeyReply("alice", "correct horse", wrong).json().get("message").asText();
+        assertTrue(fifth.startsWith("wrong one-time code; user alice is locked after 5 wrong one-time codes until "), fifth);
+        TestServer.Reply right = server.getKeyReply("alice", "correct horse", server.code(secret));
+        assertEquals(401, right.status(), "even the right code is refused while locked");
+        assertTrue(right.body().contains("'admin user enable alice'"), right.toString());
+        assertEquals("wrong user or password", server.getKeyReply("alice", "wrong horse", server.code(secret)).json().get("message").asText(),
+                "a wrong password says nothing of the lock");
+        assertTrue(server.accounts.find("alice").orElseThrow().lockedUntil() != null);
+        assertTrue(server.audit.query("alice", null, null).stream().anyMatch(e -> e.result().contains("is locked after")),
+                "the lock is in the audit trail");
+
+        server.clock.addAndGet(Accounts.LOCK_SECONDS);       // the lock ends by itself
+        assertEquals(200, server.getKeyReply("alice", "correct horse", server.code(secret)).status());
+
+        server.nextStep();
+        for (int i = 0; i < Accounts.MAX_WRONG_CODES; i++) server.getKeyReply("alice", "correct horse", wrong);
+        assertEquals(401, server.getKeyReply("alice", "correct horse", server.code(secret)).status());
+        server.accounts.enable("alice");                     // or an administrator ends it
+        assertEquals(200, server.getKeyReply("alice", "correct horse", server.code(secret)).status());
     }
 
     @Test
