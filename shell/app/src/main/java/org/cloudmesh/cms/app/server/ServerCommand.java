@@ -46,7 +46,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "server", description = {"Start, stop and check the REST server.",
         "It serves the plugins' routes behind signed requests; keys come from GET /getkey with password and one-time code.",
-        "State, PID file (server.pid) and log (server.log) are in $CLOUDMESH_HOME."},
+        "State, PID file (server.pid) and log (server.log) are in $CLOUDMESH_HOME.",
+        "A log over 10 MB is set aside at the next start as server.log.1 (three old logs are kept)."},
         footer = {"%nExamples:", "  server start --port 8080", "  server status", "  server stop",
                 "  admin user add alice --project p1     (accounts: see 'admin --help')"})
 public final class ServerCommand {
@@ -110,6 +111,7 @@ public final class ServerCommand {
         ServerFiles.removeStale(home);
         Path log = home.resolve(ServerFiles.LOG);
         try {
+            ServerFiles.rotateLog(home);
             Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (FileAlreadyExistsException e) {
             // appended to

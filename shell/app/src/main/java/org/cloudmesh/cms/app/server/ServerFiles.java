@@ -13,6 +13,9 @@ import org.cloudmesh.cms.app.Files2;
 final class ServerFiles {
     static final String PID = "server.pid";
     static final String LOG = "server.log";
+    /** A log this big is set aside when the server starts; three old ones are kept (server.log.1 is the newest). */
+    static final long LOG_ROTATE_BYTES = 10L << 20;
+    static final int LOGS_KEPT = 3;
 
     record Running(long pid, String url) {}
 
@@ -54,6 +57,18 @@ final class ServerFiles {
                 // a stale file is recognised as stale next time
             }
         }
+    }
+
+    /** Sets a big server.log aside before a background server appends to it (a log never grows without end). */
+    static void rotateLog(Path home) throws IOException {
+        Path log = home.resolve(LOG);
+        if (!Files.exists(log) || Files.size(log) < LOG_ROTATE_BYTES) return;
+        Files.deleteIfExists(home.resolve(LOG + "." + LOGS_KEPT));
+        for (int i = LOGS_KEPT - 1; i >= 1; i--) {
+            Path older = home.resolve(LOG + "." + i);
+            if (Files.exists(older)) Files.move(older, home.resolve(LOG + "." + (i + 1)));
+        }
+        Files.move(log, home.resolve(LOG + ".1"));
     }
 
     static void removeStale(Path home) {

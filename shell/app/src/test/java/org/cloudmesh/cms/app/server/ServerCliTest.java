@@ -64,7 +64,11 @@ class ServerCliTest {
         assertTrue(secret.matches("[A-Z2-7]{32}"), add.toString());
 
         assertEquals("cms server stopped\n", cms("server", "status").out());
+        java.nio.file.Path log = home().resolve("server.log");  // a full log from earlier runs is set aside at start
+        java.nio.file.Files.write(log, new byte[(int) ServerFiles.LOG_ROTATE_BYTES]);
         BuiltShell.Result start = cms("server", "start", "--port", "0");
+        assertEquals(ServerFiles.LOG_ROTATE_BYTES, java.nio.file.Files.size(home().resolve("server.log.1")));
+        assertTrue(java.nio.file.Files.size(log) < 100_000, "the new log starts empty");
         assertEquals(0, start.status(), start.toString());
         Matcher m = RUNNING.matcher(start.out());
         assertTrue(m.find(), start.toString());
