@@ -158,8 +158,10 @@ public final class Shell {
     private void timer(List<String> words, long began) {
         long now = System.nanoTime();
         try {
-            // most homes never set timer: a look at the file's text spares every command parsing it (~10 ms)
-            if (!java.nio.file.Files.readString(ctx.home().resolve(VariableStore.FILE_NAME)).contains("timer")) return;
+            // a one-shot command has not read the variables: where timer was never set, a look at the file's text
+            // spares it parsing them (~10 ms); a script or the REPL has them already (re-read only when changed)
+            if (!ctx.variablesLoaded()
+                    && !java.nio.file.Files.readString(ctx.home().resolve(VariableStore.FILE_NAME)).contains("timer")) return;
             if (!ctx.variables().get("timer").orElse("False").equals("True")) return;
         } catch (IOException | RuntimeException e) {
             return; // no variables file, or one the commands that need it report

@@ -67,6 +67,11 @@ public final class ShellContext implements Context {
         return variables;
     }
 
+    /** Whether {@link #variables()} was asked for already (a script or the REPL did, for substitution). */
+    synchronized boolean variablesLoaded() {
+        return variables != null;
+    }
+
     /** The audit trail in $CLOUDMESH_HOME/audit.db, opened on first use (shared with the server; append-only). */
     @Override
     public synchronized AuditTrail audit() {
