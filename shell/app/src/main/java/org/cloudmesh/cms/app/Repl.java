@@ -64,6 +64,7 @@ final class Repl {
             models.start();
             Thread main = Thread.currentThread();
             terminal.handle(Terminal.Signal.INT, s -> main.interrupt()); // Ctrl-C stops the running command
+            shell.ready(); // the timer's Load ends at the first prompt, not when the first line is typed
             while (true) {
                 String line;
                 try {

@@ -78,6 +78,7 @@ public final class Shell {
             Commands all = commands();
             synchronized (all) { // the REPL may be building models for completion in the background
                 all.load(words.get(0));
+                ready();
                 began = System.nanoTime(); // the timer counts the command, not the shell's loading
                 status = all.root().execute(words.toArray(new String[0]));
             }
@@ -149,11 +150,18 @@ public final class Shell {
     }
 
     private boolean loadShown;
+    /** When the shell was ready for its first command (ms since the epoch): its first prompt, or that command. */
+    private long readyMillis;
+
+    /** Marks the shell ready for commands (once: later calls change nothing). */
+    public void ready() {
+        if (readyMillis == 0) readyMillis = System.currentTimeMillis();
+    }
 
     /**
      * With variable timer on ('set timer=on'), as the Python cms: {@code # Timer: 0.123s Load: 0.456s LINE} on
      * stderr after each command. Timer is the command's own time; Load, shown with the first command of a
-     * process, is the time from the JVM's start to that command (the JVM, plugins and command model loading).
+     * process, is the time from the JVM's start until the shell was ready (its first prompt, or that command).
      */
     private void timer(List<String> words, long began) {
         long now = System.nanoTime();
@@ -167,10 +175,9 @@ public final class Shell {
             return; // no variables file, or one the commands that need it report
         }
         StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "# Timer: %.3fs", (now - began) / 1e9));
-        if (!loadShown) {
+        if (!loadShown && readyMillis != 0) {
             // the JVM's own start time (ms); the process's start as the OS reports it is only exact to the second
-            long load = System.currentTimeMillis() - (now - began) / 1_000_000
-                    - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+            long load = readyMillis - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
             line.append(String.format(java.util.Locale.ROOT, " Load: %.3fs", Math.max(0, load) / 1e3));
         }
         loadShown = true;
