@@ -109,7 +109,7 @@ public final class Plots {
             int to = (int) ((long) (c + 1) * n / cols);
             long hi = 0;
             for (int i = from; i < to; i++) hi = Math.max(hi, s.wait[i]);
-            line.append(BLOCKS[(int) Math.min(7, hi * 8 / (max + 1))]);
+            line.append(BLOCKS[eighth(hi, max)]);
         }
         out.append(String.format("wait per request (submission order, max per column, top = %s)%n  %s%n", WaitStats.human(max), line));
         line.setLength(0);
@@ -130,6 +130,15 @@ public final class Plots {
         return out.toString();
     }
 
+    /**
+     * 0..7: the block whose height is part/whole rounded up to an eighth (a half is the half block, the whole the
+     * full block; nothing shows as the lowest, as the terminal has no empty block of the same width).
+     */
+    static int eighth(long part, long whole) {
+        if (whole <= 0) return 0;
+        return (int) Math.max(0, Math.min(7, (part * 8 + whole - 1) / whole - 1));
+    }
+
     /** 0..7: the share of waits <= t, in eighths (a full block = all). */
     private static int cdfLevel(long[] sorted, long t) {
         int lo = 0;
@@ -139,7 +148,7 @@ public final class Plots {
             if (sorted[mid] <= t) lo = mid + 1;
             else hi = mid;
         }
-        return (int) Math.min(7, (long) lo * 8 / (sorted.length + 1));
+        return eighth(lo, sorted.length);
     }
 
     /** The title strip above the three charts (Charts draws them without JFreeChart's own titles). */

@@ -169,4 +169,34 @@ class WaitStatsTest {
         assertEquals("1h 02m 03s", WaitStats.human(3723));
         assertTrue(Printer.json(Map.of("a", 1)).contains("\"a\""));
     }
+
+    /** The terminal charts: the top block means the largest wait, and a CDF that reached all requests. */
+    @Test
+    void terminalChartsUseTheFullBlockForTheMaximumAndForAll() {
+        assertEquals(7, Plots.eighth(1, 1));
+        assertEquals(0, Plots.eighth(0, 1));
+        assertEquals(3, Plots.eighth(50, 100));
+        assertEquals(6, Plots.eighth(87, 100));
+        assertEquals(7, Plots.eighth(88, 100));
+        String one = Plots.terminal(new WaitStats(new long[] {100}, new long[] {1}), 10);
+        assertEquals(List.of("\u2588", "\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2588",
+                "\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588"), chartLines(one));
+        long[] submit = new long[1000];
+        long[] wait = new long[1000];
+        for (int i = 0; i < 1000; i++) {
+            submit[i] = i;
+            wait[i] = i + 1;
+        }
+        List<String> lines = chartLines(Plots.terminal(new WaitStats(submit, wait), 40));
+        assertTrue(lines.get(0).endsWith("\u2588") && lines.get(0).startsWith("\u2581"), lines.toString());
+        for (String cdf : lines.subList(1, 3)) {
+            assertTrue(cdf.endsWith("\u2588"), "a CDF ends at all requests: " + cdf);
+            for (int i = 1; i < cdf.length(); i++) assertTrue(cdf.charAt(i) >= cdf.charAt(i - 1), "a CDF never falls: " + cdf);
+        }
+    }
+
+    /** The chart lines of Plots.terminal (each under its caption, indented by two spaces). */
+    static List<String> chartLines(String text) {
+        return text.lines().filter(l -> l.startsWith("  ")).map(String::strip).toList();
+    }
 }
