@@ -41,6 +41,7 @@ public final class Plots {
      */
     public static void warmUp() {
         System.setProperty("java.awt.headless", "true");
+        ImageIO.setUseCache(false); // PNGs are encoded in memory (a cache file would also seed SecureRandom)
         Thread t = new Thread(() -> {
             try {
                 Charts.warmUp();
@@ -167,7 +168,12 @@ public final class Plots {
         Path tmp = parent.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Files.createDirectories(parent);
-            if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer");
+            // encoded in memory (no cache file in /tmp), then written by us: ImageIO given a File it cannot
+            // open prints a stack trace of its own
+            ImageIO.setUseCache(false);
+            java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream(1 << 17);
+            if (!ImageIO.write(img, "png", png)) throw new IOException("no PNG writer");
+            Files.write(tmp, png.toByteArray());
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException x) {
             try {
@@ -175,7 +181,10 @@ public final class Plots {
             } catch (IOException ignored) {
                 // the message below names the real failure
             }
-            throw new CmsException("cannot write " + file + ": " + x.getMessage(), x);
+            String why = x instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : x instanceof java.nio.file.NoSuchFileException ? "cannot create a file in " + parent
+                    : x.getMessage();
+            throw new CmsException("cannot write " + file + ": " + why, x);
         }
     }
 

@@ -155,6 +155,8 @@ class WaitStatsTest {
         assertEquals("ERROR: --since 2017-02-01 is not before --until 2017-01-01: swap them",
                 fails("stats", "wait", "--since", "2017-02-01", "--until", "2017-01-01"));
         assertTrue(fails("stats", "wait", "--since", "Jan 1").contains("is not a date"));
+        assertEquals("ERROR: cannot write /proc/waits.png: cannot create a file in /proc",
+                fails("stats", "wait", "--plot", "/proc/waits.png"), "one line, no stack trace from ImageIO");
         ok("stats", "wait", "--output", "json");
         assertEquals(before, cms.printed(), "nothing changed");
     }
