@@ -41,7 +41,7 @@ public final class BenchStats {
                     }
                     double[] warm = java.util.Arrays.copyOfRange(runs, 2, runs.length);
                     java.util.Arrays.sort(warm);
-                    System.out.printf("%,9d records: import %.2f s; stats wait --plot: first %.2f s, warm median %.3f s (max %.3f s);"
+                    System.out.printf("%,9d records: import %.2f s; stats wait --plot in this JVM (no class-data archive): first %.2f s, warm median %.3f s (max %.3f s);"
                             + " peak heap %d MB (-Xmx %d MB); PNG %d KB%n", n, importS, runs[0], warm[warm.length / 2],
                             warm[warm.length - 1], peak >> 20, Runtime.getRuntime().maxMemory() >> 20, Files.size(png) >> 10);
                 }
