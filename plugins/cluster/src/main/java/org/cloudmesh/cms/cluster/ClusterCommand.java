@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.Completion;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.Format;
 import org.cloudmesh.cms.api.OutputOption;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Parameters;
         footer = {"%nExamples:", "  cluster create lab --cloud aws --count 4", "  cluster run lab 'uname -r'",
                 "  cluster run lab 'df -h /' --nodes lab-[1-2]", "  cluster inventory lab --format ansible > hosts.ini",
                 "  cluster delete lab --yes"})
-public final class ClusterCommand {
+public final class ClusterCommand implements Completion {
     static final List<String> LIST_COLUMNS = List.of("name", "cloud", "project", "owner", "manager", "nodes", "state");
     static final List<String> NODE_COLUMNS = List.of("name", "role", "state", "ncpu", "ram", "disk", "ip", "mac");
 
@@ -45,6 +46,17 @@ public final class ClusterCommand {
 
     Clusters clusters() {
         return new Clusters(ctx);
+    }
+
+    /** TAB in the REPL: the names of the clusters recorded here, for every NAME but that of 'create'. */
+    @Override
+    public List<String> candidates(String command, String paramLabel) {
+        if (!paramLabel.equals("NAME") || command.endsWith(" create")) return List.of();
+        try {
+            return clusters().store().list().stream().map(Cluster::name).toList();
+        } catch (RuntimeException e) {
+            return List.of(); // a hint only: the command itself reports an unreadable store
+        }
     }
 
     private Clusters clusters(double waitSeconds) {

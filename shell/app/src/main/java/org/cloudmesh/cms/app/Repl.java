@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import org.cloudmesh.cms.api.Completion;
 import org.jline.reader.Candidate;
 import org.jline.reader.Completer;
 import org.jline.reader.EndOfFileException;
@@ -132,9 +133,46 @@ final class Repl {
                     String word = typed + c;
                     candidates.add(new Candidate(word, word, null, null, null, null, true));
                 }
+                if (!typed.startsWith("-")) { // beside subcommand names: 'comet cluster <TAB>' offers create and vc1
+                    for (String value : pluginValues(root.getCommandSpec(), line.words().subList(0, line.wordIndex()))) {
+                        if (value.startsWith(typed)) candidates.add(new Candidate(value, value, null, null, null, null, true));
+                    }
+                }
             } catch (RuntimeException e) {
                 // completion is a hint: a failure must never disturb the line being typed
             }
+        }
+
+        /**
+         * Values a plugin offers ({@link Completion}) for the positional parameter that the words before the cursor
+         * lead to: subcommands are followed, options (and their values) skipped, the other words counted.
+         */
+        static List<String> pluginValues(CommandLine.Model.CommandSpec root, List<String> before) {
+            CommandLine.Model.CommandSpec spec = root;
+            int position = 0;
+            for (int i = 0; i < before.size(); i++) {
+                String w = before.get(i);
+                CommandLine sub = spec.subcommands().get(w);
+                if (position == 0 && sub != null) {
+                    spec = sub.getCommandSpec();
+                } else if (w.startsWith("-")) {
+                    CommandLine.Model.OptionSpec o = spec.findOption(w.contains("=") ? w.substring(0, w.indexOf('=')) : w);
+                    if (o != null && o.arity().max() > 0 && !w.contains("=")) {
+                        if (i == before.size() - 1) return List.of(); // the cursor is at this option's value
+                        i++;
+                    }
+                } else {
+                    position++;
+                }
+            }
+            for (CommandLine.Model.PositionalParamSpec p : spec.positionalParameters()) {
+                if (!p.index().contains(position)) continue;
+                String command = spec.qualifiedName(" ").substring(root.name().length()).strip();
+                for (CommandLine.Model.CommandSpec s = spec; s != null; s = s.parent()) {
+                    if (s.userObject() instanceof Completion c) return c.candidates(command, p.paramLabel());
+                }
+            }
+            return List.of();
         }
     }
 }

@@ -51,6 +51,25 @@ class ReplTest {
         keys("C-u", "quit", "Enter");
     }
 
+    /** TAB offers what only a plugin knows: comet's cluster names for CLUSTER, after options and their values. */
+    @Test
+    void completionOffersAPluginsNames() throws Exception {
+        Path home = tmp.resolve("home");
+        Path endpoint = Files.writeString(tmp.resolve("endpoint.yaml"), "cloudmesh:\n  comet:\n    active: here\n    endpoints:\n"
+                + "      here:\n        slurm:\n          host: 127.0.0.1\n          user: nobody\n          key: /nonexistent\n"
+                + "          account: acct\n");
+        assertTrue(BuiltShell.run(home, null, "config", "import", endpoint.toString()).status() == 0);
+        BuiltShell.Result created = BuiltShell.run(home, null, "comet", "cluster", "create", "vc9", "--computes", "2");
+        assertTrue(created.status() == 0, created.toString());
+        keys("comet start --walltime 10m v", "Tab");
+        waitFor(s -> s.contains("cms> comet start --walltime 10m vc9"), "completion of a cluster name after an option");
+        keys("C-u", "comet power on v", "Tab");
+        waitFor(s -> s.contains("cms> comet power on vc9"), "completion of the second positional parameter");
+        keys("C-u", "comet cluster ", "Tab");
+        waitFor(s -> s.contains("create") && s.contains("vc9"), "subcommands and cluster names together");
+        keys("C-u", "quit", "Enter");
+    }
+
     @Test
     void ctrlCDropsTheLineAndHistoryPersists() throws Exception {
         keys("echo first-line", "Enter");

@@ -1,12 +1,16 @@
 package org.cloudmesh.cms.comet.cmd;
 
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.Completion;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.comet.Comet;
 import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.DirectService;
 import org.cloudmesh.cms.comet.Endpoint;
 import org.cloudmesh.cms.comet.remote.RemoteService;
+import org.cloudmesh.cms.comet.store.CsState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +28,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "The endpoint is cloudmesh.comet.active unless --endpoint names another (see 'comet active').",
             "An endpoint of kind 'remote' (made by 'comet init') sends every command to a cms server; the others",
             "drive Slurm and libvirt from this machine."})
-public final class CometCommand implements Callable<Integer> {
+public final class CometCommand implements Callable<Integer>, Completion {
+    private static final List<CsState> ACTIVE = java.util.Arrays.stream(CsState.values()).filter(CsState::active).toList();
     final Context ctx;
     private Comet comet;
 
@@ -74,6 +79,34 @@ public final class CometCommand implements Callable<Integer> {
     public Integer call() {
         spec.commandLine().usage(ctx.out());
         return 0;
+    }
+
+    /**
+     * TAB in the REPL: the active endpoint's cluster names for CLUSTER, computeset ids for ID (the active ones for
+     * terminate). From this machine's store only: a remote endpoint offers nothing rather than a request per key.
+     */
+    @Override
+    public List<String> candidates(String command, String paramLabel) {
+        try {
+            var config = ctx.config();
+            if (RemoteService.isRemote(config, config.getString(Endpoint.ROOT + ".active").orElse(null))) return List.of();
+            String endpoint;
+            try {
+                endpoint = Endpoint.select(config, null).name();
+            } catch (CmsException noEndpoint) {
+                endpoint = null;
+            }
+            var store = comet().store();
+            return switch (paramLabel) {
+                case "CLUSTER" -> store.clusters(endpoint).stream().map(c -> c.name()).toList();
+                case "ID" -> store.computesets(new org.cloudmesh.cms.comet.store.Store.CsFilter(endpoint, null,
+                                command.endsWith("terminate") ? ACTIVE : null, null))
+                        .stream().map(cs -> Long.toString(cs.id())).toList();
+                default -> List.of();
+            };
+        } catch (RuntimeException e) {
+            return List.of(); // a hint only: an unreadable store is reported by the command itself
+        }
     }
 
     /** {@code --endpoint} on every subcommand. */
