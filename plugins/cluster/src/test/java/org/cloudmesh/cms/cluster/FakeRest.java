@@ -87,6 +87,14 @@ final class FakeRest implements RestApi {
                     return json == null ? new byte[0] : json.getBytes();
                 }
 
+                public Optional<String> header(String name) {
+                    return Optional.empty();
+                }
+
+                public Optional<FilePart> file(String field) {
+                    return Optional.empty();
+                }
+
                 public String remoteAddress() {
                     return "127.0.0.1";
                 }

@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -57,7 +58,8 @@ import org.cloudmesh.cms.comet.store.Store;
  * GET    computeset/{id}
  * PUT    computeset/{id}/shutdown                 terminate (Nucleus's name) → 202; reboot and reset act on its nodes
  * GET    image                                    ISO names as Nucleus ("public/NAME"); ?detail=true: index, size, sha256
- * POST   image?name=NAME                          upload (the body is the ISO image)
+ * POST   image?name=NAME                          upload (the body is the ISO image; or, as Nucleus, multipart field
+ *                                                  "file" and an md5 header)
  * </pre>
  * A cluster of a project the caller is not in answers 404 exactly like one that does not exist. Errors carry the
  * shell's messages. Per-project limits come from {@code cloudmesh.comet.projects.P.limits}
@@ -443,6 +445,14 @@ public final class Nucleus {
 
     // ---- images -----------------------------------------------------------------------------------------------
 
+    static String md5(byte[] data) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     RestReply images(RestCall c) {
         boolean detail = c.query("detail").map(Boolean::parseBoolean).orElse(false);
         List<Object> out = new ArrayList<>();
@@ -450,11 +460,23 @@ public final class Nucleus {
         return RestReply.ok(out);
     }
 
+    /**
+     * The image as the body with {@code ?name=NAME.iso}, or as Nucleus clients send it: a multipart field
+     * {@code file} (its file name is the ISO name unless ?name= says otherwise) and an {@code md5} header.
+     */
     RestReply upload(RestCall c) {
-        String name = c.query("name").orElseThrow(() -> RestException.badRequest("name the image: ?name=NAME.iso", "name"));
+        Optional<RestCall.FilePart> part = c.file("file");
+        String name = c.query("name").or(() -> part.map(p -> p.fileName() == null ? null : p.fileName().replaceAll(".*[/\\\\]", "")))
+                .filter(n -> !n.isBlank())
+                .orElseThrow(() -> RestException.badRequest("name the image: ?name=NAME.iso, or send it as multipart field 'file'", "name"));
         if (name.startsWith("public/")) name = name.substring("public/".length());
         Names.require("ISO", name);
-        byte[] body = c.bodyBytes();
+        byte[] body = part.map(RestCall.FilePart::content).orElseGet(c::bodyBytes);
+        Optional<String> md5 = c.header("md5");
+        if (md5.isPresent() && !md5.get().strip().equalsIgnoreCase(md5(body))) {
+            throw RestException.badRequest("the md5 header (" + md5.get().strip() + ") does not match the " + body.length
+                    + " bytes received (" + md5(body) + "): the upload was damaged, send it again", "md5");
+        }
         Path tmp = null;
         try {
             tmp = Files.createTempFile(ctx.home(), ".upload-", ".iso");

@@ -75,6 +75,11 @@ final class FakeRest implements RestApi {
     }
 
     Answer call(Principal who, String method, String pathAndQuery, Object body, boolean freshCode) {
+        return call(who, method, pathAndQuery, body, freshCode, Map.of());
+    }
+
+    /** With request headers (names in lower case). */
+    Answer call(Principal who, String method, String pathAndQuery, Object body, boolean freshCode, Map<String, String> headers) {
         String path = pathAndQuery.contains("?") ? pathAndQuery.substring(0, pathAndQuery.indexOf('?')) : pathAndQuery;
         Map<String, String> query = new HashMap<>();
         if (pathAndQuery.contains("?")) {
@@ -92,6 +97,7 @@ final class FakeRest implements RestApi {
             Matcher names = Pattern.compile("\\{([a-z]+)\\}").matcher(mp[1]);
             while (names.find()) params.put(names.group(1), java.net.URLDecoder.decode(m.group(names.group(1)), java.nio.charset.StandardCharsets.UTF_8));
             Call c = new Call(open.containsKey(r.getKey()) ? Principal.ANONYMOUS : who, params, query, body, freshCode);
+            c.headers.putAll(headers);
             try {
                 RestReply reply = r.getValue().handle(c);
                 Object parsed = reply.body() == null ? null : JSON.readValue(JSON.writeValueAsBytes(reply.body()), Object.class);
@@ -121,6 +127,7 @@ final class FakeRest implements RestApi {
         final Map<String, String> query;
         final Object body;
         final boolean freshCode;
+        final Map<String, String> headers = new HashMap<>();
         String cluster;
         String nodes;
 
@@ -156,6 +163,16 @@ final class FakeRest implements RestApi {
         @Override
         public byte[] bodyBytes() {
             return body instanceof byte[] b ? b : new byte[0];
+        }
+
+        @Override
+        public Optional<String> header(String name) {
+            return Optional.ofNullable(headers.get(name.toLowerCase(java.util.Locale.ROOT)));
+        }
+
+        @Override
+        public Optional<FilePart> file(String field) {
+            return body instanceof FilePart f && field.equals("file") ? Optional.of(f) : Optional.empty();
         }
 
         @Override

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.cloudmesh.cms.api.rest.Principal;
+import org.cloudmesh.cms.api.rest.RestCall;
 import org.cloudmesh.cms.comet.TestContext;
 import org.cloudmesh.cms.comet.store.Computeset;
 import org.junit.jupiter.api.AfterEach;
@@ -56,6 +57,26 @@ class NucleusTest {
     @AfterEach
     void close() {
         cms.close();
+    }
+
+    /** As comet.py uploads: multipart field 'file' (its file name is the ISO's) and header md5. */
+    @Test
+    void anIsoUploadedAsNucleusClientsSendItIsCheckedAgainstItsMd5() {
+        cms.importYaml("cloudmesh:\n  comet:\n    endpoints:\n      unit:\n        iso_dir: " + home.resolve("isos") + "\n");
+        byte[] iso = new byte[0x9000];
+        System.arraycopy("\u0001CD001".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, iso, 0x8000, 6);
+        RestCall.FilePart part = new RestCall.FilePart("C:\\isos\\tiny.iso", iso);
+        FakeRest.Answer bad = api.call(alice, "POST", B + "/image", part, false, Map.of("md5", "0123456789abcdef0123456789abcdef"));
+        assertEquals(400, bad.status());
+        assertEquals("md5", bad.map().get("field"));
+        assertTrue(bad.message().startsWith("the md5 header (0123456789abcdef0123456789abcdef) does not match the 36864 bytes"), bad.message());
+        assertEquals(List.of(), api.call(alice, "GET", B + "/image", null).list(), "nothing stored");
+
+        FakeRest.Answer ok = api.call(alice, "POST", B + "/image", part, false, Map.of("md5", Nucleus.md5(iso).toUpperCase(java.util.Locale.ROOT)));
+        assertEquals(201, ok.status(), String.valueOf(ok.body()));
+        assertEquals(List.of("public/tiny.iso"), api.call(alice, "GET", B + "/image", null).list());
+        assertEquals(400, api.call(alice, "POST", B + "/image", new RestCall.FilePart("", iso), false, Map.of()).status(),
+                "a part without a file name needs ?name=");
     }
 
     @Test

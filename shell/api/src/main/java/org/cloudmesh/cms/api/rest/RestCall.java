@@ -20,6 +20,19 @@ public interface RestCall {
     /** The raw body, for uploads. */
     byte[] bodyBytes();
 
+    /** A request header (names are case-insensitive). */
+    Optional<String> header(String name);
+
+    /**
+     * The file sent in form field {@code field} of a {@code multipart/form-data} body (as Nucleus clients upload);
+     * empty when the body is not multipart or has no such field. A malformed multipart body answers 400.
+     */
+    Optional<FilePart> file(String field);
+
+    /** A file of a multipart body: the name the client gave it (may be a path on the client) and its bytes. */
+    record FilePart(String fileName, byte[] content) {
+    }
+
     /** The client's address, for the audit trail. */
     String remoteAddress();
 

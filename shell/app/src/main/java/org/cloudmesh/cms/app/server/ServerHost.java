@@ -474,6 +474,32 @@ public final class ServerHost implements AutoCloseable {
         }
 
         @Override
+        public Optional<String> header(String name) {
+            return Optional.ofNullable(jc.header(name));
+        }
+
+        @Override
+        public Optional<FilePart> file(String field) {
+            String type = jc.contentType();
+            if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) return Optional.empty();
+            // Jetty's parser over the body already read (and signed): kept in memory, the body limit applies
+            int limit = (int) Math.min(Integer.MAX_VALUE - 8, options.maxBody());
+            var parts = new org.eclipse.jetty.server.MultiPartFormInputStream(new java.io.ByteArrayInputStream(body), type,
+                    new jakarta.servlet.MultipartConfigElement("", options.maxBody(), options.maxBody(), limit), null);
+            try {
+                jakarta.servlet.http.Part part = parts.getPart(field);
+                if (part == null) return Optional.empty();
+                try (InputStream in = part.getInputStream()) {
+                    return Optional.of(new FilePart(part.getSubmittedFileName(), in.readAllBytes()));
+                }
+            } catch (IOException | RuntimeException e) {
+                throw RestException.badRequest("malformed multipart body: " + e.getMessage(), field);
+            } finally {
+                parts.deleteParts();
+            }
+        }
+
+        @Override
         public String remoteAddress() {
             return jc.ip();
         }

@@ -42,7 +42,9 @@ class ServerTest {
             if (p.count() < 0) throw RestException.badRequest("count must be 0 or more", "count");
             return RestReply.ok(p);
         });
-        api.post("/upload", call -> RestReply.created(Map.of("bytes", call.bodyBytes().length), "/upload/1"));
+        api.post("/upload", call -> RestReply.created(call.file("file")
+                .<Map<String, Object>>map(f -> Map.of("name", f.fileName(), "bytes", f.content().length, "md5", call.header("MD5").orElse("")))
+                .orElse(Map.of("bytes", call.bodyBytes().length)), "/upload/1"));
         api.get("/boom", call -> {
             throw new IllegalStateException("secret internals");
         });
@@ -244,6 +246,28 @@ class ServerTest {
         assertEquals(big.length(), upload.json().get("bytes").asInt());
         String huge = "x".repeat((3 << 20) + 1);
         assertEquals(413, server.signed(key, "POST", "/upload", huge).status());
+    }
+
+    /** A multipart/form-data upload, as Nucleus clients (python requests) send files, reaches the route as a file. */
+    @Test
+    void multipartFilesReachTheRoute() throws Exception {
+        TestServer.Key key = server.getKey("alice", "correct horse", secret);
+        String body = "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"tiny.iso\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n" + "y".repeat(5000) + "\r\n--b0undary--\r\n";
+        Map<String, String> h = new HashMap<>(key.signer().sign("POST", "/upload", body.getBytes(), server.clock.get(), RequestSigner.newNonce()));
+        h.put("Content-Type", "multipart/form-data; boundary=b0undary");
+        h.put("md5", "abc");
+        TestServer.Reply r = server.request("POST", "/upload", body, h);
+        assertEquals(201, r.status(), r.toString());
+        assertEquals("tiny.iso", r.json().get("name").asText());
+        assertEquals(5000, r.json().get("bytes").asInt());
+        assertEquals("abc", r.json().get("md5").asText(), "headers are case-insensitive");
+
+        Map<String, String> broken = new HashMap<>(key.signer().sign("POST", "/upload", "--x\r\nnonsense".getBytes(), server.clock.get(), RequestSigner.newNonce()));
+        broken.put("Content-Type", "multipart/form-data; boundary=x");
+        TestServer.Reply bad = server.request("POST", "/upload", "--x\r\nnonsense", broken);
+        assertEquals(400, bad.status(), bad.toString());
+        assertTrue(bad.json().get("message").asText().startsWith("malformed multipart body"), bad.toString());
     }
 
     @Test

@@ -125,7 +125,7 @@ public final class TestServer implements AutoCloseable {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(host.url() + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(bytes(body)));
         if (body != null) b.header("Content-Type", "application/json");
-        headers.forEach(b::header);
+        headers.forEach(b::setHeader); // a Content-Type given here replaces the JSON one
         return send(b.build());
     }
 
