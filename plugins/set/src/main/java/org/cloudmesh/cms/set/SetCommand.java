@@ -42,7 +42,8 @@ import picocli.CommandLine.ParentCommand;
                         + " is an error.", "",
                 "Some variables mean something to cms: cloud (the cloud entry of cloudmesh.yaml that vm commands"
                         + " use; setting it to a name that is not defined there warns), output (the default"
-                        + " --output format of listings), debug, trace and timer (on/off, stored as True/False)."},
+                        + " --output format of listings), timer (on: each command's time, and the shell's load"
+                        + " time, on stderr), debug and trace (on/off; these three are stored as True/False)."},
         footer = {"%nExamples:",
                 "  set cloud=aws",
                 "  set msg=\"hello world\"",
