@@ -3,8 +3,10 @@ package org.cloudmesh.cms.app;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.app.plugins.Plugins;
 import org.cloudmesh.cms.app.vars.Substitution;
@@ -169,16 +171,16 @@ public final class Shell {
             // a one-shot command has not read the variables: where timer was never set, a look at the file's text
             // spares it parsing them (~10 ms); a script or the REPL has them already (re-read only when changed)
             if (!ctx.variablesLoaded()
-                    && !java.nio.file.Files.readString(ctx.home().resolve(VariableStore.FILE_NAME)).contains("timer")) return;
+                    && !Files.readString(ctx.home().resolve(VariableStore.FILE_NAME)).contains("timer")) return;
             if (!ctx.variables().get("timer").orElse("False").equals("True")) return;
         } catch (IOException | RuntimeException e) {
             return; // no variables file, or one the commands that need it report
         }
-        StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "# Timer: %.3fs", (now - began) / 1e9));
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "# Timer: %.3fs", (now - began) / 1e9));
         if (!loadShown && readyMillis != 0) {
             // the JVM's own start time (ms); the process's start as the OS reports it is only exact to the second
             long load = readyMillis - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
-            line.append(String.format(java.util.Locale.ROOT, " Load: %.3fs", Math.max(0, load) / 1e3));
+            line.append(String.format(Locale.ROOT, " Load: %.3fs", Math.max(0, load) / 1e3));
         }
         loadShown = true;
         ctx.out().flush();

@@ -40,8 +40,7 @@ public final class Plots {
      * the waits. Failing here changes nothing: the real plot reports its own errors.
      */
     public static void warmUp() {
-        System.setProperty("java.awt.headless", "true");
-        ImageIO.setUseCache(false); // PNGs are encoded in memory (a cache file would also seed SecureRandom)
+        imaging();
         Thread t = new Thread(() -> {
             try {
                 Charts.warmUp();
@@ -53,8 +52,14 @@ public final class Plots {
         t.start();
     }
 
-    public static void png(WaitStats s, String title, Path file) {
+    /** Headless Java2D; PNGs encoded in memory (ImageIO's cache file in /tmp would also seed SecureRandom). */
+    private static void imaging() {
         System.setProperty("java.awt.headless", "true");
+        ImageIO.setUseCache(false);
+    }
+
+    public static void png(WaitStats s, String title, Path file) {
+        imaging();
         int n = s.count();
         if (n == 0) throw new CmsException("no waits to plot");
         WaitStats.Summary sum = s.summary();
@@ -168,9 +173,7 @@ public final class Plots {
         Path tmp = parent.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Files.createDirectories(parent);
-            // encoded in memory (no cache file in /tmp), then written by us: ImageIO given a File it cannot
-            // open prints a stack trace of its own
-            ImageIO.setUseCache(false);
+            // encoded in memory, then written by us: ImageIO given a File it cannot open prints a stack trace
             java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream(1 << 17);
             if (!ImageIO.write(img, "png", png)) throw new IOException("no PNG writer");
             Files.write(tmp, png.toByteArray());

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.libvirt.LibvirtConnection;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.DomainInfo.DomainState;
@@ -23,28 +24,6 @@ public final class Libvirt implements AutoCloseable {
     private static final java.util.regex.Pattern POOL_PATH =
             java.util.regex.Pattern.compile("<target>\\s*<path>([^<]+)</path>", java.util.regex.Pattern.DOTALL);
     private final Map<String, Conn> connections = new ConcurrentHashMap<>();
-
-    /**
-     * Silences libvirt's default handler, which prints every error on stderr (cms reports them itself). Done at
-     * the first connection, not when the class loads: loading libvirt through JNA costs a command that never
-     * connects (comet stats, iso list) about 0.13 s.
-     */
-    private static final class Quiet {
-        /** Held strongly: JNA would otherwise let the native callback be collected. */
-        static final org.libvirt.jna.Libvirt.VirErrorCallback CALLBACK = (userData, error) -> { };
-
-        static {
-            try {
-                Connect.setErrorCallback(CALLBACK);
-            } catch (LibvirtException | RuntimeException | LinkageError ignored) {
-                // keep libvirt's default
-            }
-        }
-
-        static void ensure() {
-            // the static initializer did the work
-        }
-    }
 
     public Hypervisor at(String uri) {
         return connections.computeIfAbsent(uri, Conn::new);
@@ -82,7 +61,7 @@ public final class Libvirt implements AutoCloseable {
         private synchronized Connect c() {
             if (connect == null) {
                 try {
-                    Quiet.ensure();
+                    LibvirtConnection.initialize(); // at the first connection: commands that never connect skip JNA
                     connect = new Connect(uri);
                 } catch (LibvirtException e) {
                     throw new CmsException("cannot connect to libvirt at " + uri + ": " + message(e), e);

@@ -46,8 +46,12 @@ public final class LibvirtConnection implements AutoCloseable {
         }
     }
 
-    /** Silences libvirt's stderr printing once per process; turns a missing libvirt0 into a clear error. */
-    private static synchronized void initialize() {
+    /**
+     * Silences libvirt's stderr printing once per process; turns a missing libvirt0 into a clear error. Call it
+     * before the first {@code new Connect(...)} made outside this class; never before a connection is needed
+     * (loading libvirt through JNA costs about 0.13 s).
+     */
+    public static synchronized void initialize() {
         if (silence != null) {
             return;
         }

@@ -293,29 +293,27 @@ public final class Accounts implements AutoCloseable {
      * seconds, so that six digits cannot be guessed by trying them all. @return the message for the refusal
      */
     private synchronized String wrongCode(String name, long unixSeconds) {
-        try {
-            int wrong;
-            try (PreparedStatement ps = db.prepareStatement("UPDATE users SET wrong_codes = wrong_codes + 1 WHERE name = ?")) {
-                ps.setString(1, name);
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = db.prepareStatement("SELECT wrong_codes FROM users WHERE name = ?")) {
-                ps.setString(1, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    wrong = rs.next() ? rs.getInt(1) : 0;
+        long until = unixSeconds + LOCK_SECONDS;
+        // one statement (SET sees the old values): the count that reaches the limit locks, and starts again at 0
+        try (PreparedStatement ps = db.prepareStatement("UPDATE users SET"
+                + " locked_until = CASE WHEN wrong_codes + 1 >= ? THEN ? ELSE locked_until END,"
+                + " wrong_codes = CASE WHEN wrong_codes + 1 >= ? THEN 0 ELSE wrong_codes + 1 END WHERE name = ?")) {
+            ps.setInt(1, MAX_WRONG_CODES);
+            ps.setLong(2, until);
+            ps.setInt(3, MAX_WRONG_CODES);
+            ps.setString(4, name);
+            ps.executeUpdate();
+            try (PreparedStatement q = db.prepareStatement("SELECT locked_until = ? FROM users WHERE name = ?")) {
+                q.setLong(1, until);
+                q.setString(2, name);
+                try (ResultSet rs = q.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) return "wrong one-time code; " + locked(name, until);
                 }
             }
-            if (wrong < MAX_WRONG_CODES) return "wrong one-time code";
-            // locked; the count starts again, so the first wrong code after the lock does not lock at once
-            try (PreparedStatement ps = db.prepareStatement("UPDATE users SET wrong_codes = 0, locked_until = ? WHERE name = ?")) {
-                ps.setLong(1, unixSeconds + LOCK_SECONDS);
-                ps.setString(2, name);
-                ps.executeUpdate();
-            }
-            return "wrong one-time code; " + locked(name, unixSeconds + LOCK_SECONDS);
         } catch (SQLException e) {
             throw Sqlite.failure(file, e);
         }
+        return "wrong one-time code";
     }
 
     private static String locked(String name, long until) {

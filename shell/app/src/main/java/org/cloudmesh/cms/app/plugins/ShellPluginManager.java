@@ -52,15 +52,19 @@ class ShellPluginManager extends DefaultPluginManager {
                 .add(new JarPluginLoader(this) {
                     @Override
                     protected PluginClassLoader createPluginClassLoader(Path path, PluginDescriptor descriptor) {
-                        return new ContractFirst(pluginManager, descriptor, getClass().getClassLoader());
+                        return contractFirst(descriptor);
                     }
                 }, this::isNotDevelopment)
                 .add(new DefaultPluginLoader(this) {
                     @Override
                     protected PluginClassLoader createPluginClassLoader(Path path, PluginDescriptor descriptor) {
-                        return new ContractFirst(pluginManager, descriptor, getClass().getClassLoader());
+                        return contractFirst(descriptor);
                     }
                 }, this::isNotDevelopment);
+    }
+
+    private PluginClassLoader contractFirst(PluginDescriptor descriptor) {
+        return new ContractFirst(this, descriptor, ShellPluginManager.class.getClassLoader());
     }
 
     @Override
