@@ -41,8 +41,8 @@ public final class KeyCommand {
         return 0;
     }
 
-    @Command(name = "add", description = {"Add a public key file (default ~/.ssh/id_ed25519.pub, else ~/.ssh/id_rsa.pub)",
-            "under --name (default: cloudmesh.profile.user)."})
+    @Command(name = "add", description = {"Add a public key file (default ~/.ssh/id_ed25519.pub, else ~/.ssh/id_rsa.pub)"
+                + " under --name (default: cloudmesh.profile.user)."})
     int add(@Option(names = "--name", paramLabel = "NAME") String name,
             @Parameters(paramLabel = "PATH", arity = "0..1") Path path) {
         if (path == null) {

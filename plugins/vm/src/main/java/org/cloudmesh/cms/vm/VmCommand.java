@@ -62,8 +62,8 @@ public final class VmCommand {
     // ------------------------------------------------------------------------------------------------ boot
 
     @Command(name = "boot", description = {"Boot VMs: --name NAMES (a hostlist) or --n COUNT names {user}-vm-{counter}.",
-            "Each of image, flavor, key, secgroup, network, username: the option, else the variable of that name,",
-            "else cloudmesh.cloud.CLOUD.default. A name that already exists is refused. Sets variable vm to the last name."})
+            "Each of image, flavor, key, secgroup, network, username: the option, else the variable of that name,"
+                + " else cloudmesh.cloud.CLOUD.default. A name that already exists is refused. Sets variable vm to the last name."})
     int boot(@Option(names = "--name", paramLabel = "NAMES") String nameOption,
              @Option(names = "--n", paramLabel = "COUNT", defaultValue = "1") int count,
              @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
@@ -459,8 +459,8 @@ public final class VmCommand {
 
     // ------------------------------------------------------------------------------------------------ ssh, put, get
 
-    @Command(name = "ssh", description = {"Log in to VM NAME with the system ssh client, or with --command run COMMAND on",
-            "every VM of NAMES in parallel (output lines prefixed 'NAME: ', exit status the worst of them).",
+    @Command(name = "ssh", description = {"Log in to VM NAME with the system ssh client, or with --command run COMMAND on"
+                + " every VM of NAMES in parallel (output lines prefixed 'NAME: ', exit status the worst of them).",
             "Host keys are trusted on first use and pinned in $CLOUDMESH_HOME/known_hosts; a changed key refuses to connect.",
             "User: --username, else cloudmesh.cloud.CLOUD.default.username, else the one recorded at boot (guessed from the image)."})
     int ssh(@Parameters(paramLabel = "NAMES", arity = "0..1") String namesArg,
@@ -539,8 +539,8 @@ public final class VmCommand {
         });
     }
 
-    @Command(name = "get", description = {"Copy SOURCE on every VM of NAMES to local DESTINATION (sftp);",
-            "with several VMs DESTINATION is a directory and each VM's copy goes to DESTINATION/NAME/FILE."})
+    @Command(name = "get", description = {"Copy SOURCE on every VM of NAMES to local DESTINATION (sftp);"
+                + " with several VMs DESTINATION is a directory and each VM's copy goes to DESTINATION/NAME/FILE."})
     int get(@Parameters(index = "0", paramLabel = "SOURCE") String source,
             @Parameters(index = "1", paramLabel = "DESTINATION") Path destination,
             @Parameters(index = "2", paramLabel = "NAMES", arity = "0..1") String namesArg,

@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
                 org.cloudmesh.cms.comet.console.ConsoleCommand.class,
                 org.cloudmesh.cms.comet.stats.StatsCommand.class},
         footer = {"", "The endpoint is cloudmesh.comet.active unless --endpoint names another (see 'comet active').",
-            "An endpoint of kind 'remote' (made by 'comet init') sends every command to a cms server; the others",
-            "drive Slurm and libvirt from this machine."})
+            "An endpoint of kind 'remote' (made by 'comet init') sends every command to a cms server; the others"
+                + " drive Slurm and libvirt from this machine."})
 public final class CometCommand implements Callable<Integer>, Completion {
     private static final List<CsState> ACTIVE = java.util.Arrays.stream(CsState.values()).filter(CsState::active).toList();
     final Context ctx;

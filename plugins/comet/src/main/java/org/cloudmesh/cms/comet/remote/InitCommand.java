@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code comet init}: get an API key from a cms server and make it the active comet endpoint. */
-@Command(name = "init", description = {"Work through a cms server: get an API key with your password and a one-time code",
-        "(GET /getkey) and store it in cloudmesh.yaml as an endpoint of kind remote, which becomes the active one."},
+@Command(name = "init", description = {"Work through a cms server: get an API key with your password and a one-time code"
+            + " (GET /getkey) and store it in cloudmesh.yaml as an endpoint of kind remote, which becomes the active one."},
         footer = {"", "Modes. An endpoint of kind 'remote' (url, user, api_key, api_secret under",
             "cloudmesh.comet.endpoints.NAME, written here) sends every comet command to the",
             "server, signed with the key; the server runs it as the shell would on the",

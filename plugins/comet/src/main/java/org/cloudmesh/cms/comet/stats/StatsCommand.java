@@ -38,12 +38,12 @@ public final class StatsCommand implements Callable<Integer> {
     }
 
     @Command(name = "wait", description = {
-        "Per request the wait from submission to start: Slurm's Submit and Start (sacct, joined to the computesets by",
-        "job id), else the times the store recorded; plus jobs imported with 'comet stats import'.",
-        "Prints count, mean, min, median, p75, p90, p99, max (seconds) and three small charts: the wait per request in",
-        "submission order, the empirical CDF, and the CDF on a log time axis; --plot writes them as a PNG.",
-        "Percentiles are nearest-rank: the p-th percentile of n sorted waits is the one at rank ceil(p*n/100);",
-        "the median is p50. Requests that have not started are counted apart."})
+        "Per request the wait from submission to start: Slurm's Submit and Start (sacct, joined to the computesets by"
+            + " job id), else the times the store recorded; plus jobs imported with 'comet stats import'.",
+        "Prints count, mean, min, median, p75, p90, p99, max (seconds) and three small charts: the wait per request in"
+            + " submission order, the empirical CDF, and the CDF on a log time axis; --plot writes them as a PNG.",
+        "Percentiles are nearest-rank: the p-th percentile of n sorted waits is the one at rank ceil(p*n/100);"
+            + " the median is p50. Requests that have not started are counted apart."})
     static final class Wait implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -138,8 +138,8 @@ public final class StatsCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "import", description = {"Read a 'sacct -P' export (pipe-separated, header line; columns JobID, Submit, Start",
-        "required, JobName, Account, End, State, NNodes used when present) from another system into the store.",
+    @Command(name = "import", description = {"Read a 'sacct -P' export (pipe-separated, header line; columns JobID, Submit, Start"
+        + " required, JobName, Account, End, State, NNodes used when present) from another system into the store.",
         "Export with: sacct -a -P -X -S 2017-01-01 --format=" + Sacct.FORMAT + " > jobs.txt"})
     static final class Import implements Callable<Integer> {
         @Spec
