@@ -117,7 +117,7 @@ public final class Plots {
             for (int i = from; i < to; i++) hi = Math.max(hi, s.wait[i]);
             line.append(BLOCKS[eighth(hi, max)]);
         }
-        out.append(String.format("wait per request (submission order, max per column, top = %s)%n  %s%n", WaitStats.human(max), line));
+        out.append(String.format("wait per request (submission order, max per column, top = %s)%n  %s%n", WaitStats.human(sum.max()), line));
         line.setLength(0);
         for (int c = 0; c < width; c++) {
             long t = max * (c + 1) / width;
