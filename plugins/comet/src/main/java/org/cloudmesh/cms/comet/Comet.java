@@ -28,9 +28,9 @@ import org.cloudmesh.cms.comet.store.Computeset;
 import org.cloudmesh.cms.comet.store.CsState;
 import org.cloudmesh.cms.comet.store.Node;
 import org.cloudmesh.cms.comet.store.Store;
-import org.cloudmesh.cms.comet.virt.DomainXml;
-import org.cloudmesh.cms.comet.virt.Hypervisor;
-import org.cloudmesh.cms.comet.virt.Libvirt;
+import org.cloudmesh.cms.comet.virt.NodeDomain;
+import org.cloudmesh.cms.api.libvirt.Hypervisor;
+import org.cloudmesh.cms.api.libvirt.Libvirt;
 
 /**
  * The VC control plane: the store is the source of truth, Slurm decides where and how long computesets run, and
@@ -150,7 +150,7 @@ public final class Comet implements AutoCloseable {
             if (n.host() == null) continue;
             Hypervisor h = libvirt.at(e.uri(n.host()));
             if (foreign(h, n) != null) continue;   // another store's (or a hand-made) domain of that name: not ours to remove
-            String st = h.state(n.name());
+            String st = h.powerState(n.name());
             if (Hypervisor.ACTIVE.equals(st) || Hypervisor.PAUSED.equals(st) || Hypervisor.STOPPING.equals(st)) h.destroy(n.name());
             if (!Hypervisor.UNDEFINED.equals(st)) h.undefine(n.name());
         }
@@ -491,7 +491,7 @@ public final class Comet implements AutoCloseable {
             String host = t.getValue();
             Map<String, String> st;
             try {
-                st = states.computeIfAbsent(e.uri(host), u -> libvirt.at(u).states());
+                st = states.computeIfAbsent(e.uri(host), u -> libvirt.at(u).powerStates());
             } catch (CmsException x) {
                 early = "node " + n.name() + " could not start on " + host + ": " + x.getMessage();
                 break;
@@ -532,10 +532,10 @@ public final class Comet implements AutoCloseable {
                 store().freeVf(n.cluster(), n.name());
                 return "node " + n.name() + " could not start on " + host + ": " + clash(n, host, other);
             }
-            DomainXml.Spec spec = spec(e, uri, n, vf);
+            NodeDomain.Spec spec = spec(e, uri, n, vf);
             h.ensureDisk(spec.disk(), n.diskGb());
-            h.define(DomainXml.build(spec));
-            h.create(n.name());
+            h.define(NodeDomain.build(spec));
+            h.start(n.name());
             store().setState(n.cluster(), n.name(), Hypervisor.ACTIVE);
             store().event(cs, n.cluster(), n.name(), "power-on", host + (vf == null ? "" : " vf " + vf));
             return null;
@@ -568,9 +568,9 @@ public final class Comet implements AutoCloseable {
                 + " alone; rename the cluster or remove that domain";
     }
 
-    DomainXml.Spec spec(Endpoint e, String uri, Node n, String vf) {
+    NodeDomain.Spec spec(Endpoint e, String uri, Node n, String vf) {
         String iso = n.iso() == null || e.isoDir() == null ? null : Path.of(e.isoDir(), n.iso()).toString();
-        return new DomainXml.Spec(e.domainType(uri), n.name(), n.uuid(), n.cpus(), n.memoryMb(), diskPath(e, n), iso,
+        return new NodeDomain.Spec(e.domainType(uri), n.name(), n.uuid(), n.cpus(), n.memoryMb(), diskPath(e, n), iso,
                 e.network(), n.mac(), n.pubMac(), vf);
     }
 
@@ -613,7 +613,7 @@ public final class Comet implements AutoCloseable {
                 store().event(cs, n.cluster(), n.name(), "stop-skipped", clash(n, n.host(), other));
                 return;
             }
-            String st = h.state(n.name());
+            String st = h.powerState(n.name());
             if (Hypervisor.ACTIVE.equals(st) || Hypervisor.PAUSED.equals(st) || Hypervisor.STOPPING.equals(st)) {
                 try {
                     h.shutdown(n.name());
@@ -621,13 +621,13 @@ public final class Comet implements AutoCloseable {
                     // a guest that refuses is destroyed below
                 }
                 long deadline = System.nanoTime() + e.shutdownTimeout().toNanos();
-                while (!Hypervisor.STOPPED.equals(st = h.state(n.name())) && !Hypervisor.UNDEFINED.equals(st)
+                while (!Hypervisor.STOPPED.equals(st = h.powerState(n.name())) && !Hypervisor.UNDEFINED.equals(st)
                         && System.nanoTime() < deadline) {
                     Thread.sleep(100);
                 }
                 if (!Hypervisor.STOPPED.equals(st) && !Hypervisor.UNDEFINED.equals(st)) h.destroy(n.name());
             }
-            if (undefine && !Hypervisor.UNDEFINED.equals(h.state(n.name()))) h.undefine(n.name());
+            if (undefine && !Hypervisor.UNDEFINED.equals(h.powerState(n.name()))) h.undefine(n.name());
             store().setState(n.cluster(), n.name(), Hypervisor.STOPPED);
             store().event(cs, n.cluster(), n.name(), "power-off", n.host());
         } catch (CmsException x) {
@@ -663,7 +663,7 @@ public final class Comet implements AutoCloseable {
                     String uri = e.uri(n.host());
                     Map<String, String> states = byUri.get(uri);
                     if (states == null) {
-                        states = libvirt.at(uri).states();
+                        states = libvirt.at(uri).powerStates();
                         byUri.put(uri, states);
                     }
                     st = states.getOrDefault(n.name(), n.frontend() ? Hypervisor.UNDEFINED : Hypervisor.UNDEFINED);
@@ -774,7 +774,7 @@ public final class Comet implements AutoCloseable {
             Hypervisor h = libvirt.at(e.uri(n.host()));
             String other = foreign(h, n);
             if (other != null) return n.name() + ": " + clash(n, n.host(), other);
-            String st = h.state(n.name());
+            String st = h.powerState(n.name());
             boolean running = Hypervisor.ACTIVE.equals(st) || Hypervisor.PAUSED.equals(st) || Hypervisor.STOPPING.equals(st);
             switch (a) {
                 case ON -> {
@@ -801,7 +801,7 @@ public final class Comet implements AutoCloseable {
                     h.reset(n.name());
                 }
             }
-            String now = h.state(n.name());
+            String now = h.powerState(n.name());
             store().setState(n.cluster(), n.name(), now);
             if (!n.frontend() && (Hypervisor.STOPPED.equals(now) || Hypervisor.UNDEFINED.equals(now))) {
                 store().freeVf(n.cluster(), n.name());

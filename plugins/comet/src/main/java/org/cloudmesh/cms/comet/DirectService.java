@@ -20,7 +20,7 @@ import org.cloudmesh.cms.comet.store.Computeset;
 import org.cloudmesh.cms.comet.store.CsState;
 import org.cloudmesh.cms.comet.store.Node;
 import org.cloudmesh.cms.comet.store.Store;
-import org.cloudmesh.cms.comet.virt.Hypervisor;
+import org.cloudmesh.cms.api.libvirt.Hypervisor;
 
 /** The comet operations on this machine: the store, Slurm over ssh and libvirt, for one endpoint. */
 public record DirectService(Comet comet, Endpoint endpoint, String user) implements CometService {
@@ -261,7 +261,7 @@ public record DirectService(Comet comet, Endpoint endpoint, String user) impleme
     public Node running(String cluster, String node) {
         Node n = node(cluster, node);
         if (n.host() == null) throw new CmsException(n.name() + " is not running: power it on first ('comet power on')");
-        String st = comet.libvirt().at(endpoint.uri(n.host())).state(n.name());
+        String st = comet.libvirt().at(endpoint.uri(n.host())).powerState(n.name());
         if (!Hypervisor.ACTIVE.equals(st) && !Hypervisor.PAUSED.equals(st)) {
             throw new CmsException(n.name() + " is " + st + " on " + n.host() + ": power it on first ('comet power on')");
         }

@@ -1,37 +1,53 @@
 package org.cloudmesh.cms.libvirt;
 
-import java.net.Inet4Address;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.compute.BootRequest;
 import org.cloudmesh.cms.api.compute.Compute;
 import org.cloudmesh.cms.api.compute.ProviderConfig;
 import org.cloudmesh.cms.api.compute.Vm;
-import org.cloudmesh.cms.api.util.Names;
-import org.libvirt.Connect;
-import org.libvirt.Domain;
-import org.libvirt.DomainInfo.DomainState;
-import org.libvirt.DomainInterface;
-import org.libvirt.Error.ErrorNumber;
-import org.libvirt.LibvirtException;
+import org.cloudmesh.cms.api.libvirt.DomainState;
+import org.cloudmesh.cms.api.libvirt.DomainXml;
+import org.cloudmesh.cms.api.libvirt.Flavors;
+import org.cloudmesh.cms.api.libvirt.ForwardedPorts;
+import org.cloudmesh.cms.api.libvirt.Hypervisor;
 import org.cloudmesh.cms.api.libvirt.LibvirtConnection;
+import org.cloudmesh.cms.api.libvirt.NoCloudSeed;
+import org.cloudmesh.cms.api.util.Names;
 
-/** One libvirt connection. Only domains that carry cms metadata for this cloud are listed or touched. */
+/**
+ * One libvirt cloud. Only domains that carry cms metadata for this cloud are listed or touched.
+ *
+ * <p>An image is one of: the name of an entry of the cloud's {@code images} (a kernel, an initrd and a command line:
+ * direct kernel boot, optionally with a {@code disk} image), a disk image file (qcow2 or raw: each VM gets a
+ * copy-on-write qcow2 overlay backed by it, as {@code virt-install --import} does), an ISO (a cdrom), or {@code none}.
+ * Every VM of a hypervisor that runs guests gets a NoCloud seed with its name and the user's public key. The overlay
+ * and the seed are volumes of the cloud's storage {@code pool} named after the VM, and go with it.
+ *
+ * <p>Networks ({@code default.network} or {@code --network}): {@code user} gives user-mode networking with a port on
+ * 127.0.0.1 of the hypervisor's host forwarded to the guest's ssh port (the guest is reached as 127.0.0.1:PORT); any
+ * other value names a libvirt network (the address comes from its DHCP leases).
+ */
 final class LibvirtCompute implements Compute {
-    /** Flavors: name → vCPUs, MiB. */
-    static final Map<String, long[]> FLAVORS = new LinkedHashMap<>();
-
-    static {
-        FLAVORS.put("tiny", new long[] {1, 256});
-        FLAVORS.put("small", new long[] {1, 1024});
-        FLAVORS.put("medium", new long[] {2, 2048});
-        FLAVORS.put("large", new long[] {4, 4096});
-        FLAVORS.put("xlarge", new long[] {8, 8192});
-    }
+    static final String NS = "http://cloudmesh.org/cms/vm/1.0";
+    static final String USER_NETWORK = "user";
+    private static final int GUEST_SSH_PORT = 22;
+    /** Where a guest on qemu's user-mode network reaches its host's loopback: how peers of one host reach each other. */
+    static final String SLIRP_HOST = "10.0.2.2";
 
     private final ProviderConfig cloud;
     private final String uri;
@@ -42,89 +58,87 @@ final class LibvirtCompute implements Compute {
         this.uri = uri;
     }
 
-    private synchronized Connect conn() {
+    private synchronized Hypervisor hv() {
         if (conn == null) {
             try {
                 conn = LibvirtConnection.open(uri);
             } catch (CmsException e) {
                 throw new CmsException("cloud '" + cloud.name() + "': " + e.getMessage()
-                        + (uri.startsWith("test+unix") ? " (for the testbed: scripts/testbed start)" : ""));
+                        + (uri.startsWith("test+unix") || uri.contains("/session") ? " (for the testbed: scripts/testbed start)" : ""));
             }
         }
-        return conn.connect();
+        return conn;
     }
 
     private String domainType() {
-        String t = cloud.cm().containsKey("domain_type") ? String.valueOf(cloud.cm().get("domain_type")) : null;
-        if (t != null) return t;
-        try {
-            return "TEST".equalsIgnoreCase(conn().getType()) ? "test" : "qemu";
-        } catch (LibvirtException e) {
-            throw fail("cannot ask the hypervisor type", e);
-        }
+        Object t = cloud.cm().get("domain_type");
+        if (t != null) return String.valueOf(t);
+        return hv().isTestDriver() ? "test" : "qemu";
     }
+
+    private String pool() {
+        return cloud.setting("pool").orElse("default");
+    }
+
+    private String forwardAddress() {
+        return cloud.setting("forward_address").orElse("127.0.0.1");
+    }
+
+    // ------------------------------------------------------------------------------------------------ list
 
     @Override
     public List<Vm> list() {
         List<Vm> vms = new ArrayList<>();
-        try {
-            List<Domain> domains = new ArrayList<>();
-            for (int id : conn().listDomains()) {
-                try {
-                    domains.add(conn().domainLookupByID(id));
-                } catch (LibvirtException e) {
-                    if (e.getError().getCode() != ErrorNumber.VIR_ERR_NO_DOMAIN) throw e;
-                }
-            }
-            for (String name : conn().listDefinedDomains()) {
-                try {
-                    domains.add(conn().domainLookupByName(name));
-                } catch (LibvirtException e) {
-                    if (e.getError().getCode() != ErrorNumber.VIR_ERR_NO_DOMAIN) throw e;
-                }
-            }
-            for (Domain d : domains) {
-                Vm vm = toVm(d);
-                if (vm != null) vms.add(vm);
-            }
-        } catch (LibvirtException e) {
-            throw fail("cannot list domains", e);
+        for (Hypervisor.Described d : hv().describe()) {
+            Vm vm = toVm(d);
+            if (vm != null) vms.add(vm);
         }
         return vms;
     }
 
-    /** The VM of a domain, or null when the domain is not a VM of this cloud (or vanished meanwhile). */
-    private Vm toVm(Domain d) throws LibvirtException {
-        try {
-            Map<String, String> meta = DomainXml.metadata(d.getXMLDesc(0));
-            if (!cloud.name().equals(meta.get("cloud"))) return null;
-            String state = state(d.getInfo().state);
-            String ip = null;
-            if (Vm.RUNNING.equals(state)) ip = address(d);
-            Map<String, String> details = new LinkedHashMap<>();
-            details.put("uuid", d.getUUIDString());
-            details.put("uri", uri);
-            if (meta.get("_vcpu") != null) details.put("vcpus", meta.get("_vcpu"));
-            if (meta.get("_memory_mib") != null) details.put("memory_mib", meta.get("_memory_mib"));
-            if (meta.get("_mac") != null) details.put("mac", meta.get("_mac"));
-            if (meta.get("key") != null) details.put("key", meta.get("key"));
-            return new Vm(d.getName(), cloud.name(), "libvirt", d.getUUIDString(), state, meta.get("image"),
-                    meta.get("flavor"), null, ip, meta.get("user"), null, details);
-        } catch (LibvirtException e) {
-            if (e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) return null;
-            throw e;
+    /** The VM of a domain, or null when the domain is not a VM of this cloud. */
+    private Vm toVm(Hypervisor.Described d) {
+        Map<String, String> meta = DomainXml.metadata(d.xml(), NS, "vm");
+        if (!cloud.name().equals(meta.get("cloud"))) return null;
+        String state = state(d.state());
+        String publicIp = null;
+        String privateIp = null;
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("uuid", d.uuid());
+        details.put("uri", uri);
+        if (meta.get("_vcpu") != null) details.put("vcpus", meta.get("_vcpu"));
+        if (meta.get("_memory_mib") != null) details.put("memory_mib", meta.get("_memory_mib"));
+        if (meta.get("mac") != null) details.put("mac", meta.get("mac"));
+        else if (meta.get("_mac") != null) details.put("mac", meta.get("_mac"));
+        if (meta.get("key") != null) details.put("key", meta.get("key"));
+        if (meta.get("ssh_port") != null) {
+            details.put("ssh_port", meta.get("ssh_port"));
+            details.put("ssh", meta.get("ssh_address") + ":" + meta.get("ssh_port"));
+            details.put("peer_address", SLIRP_HOST);
+            if (Vm.RUNNING.equals(state)) publicIp = meta.get("ssh_address");
+        } else if (Vm.RUNNING.equals(state)) {
+            privateIp = leaseAddress(d.name());
         }
+        return new Vm(d.name(), cloud.name(), "libvirt", d.uuid(), state, meta.get("image"), meta.get("flavor"),
+                publicIp, privateIp, meta.get("user"), meta.get("created"), details);
     }
 
-    /** The first IPv4 address the hypervisor knows (DHCP lease), if any; the test driver and user networks have none. */
-    private static String address(Domain d) {
+    /** The first IPv4 address the hypervisor knows of a domain (DHCP lease), if any; the test driver has none. */
+    private String leaseAddress(String name) {
+        LibvirtConnection c = conn;
+        if (c == null) return null;
         try {
-            for (DomainInterface i : d.interfaceAddresses(0, 0)) {
-                for (DomainInterface.InterfaceAddress a : i.addrs) {
-                    if (a.address instanceof Inet4Address && !a.address.isLoopbackAddress()) return a.address.getHostAddress();
+            var d = c.connect().domainLookupByName(name);
+            try {
+                for (var i : d.interfaceAddresses(0, 0)) {
+                    for (var a : i.addrs) {
+                        if (a.address instanceof java.net.Inet4Address && !a.address.isLoopbackAddress()) return a.address.getHostAddress();
+                    }
                 }
+            } finally {
+                d.free();
             }
-        } catch (LibvirtException | RuntimeException e) {
+        } catch (org.libvirt.LibvirtException | RuntimeException e) {
             // no address source on this driver
         }
         return null;
@@ -132,126 +146,295 @@ final class LibvirtCompute implements Compute {
 
     static String state(DomainState s) {
         return switch (s) {
-            case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED -> Vm.RUNNING;
-            case VIR_DOMAIN_SHUTDOWN -> Vm.STOPPING;
-            case VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_CRASHED -> Vm.STOPPED;
-            case VIR_DOMAIN_PAUSED, VIR_DOMAIN_PMSUSPENDED -> "paused";
+            case RUNNING, BLOCKED -> Vm.RUNNING;
+            case SHUTDOWN -> Vm.STOPPING;
+            case SHUTOFF, CRASHED -> Vm.STOPPED;
+            case PAUSED, PMSUSPENDED -> "paused";
             default -> Vm.UNKNOWN;
         };
+    }
+
+    // ------------------------------------------------------------------------------------------------ boot
+
+    /** An image entry of the cloud: kernel boot (kernel, initrd, cmdline) and/or a disk image. */
+    private record Image(String kernel, String initrd, String cmdline, String disk, boolean iso) {
+    }
+
+    private Image image(String name, boolean testDriver) {
+        if (name == null || name.equals("none")) return new Image(null, null, null, null, false);
+        Map<String, Object> entry = cloud.settingMap("images").containsKey(name)
+                ? asMap(cloud.settingMap("images").get(name)) : null;
+        Image img;
+        if (entry != null) {
+            String kernel = str(entry.get("kernel"));
+            if (kernel == null && str(entry.get("disk")) == null) {
+                throw new CmsException("cloud '" + cloud.name() + "': image '" + name + "' names neither a kernel nor a disk: set "
+                        + ProviderConfig.PREFIX + cloud.name() + ".images." + name + ".kernel (with initrd, cmdline) or .disk");
+            }
+            img = new Image(kernel, str(entry.get("initrd")), str(entry.get("cmdline")), str(entry.get("disk")), false);
+        } else {
+            img = new Image(null, null, null, name, name.toLowerCase(Locale.ROOT).endsWith(".iso"));
+        }
+        if (!testDriver && onThisMachine()) {
+            for (String[] f : new String[][] {{"kernel", img.kernel()}, {"initrd", img.initrd()}, {"disk image", img.disk()}}) {
+                if (f[1] != null && !Files.isRegularFile(Path.of(f[1]))) {
+                    throw new CmsException("cloud '" + cloud.name() + "': image '" + name + "': " + f[0] + " " + f[1]
+                            + " not found" + (entry == null && !name.startsWith("/")
+                            ? " (give the path of a disk image or ISO, the name of an entry of " + ProviderConfig.PREFIX
+                            + cloud.name() + ".images" + imageNames() + ", or 'none')" : ""));
+                }
+            }
+        }
+        return img;
+    }
+
+    private String imageNames() {
+        var names = cloud.settingMap("images").keySet();
+        return names.isEmpty() ? "" : ": " + String.join(", ", names);
+    }
+
+    /** True when the hypervisor runs on this machine, so that its files can be checked here. */
+    private boolean onThisMachine() {
+        try {
+            String host = URI.create(uri).getHost();
+            return host == null || host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     @Override
     public Vm boot(BootRequest r) {
         Names.require("VM name", r.name());
-        long[] flavor = FLAVORS.get(r.flavor().toLowerCase(Locale.ROOT));
-        if (flavor == null) {
-            throw new CmsException("cloud '" + cloud.name() + "': flavor '" + r.flavor() + "' not found: use one of "
-                    + String.join(", ", FLAVORS.keySet()));
-        }
-        if (r.image() != null && !r.image().equals("none") && isLocal() && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(r.image()))
-                && !"test".equals(domainType())) {
-            throw new CmsException("cloud '" + cloud.name() + "': image '" + r.image() + "' not found: give the path of a "
-                    + "disk image or ISO on the hypervisor host, or 'none' for a diskless VM");
-        }
+        Flavors.Flavor flavor = Flavors.of(r.flavor()).orElseThrow(() -> new CmsException("cloud '" + cloud.name()
+                + "': flavor '" + r.flavor() + "' not found: use one of " + Flavors.names()));
         String type = domainType();
-        String xml = DomainXml.build(new DomainXml.Spec(type, r.name(), (int) flavor[0], flavor[1], r.image(),
-                r.flavor(), cloud.name(), r.key(), r.username(), r.network(), r.network() == null && uri.contains("session")));
-        Domain d;
+        boolean test = type.equals("test");
+        Image img = image(r.image(), test);
+        String network = r.network() != null ? r.network() : cloud.defaultValue("network").orElse(null);
+        String mac = mac();
+        List<String> volumes = new ArrayList<>();
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("cloud", cloud.name());
+        meta.put("image", r.image());
+        meta.put("flavor", r.flavor());
+        meta.put("key", r.key());
+        meta.put("user", r.username());
+        meta.put("mac", mac);
+        meta.put("created", java.time.Instant.now().toString());
+        Hypervisor h = hv();
+        int port = 0;
         try {
-            d = conn().domainDefineXML(xml);
-        } catch (LibvirtException e) {
-            throw fail("cannot define vm " + r.name(), e);
+            String disk = null;
+            String seed = null;
+            if (!test) {
+                if (img.disk() != null && !img.iso()) {
+                    String file = r.name() + ".qcow2";
+                    disk = h.createVolume(pool(), DomainXml.overlay(file, capacity(img.disk()), img.disk(), format(img.disk())));
+                    volumes.add(file);
+                }
+                String seedFile = r.name() + "-seed.iso";
+                seed = h.uploadVolume(pool(), seedFile, NoCloudSeed.iso(UUID.randomUUID().toString(), r.name(),
+                        r.publicKey() == null ? List.of() : List.of(r.publicKey())));
+                volumes.add(seedFile);
+            }
+            meta.put("pool", volumes.isEmpty() ? null : pool());
+            meta.put("volumes", volumes.isEmpty() ? null : String.join(",", volumes));
+            boolean forward = USER_NETWORK.equals(network) && !test;
+            for (int attempt = 1; ; attempt++) {
+                if (forward) {
+                    port = ForwardedPorts.choose(forwardAddress(), portsInUse());
+                    meta.put("ssh_address", forwardAddress());
+                    meta.put("ssh_port", Integer.toString(port));
+                }
+                String xml = xml(type, r.name(), flavor, img, disk, seed, network, forward, mac, port, meta);
+                h.define(xml);
+                if (forward) ForwardedPorts.release(port); // defined: portsInUse() sees it from now on
+                try {
+                    h.start(r.name());
+                    break;
+                } catch (CmsException e) {
+                    if (forward && attempt < 3 && portClash(e)) continue; // another program took the port: another one
+                    throw e;
+                }
+            }
+        } catch (RuntimeException e) {
+            if (port != 0) ForwardedPorts.release(port);
+            undo(r.name(), volumes);
+            throw new CmsException("cloud '" + cloud.name() + "': cannot boot vm " + r.name() + ": " + e.getMessage(), e);
         }
+        Vm vm = list().stream().filter(v -> v.name().equals(r.name())).findFirst().orElse(null);
+        if (vm == null) throw new CmsException("cloud '" + cloud.name() + "': vm " + r.name() + " vanished right after boot");
+        return vm;
+    }
+
+    private static boolean portClash(CmsException e) {
+        String m = e.getMessage();
+        return m.contains("host forwarding rule") || m.contains("hostfwd") || m.contains("Address already in use");
+    }
+
+    private String xml(String type, String name, Flavors.Flavor flavor, Image img, String disk, String seed, String network,
+                       boolean forward, String mac, int port, Map<String, String> meta) {
+        DomainXml.Builder b = DomainXml.domain(type, name).metadata(NS, "cms", "vm", meta)
+                .memoryMiB(flavor.memoryMiB()).vcpus(flavor.vcpus());
+        if (img.kernel() != null) b.kernel(img.kernel(), img.initrd(), img.cmdline());
+        else b.boot("hd", "cdrom");
+        if (disk != null) b.disk(disk, "qcow2", "vda", "virtio", false);
+        else if (img.iso()) b.cdrom(img.disk(), "hdc", "ide");
+        else if (img.disk() != null) b.disk(img.disk(), "qcow2", "vda", "virtio", true); // test driver: a record
+        if (seed != null) b.seed(seed);
+        if (forward) b.forwardedNetwork(mac, forwardAddress(), port, GUEST_SSH_PORT);
+        else if (network != null && !network.equals(USER_NETWORK)) b.network(network, mac);
+        else if (network != null || uri.contains("/session")) b.userNetwork();
+        if (!type.equals("test")) b.serialConsole().vnc();
+        return b.build();
+    }
+
+    /** The ports that the domains of this hypervisor forward (a stopped VM keeps its port). */
+    private Set<Integer> portsInUse() {
+        Set<Integer> ports = new HashSet<>();
+        for (Hypervisor.Described d : hv().describe()) {
+            String p = DomainXml.metadata(d.xml(), NS, "vm").get("ssh_port");
+            if (p != null && p.matches("[0-9]{1,5}")) ports.add(Integer.parseInt(p));
+        }
+        return ports;
+    }
+
+    /** The overlay's size: the backing image's virtual size (qcow2 header or raw file size), at least 1 GiB. */
+    private long capacity(String backing) {
+        long size = 1L << 30;
+        if (onThisMachine()) {
+            try (InputStream in = Files.newInputStream(Path.of(backing))) {
+                byte[] head = in.readNBytes(32);
+                if (head.length == 32 && head[0] == 'Q' && head[1] == 'F' && head[2] == 'I') {
+                    size = Math.max(size, ByteBuffer.wrap(head, 24, 8).getLong());
+                } else {
+                    size = Math.max(size, Files.size(Path.of(backing)));
+                }
+            } catch (IOException e) {
+                // the default size
+            }
+        }
+        return size;
+    }
+
+    private static String format(String image) {
+        String i = image.toLowerCase(Locale.ROOT);
+        return i.endsWith(".img") || i.endsWith(".raw") ? "raw" : "qcow2";
+    }
+
+    /** A locally administered MAC in qemu's range. */
+    private static String mac() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return String.format("52:54:00:%02x:%02x:%02x", r.nextInt(256), r.nextInt(256), r.nextInt(256));
+    }
+
+    /** After a failed boot: no domain of that name defined by us, no volume of it left. */
+    private void undo(String name, List<String> volumes) {
+        Hypervisor h = hv();
         try {
-            d.create();
-        } catch (LibvirtException e) {
+            if (h.exists(name) && cloud.name().equals(DomainXml.metadata(h.xml(name), NS, "vm").get("cloud"))) {
+                if (h.state(name).active()) h.destroy(name);
+                h.undefine(name);
+            }
+        } catch (CmsException ignored) {
+            // best effort: the error that made us undo is what the user needs to read
+        }
+        for (String v : volumes) {
             try {
-                d.undefine();
-            } catch (LibvirtException ignored) {
-                // best effort: the error below is what matters
+                h.deleteVolume(pool(), v);
+            } catch (CmsException ignored) {
+                // as above
             }
-            throw fail("cannot start vm " + r.name(), e);
-        }
-        try {
-            Vm vm = toVm(d);
-            if (vm == null) throw new CmsException("cloud '" + cloud.name() + "': vm " + r.name() + " vanished right after boot");
-            return vm;
-        } catch (LibvirtException e) {
-            throw fail("cannot read vm " + r.name(), e);
         }
     }
 
-    private boolean isLocal() {
-        return !uri.contains("://") || uri.contains(":///");
-    }
+    // ------------------------------------------------------------------------------------------------ power
 
-    private Domain domain(Vm vm) {
-        try {
-            return conn().domainLookupByName(vm.name());
-        } catch (LibvirtException e) {
-            if (e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) {
-                throw new CmsException("vm " + vm.name() + " is not on cloud '" + cloud.name() + "' (" + uri + ") any more");
-            }
-            throw fail("cannot find vm " + vm.name(), e);
+    private Map<String, String> ours(Vm vm) {
+        Hypervisor h = hv();
+        if (!h.exists(vm.name())) {
+            throw new CmsException("vm " + vm.name() + " is not on cloud '" + cloud.name() + "' (" + uri + ") any more");
         }
+        Map<String, String> meta = DomainXml.metadata(h.xml(vm.name()), NS, "vm");
+        if (!cloud.name().equals(meta.get("cloud"))) {
+            throw new CmsException("domain " + vm.name() + " at " + uri + " was not made by cms for cloud '" + cloud.name()
+                    + "': not touched");
+        }
+        return meta;
     }
 
     @Override
     public Vm start(Vm vm) {
-        Domain d = domain(vm);
-        try {
-            if (d.isActive() == 0) d.create();
-            return toVm(d);
-        } catch (LibvirtException e) {
-            throw fail("cannot start vm " + vm.name(), e);
+        Map<String, String> meta = ours(vm);
+        Hypervisor h = hv();
+        if (!h.state(vm.name()).active()) {
+            String port = meta.get("ssh_port");
+            if (port != null && !ForwardedPorts.free(meta.get("ssh_address"), Integer.parseInt(port))) {
+                // another program took the VM's port while it was off: it gets a new one
+                Set<Integer> taken = portsInUse();
+                int next = ForwardedPorts.choose(meta.get("ssh_address"), taken);
+                String xml = h.xml(vm.name())
+                        .replace(":" + port + "-:" + GUEST_SSH_PORT + "\"", ":" + next + "-:" + GUEST_SSH_PORT + "\"")
+                        .replace(":" + port + "-:" + GUEST_SSH_PORT + "'", ":" + next + "-:" + GUEST_SSH_PORT + "'")
+                        .replace(">" + port + "</cms:ssh_port>", ">" + next + "</cms:ssh_port>");
+                h.define(xml);
+                ForwardedPorts.release(next);
+            }
+            h.start(vm.name());
         }
+        return current(vm);
     }
 
     @Override
     public Vm stop(Vm vm) {
-        Domain d = domain(vm);
+        ours(vm);
+        Hypervisor h = hv();
         try {
-            if (d.isActive() == 1) {
-                d.shutdown();
-                // a guest without ACPI support ignores the request: power it off after a grace period
+            if (h.state(vm.name()).active()) {
+                h.shutdown(vm.name());
+                // a guest that ignores the power button is forced off after a grace period
                 long deadline = System.nanoTime() + Math.min(cloud.timeout().toNanos(), 20_000_000_000L);
-                while (d.isActive() == 1 && System.nanoTime() < deadline) Thread.sleep(100);
-                if (d.isActive() == 1) d.destroy();
+                while (h.state(vm.name()).active() && System.nanoTime() < deadline) Thread.sleep(100);
+                if (h.state(vm.name()).active()) h.destroy(vm.name());
             }
-            return toVm(d);
-        } catch (LibvirtException e) {
-            throw fail("cannot stop vm " + vm.name(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CmsException("interrupted while stopping vm " + vm.name());
         }
+        return current(vm);
+    }
+
+    private Vm current(Vm vm) {
+        return list().stream().filter(v -> v.name().equals(vm.name())).findFirst()
+                .orElseThrow(() -> new CmsException("vm " + vm.name() + " vanished from cloud '" + cloud.name() + "'"));
     }
 
     @Override
     public void terminate(Vm vm) {
-        Domain d;
-        try {
-            d = conn().domainLookupByName(vm.name());
-        } catch (LibvirtException e) {
-            if (e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) return;
-            throw fail("cannot find vm " + vm.name(), e);
+        Hypervisor h = hv();
+        List<String> volumes = new ArrayList<>(List.of(vm.name() + ".qcow2", vm.name() + "-seed.iso"));
+        String pool = pool();
+        if (h.exists(vm.name())) {
+            Map<String, String> meta = ours(vm);
+            if (h.state(vm.name()).active()) h.destroy(vm.name());
+            h.undefine(vm.name());
+            if (meta.get("pool") != null) pool = meta.get("pool");
+            if (meta.get("volumes") != null) volumes = List.of(meta.get("volumes").split(","));
+        } else if (domainType().equals("test")) {
+            return;
         }
-        try {
-            if (!cloud.name().equals(DomainXml.metadata(d.getXMLDesc(0)).get("cloud"))) {
-                throw new CmsException("domain " + vm.name() + " at " + uri + " was not made by cms for cloud '"
-                        + cloud.name() + "': not touched");
-            }
-            if (d.isActive() == 1) d.destroy();
-            d.undefine();
-        } catch (LibvirtException e) {
-            if (e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) return;
-            throw fail("cannot terminate vm " + vm.name(), e);
-        }
+        // the volumes go with the VM, also those of a boot that was interrupted before the domain was defined
+        for (String v : volumes) h.deleteVolume(pool, v);
     }
 
-    private CmsException fail(String what, LibvirtException e) {
-        String m = e.getError() == null ? e.getMessage() : e.getError().getMessage();
-        return new CmsException("cloud '" + cloud.name() + "': " + what + ": " + (m == null ? "libvirt error" : m.strip()));
+    private static String str(Object o) {
+        return o == null || String.valueOf(o).isBlank() ? null : String.valueOf(o).strip();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object o) {
+        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
     @Override

@@ -31,7 +31,7 @@ import org.cloudmesh.cms.comet.Comet;
 import org.cloudmesh.cms.comet.Endpoint;
 import org.cloudmesh.cms.comet.store.Node;
 import org.cloudmesh.cms.comet.store.Store;
-import org.cloudmesh.cms.comet.virt.Hypervisor;
+import org.cloudmesh.cms.api.libvirt.Hypervisor;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 import org.w3c.dom.Document;
@@ -229,7 +229,7 @@ public final class Isos {
                 if (n.host() != null) {
                     String uri = e.uri(n.host());
                     Hypervisor h = comet.libvirt().at(uri);
-                    String st = h.state(n.name());
+                    String st = h.powerState(n.name());
                     if (!Hypervisor.UNDEFINED.equals(st)) {
                         defined = true;
                         running = Hypervisor.ACTIVE.equals(st) || Hypervisor.PAUSED.equals(st) || Hypervisor.STOPPING.equals(st);
@@ -365,7 +365,7 @@ public final class Isos {
         if (n.host() != null) {
             try {
                 Hypervisor h = comet.libvirt().at(e.uri(n.host()));
-                String st = h.state(n.name());
+                String st = h.powerState(n.name());
                 running = Hypervisor.ACTIVE.equals(st) || Hypervisor.PAUSED.equals(st) || Hypervisor.STOPPING.equals(st);
                 if (running) live = cdromFile(h.xml(n.name()));
             } catch (CmsException x) {

@@ -3,13 +3,12 @@ package org.cloudmesh.cms.comet.nist;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.libvirt.Flavors;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.cluster.ClusterBackend;
 import org.cloudmesh.cms.api.cluster.Nic;
@@ -34,17 +33,7 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class CometClusters implements ClusterBackend {
-    /** Flavors for comet nodes, as the libvirt provider names them: vCPUs, MiB. */
-    static final Map<String, int[]> FLAVORS = new LinkedHashMap<>();
     static final long DEFAULT_WALLTIME_MIN = 2 * 24 * 60;
-
-    static {
-        FLAVORS.put("tiny", new int[] {1, 256});
-        FLAVORS.put("small", new int[] {1, 1024});
-        FLAVORS.put("medium", new int[] {2, 2048});
-        FLAVORS.put("large", new int[] {4, 4096});
-        FLAVORS.put("xlarge", new int[] {8, 8192});
-    }
 
     @Override
     public String kind() {
@@ -148,9 +137,10 @@ public final class CometClusters implements ClusterBackend {
 
     private static int[] flavor(String name, int[] fallback) {
         if (name == null) return fallback;
-        int[] f = FLAVORS.get(name.toLowerCase(Locale.ROOT));
-        if (f == null) throw new CmsException("comet flavor '" + name + "' not found: use one of " + String.join(", ", FLAVORS.keySet()));
-        return f;
+        // the flavors of the libvirt cloud: the same names mean the same sizes everywhere
+        Flavors.Flavor f = Flavors.of(name).orElseThrow(() -> new CmsException("comet flavor '" + name
+                + "' not found: use one of " + Flavors.names()));
+        return new int[] {f.vcpus(), f.memoryMiB()};
     }
 
     static VirtualCluster view(Cluster c, List<org.cloudmesh.cms.comet.store.Node> nodes) {

@@ -22,7 +22,7 @@ import org.cloudmesh.cms.comet.Comet;
 import org.cloudmesh.cms.comet.Endpoint;
 import org.cloudmesh.cms.comet.console.LibvirtNative;
 import org.cloudmesh.cms.comet.store.Node;
-import org.cloudmesh.cms.comet.virt.Hypervisor;
+import org.cloudmesh.cms.api.libvirt.Hypervisor;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
@@ -103,7 +103,7 @@ public final class Renames {
             Node n = byName.get(o);
             if (n.host() == null) continue;
             String uri = e.uri(n.host());
-            String st = comet.libvirt().at(uri).state(o);
+            String st = comet.libvirt().at(uri).powerState(o);
             if (Hypervisor.UNDEFINED.equals(st)) continue;
             if (!Hypervisor.STOPPED.equals(st)) {
                 throw new CmsException(o + " is " + st + " on " + n.host() + ": power it off first ('comet power off "

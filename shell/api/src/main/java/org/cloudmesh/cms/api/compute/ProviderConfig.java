@@ -21,11 +21,13 @@ import org.cloudmesh.cms.api.Config;
  *       credentials: {EC2_ACCESS_ID: ..., EC2_SECRET_KEY: ..., region: us-east-1}
  *       endpoint: http://127.0.0.1:8080       # optional: a private cloud or a test endpoint instead of the public one
  * </pre>
+ * Keys other than {@code cm}, {@code default}, {@code credentials} and {@code endpoint} are the kind's own
+ * {@code settings} (for libvirt: {@code images}, {@code pool}).
  * Credentials are read with {@link #credential}, which refuses a missing or {@code TBD} value by naming its YAML key
  * and never shows a value.
  */
 public record ProviderConfig(String name, String kind, Map<String, Object> cm, Map<String, Object> defaults,
-                             Map<String, Object> credentials, Optional<URI> endpoint) {
+                             Map<String, Object> credentials, Optional<URI> endpoint, Map<String, Object> settings) {
     public static final String PREFIX = "cloudmesh.cloud.";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
@@ -34,6 +36,13 @@ public record ProviderConfig(String name, String kind, Map<String, Object> cm, M
         defaults = Map.copyOf(nonNull(defaults));
         credentials = Map.copyOf(nonNull(credentials));
         endpoint = endpoint == null ? Optional.empty() : endpoint;
+        settings = Map.copyOf(nonNull(settings));
+    }
+
+    /** A cloud without settings of its kind's own. */
+    public ProviderConfig(String name, String kind, Map<String, Object> cm, Map<String, Object> defaults,
+                          Map<String, Object> credentials, Optional<URI> endpoint) {
+        this(name, kind, cm, defaults, credentials, endpoint, Map.of());
     }
 
     /** The names of the configured clouds, in file order. */
@@ -70,8 +79,10 @@ public record ProviderConfig(String name, String kind, Map<String, Object> cm, M
                 throw new CmsException("cloud '" + name + "': endpoint '" + ep + "' is not a URL such as https://host:port");
             }
         }
+        Map<String, Object> settings = new LinkedHashMap<>(entry);
+        settings.keySet().removeAll(List.of("cm", "default", "credentials", "endpoint"));
         return new ProviderConfig(name, String.valueOf(kind), cm, asMap(entry.get("default")),
-                asMap(entry.get("credentials")), endpoint);
+                asMap(entry.get("credentials")), endpoint, settings);
     }
 
     /** A required credential; missing, empty or TBD is an error naming the YAML key (the value is never shown). */
@@ -94,6 +105,17 @@ public record ProviderConfig(String name, String kind, Map<String, Object> cm, M
         Object v = defaults.get(key);
         String s = v == null ? null : String.valueOf(v).trim();
         return s == null || s.isEmpty() || s.equalsIgnoreCase("TBD") ? Optional.empty() : Optional.of(s);
+    }
+
+    /** A setting of the kind's own that is a map ({@code images}), empty when absent. */
+    public Map<String, Object> settingMap(String key) {
+        return asMap(settings.get(key));
+    }
+
+    /** A setting of the kind's own as text, empty when absent or blank. */
+    public Optional<String> setting(String key) {
+        Object v = settings.get(key);
+        return v == null || String.valueOf(v).isBlank() ? Optional.empty() : Optional.of(String.valueOf(v).strip());
     }
 
     /** How long one call to the cloud may take ({@code cm.timeout} seconds, default 30). */

@@ -1,10 +1,15 @@
 package org.cloudmesh.cms.api.libvirt;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.cloudmesh.cms.api.CmsException;
 import org.libvirt.Connect;
@@ -12,38 +17,38 @@ import org.libvirt.Domain;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.ErrorCallback;
 import org.libvirt.LibvirtException;
+import org.libvirt.StoragePool;
+import org.libvirt.StorageVol;
+import org.libvirt.Stream;
 
 /**
- * One connection to a libvirt hypervisor (libvirt-java over JNA, so the libvirt0 library must be installed), with
- * the few operations cms needs by domain name. Every libvirt failure becomes a one-line {@link CmsException} that
- * names the URI, the action and the domain, e.g. {@code libvirt test+unix:///default: cannot start domain 'vc1-n1':
- * Requested operation is not valid: domain is already running}. libvirt's default habit of also printing each error
- * to stderr is switched off for the whole process.
+ * One connection to a libvirt hypervisor (libvirt-java over JNA, so the libvirt0 library must be installed): the one
+ * implementation of {@link Hypervisor}. It connects at its first call (commands that never touch libvirt never load
+ * it) and serves concurrent calls. Every libvirt failure becomes a one-line {@link CmsException} that names the URI,
+ * the action and the domain, e.g. {@code libvirt test+unix:///default: cannot start domain 'vc1-n1': Requested
+ * operation is not valid: domain is already running}. libvirt's habit of also printing each error to stderr is
+ * switched off for the whole process.
  *
  * <p>URIs: {@code test+unix:///default} (the testbed's fake hypervisor), {@code qemu:///session},
  * {@code qemu+libssh://user@host:port/system?keyfile=...&known_hosts=...} for a remote host.
  */
-public final class LibvirtConnection implements AutoCloseable {
+public final class LibvirtConnection implements Hypervisor, AutoCloseable {
     /** Kept referenced: JNA would otherwise let the native callback be collected. */
     private static ErrorCallback silence;
+    private static final Pattern POOL_PATH = Pattern.compile("<target>\\s*<path>([^<]+)</path>", Pattern.DOTALL);
 
     private final String uri;
-    private final Connect connect;
+    private Connect connect;
 
-    private LibvirtConnection(String uri, Connect connect) {
-        this.uri = uri;
-        this.connect = connect;
+    LibvirtConnection(String uri) {
+        this.uri = Objects.requireNonNull(uri, "uri");
     }
 
-    /** Opens a read-write connection. */
+    /** Opens a read-write connection now (a CmsException when the hypervisor cannot be reached). */
     public static LibvirtConnection open(String uri) {
-        Objects.requireNonNull(uri, "uri");
-        initialize();
-        try {
-            return new LibvirtConnection(uri, new Connect(uri, false));
-        } catch (LibvirtException e) {
-            throw new CmsException("cannot connect to libvirt at " + uri + ": " + reason(e) + hint(e), e);
-        }
+        LibvirtConnection c = new LibvirtConnection(uri);
+        c.connect();
+        return c;
     }
 
     /**
@@ -67,51 +72,73 @@ public final class LibvirtConnection implements AutoCloseable {
         }
     }
 
+    @Override
     public String uri() {
         return uri;
     }
 
-    /** The libvirt-java connection itself, for what this class does not wrap. */
-    public Connect connect() {
+    /** The libvirt-java connection itself, for what this class does not wrap (console streams, rename). */
+    public synchronized Connect connect() {
+        if (connect == null) {
+            initialize();
+            try {
+                connect = new Connect(uri, false);
+            } catch (LibvirtException e) {
+                throw new CmsException("cannot connect to libvirt at " + uri + ": " + reason(e) + hint(e), e);
+            }
+        }
         return connect;
     }
 
-    /** Defines (or redefines) a persistent domain from its XML; returns its name. */
+    @Override
+    public boolean isTestDriver() {
+        return call("ask the hypervisor type", c -> "TEST".equalsIgnoreCase(c.getType()));
+    }
+
+    @Override
     public String define(String xml) {
         Objects.requireNonNull(xml, "xml");
-        try {
-            Domain domain = connect.domainDefineXML(xml);
+        return call("define a domain", c -> {
+            Domain domain = c.domainDefineXML(xml);
             try {
                 return domain.getName();
             } finally {
                 domain.free();
             }
-        } catch (LibvirtException e) {
-            throw error("cannot define a domain", e);
-        }
+        });
     }
 
-    /** Starts (boots) a defined domain. */
+    @Override
     public void start(String name) {
         onDomain(name, "start", Domain::create);
     }
 
-    /** Powers a domain off at once (like pulling the plug); the definition stays. */
+    @Override
     public void destroy(String name) {
         onDomain(name, "destroy", Domain::destroy);
     }
 
-    /** Asks the guest to shut down (ACPI); returns without waiting. */
+    @Override
     public void shutdown(String name) {
         onDomain(name, "shut down", Domain::shutdown);
     }
 
-    /** Removes a domain's persistent definition (a running domain keeps running until destroyed). */
+    @Override
+    public void reboot(String name) {
+        onDomain(name, "reboot", d -> d.reboot(0));
+    }
+
+    @Override
+    public void reset(String name) {
+        onDomain(name, "reset", Domain::reset);
+    }
+
+    @Override
     public void undefine(String name) {
         onDomain(name, "undefine", Domain::undefine);
     }
 
-    /** The domain's state; a CmsException when there is no such domain. */
+    @Override
     public DomainState state(String name) {
         return withDomain(name, "read the state of", d -> DomainState.of(d.getInfo().state));
     }
@@ -121,50 +148,299 @@ public final class LibvirtConnection implements AutoCloseable {
         return exists(name) ? Optional.of(state(name)) : Optional.empty();
     }
 
+    @Override
     public boolean exists(String name) {
         Objects.requireNonNull(name, "name");
-        try {
-            connect.domainLookupByName(name).free();
-            return true;
-        } catch (LibvirtException e) {
-            if (e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) {
-                return false;
+        return call("look up domain '" + name + "'", c -> {
+            try {
+                c.domainLookupByName(name).free();
+                return true;
+            } catch (LibvirtException e) {
+                if (missing(e)) return false;
+                throw e;
             }
-            throw error("cannot look up domain '" + name + "'", e);
+        });
+    }
+
+    @Override
+    public String powerState(String name) {
+        return call("read the state of domain '" + name + "'", c -> {
+            Domain d;
+            try {
+                d = c.domainLookupByName(name);
+            } catch (LibvirtException e) {
+                if (missing(e)) return UNDEFINED;
+                throw e;
+            }
+            try {
+                return power(DomainState.of(d.getInfo().state));
+            } finally {
+                d.free();
+            }
+        });
+    }
+
+    @Override
+    public Map<String, String> powerStates() {
+        return call("list domains", c -> {
+            Map<String, String> out = new HashMap<>();
+            names(c, 2, STOPPED, out);      // VIR_CONNECT_LIST_DOMAINS_INACTIVE
+            names(c, 1, ACTIVE, out);       // ..._ACTIVE
+            names(c, 32, PAUSED, out);      // ..._PAUSED (a subset of the active ones)
+            return out;
+        });
+    }
+
+    private static void names(Connect c, int flags, String state, Map<String, String> out) throws LibvirtException {
+        for (Domain d : c.listAllDomains(flags)) {
+            try {
+                out.put(d.getName(), state);
+            } finally {
+                d.free();
+            }
         }
     }
 
-    /** The current XML description of a domain. */
+    /** The store's word for a libvirt state. */
+    static String power(DomainState s) {
+        return switch (s) {
+            case RUNNING, BLOCKED -> ACTIVE;
+            case PAUSED, PMSUSPENDED -> PAUSED;
+            case SHUTDOWN -> STOPPING;
+            default -> STOPPED;
+        };
+    }
+
+    @Override
     public String xml(String name) {
         return withDomain(name, "read the XML of", d -> d.getXMLDesc(0));
     }
 
-    /** The names of all domains, running and defined, sorted. */
+    @Override
     public List<String> domains() {
-        try {
-            List<String> names = new ArrayList<>(Arrays.asList(connect.listDefinedDomains()));
-            for (int id : connect.listDomains()) {
-                Domain d = connect.domainLookupByID(id);
+        return call("list domains", c -> {
+            List<String> names = new ArrayList<>(Arrays.asList(c.listDefinedDomains()));
+            for (int id : c.listDomains()) {
                 try {
-                    names.add(d.getName());
-                } finally {
-                    d.free();
+                    Domain d = c.domainLookupByID(id);
+                    try {
+                        names.add(d.getName());
+                    } finally {
+                        d.free();
+                    }
+                } catch (LibvirtException e) {
+                    if (!missing(e)) throw e; // ended between the two calls
                 }
             }
             names.sort(null);
             return names;
-        } catch (LibvirtException e) {
-            throw error("cannot list domains", e);
+        });
+    }
+
+    @Override
+    public List<Described> describe() {
+        return call("list domains", c -> {
+            List<Described> out = new ArrayList<>();
+            for (Domain d : c.listAllDomains(0)) {
+                try {
+                    out.add(new Described(d.getName(), d.getUUIDString(), DomainState.of(d.getInfo().state), d.getXMLDesc(0)));
+                } catch (LibvirtException e) {
+                    if (!missing(e)) throw e;
+                } finally {
+                    d.free();
+                }
+            }
+            return out;
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ storage
+
+    @Override
+    public void ensureDisk(String path, int sizeGb) {
+        Path file = Path.of(path);
+        String dir = file.getParent().toString();
+        String name = file.getFileName().toString();
+        call("make the disk " + path, c -> {
+            StoragePool pool = poolAt(c, dir);
+            try {
+                if (hasVolume(pool, name)) return null;
+                pool.refresh(0); // another host may have made it on shared storage since this pool last looked
+                if (hasVolume(pool, name)) return null;
+                pool.storageVolCreateXML(DomainXml.volume(name, sizeGb), 0).free();
+                return null;
+            } finally {
+                pool.free();
+            }
+        });
+    }
+
+    private static boolean hasVolume(StoragePool pool, String name) {
+        try {
+            pool.storageVolLookupByName(name).free();
+            return true;
+        } catch (LibvirtException absent) {
+            return false;
         }
     }
 
     @Override
-    public void close() {
+    public void deleteDisk(String path) {
+        call("delete the disk " + path, c -> {
+            StorageVol vol;
+            try {
+                vol = c.storageVolLookupByPath(path);
+            } catch (LibvirtException absent) {
+                return null;
+            }
+            try {
+                vol.delete(0);
+            } finally {
+                vol.free();
+            }
+            return null;
+        });
+    }
+
+    /** The active storage pool whose target is {@code dir}; a clear error when there is none. */
+    private StoragePool poolAt(Connect c, String dir) throws LibvirtException {
+        List<String> names = new ArrayList<>(List.of(c.listStoragePools()));
+        int active = names.size();
+        names.addAll(List.of(c.listDefinedStoragePools()));
+        for (int i = 0; i < names.size(); i++) {
+            StoragePool p = c.storagePoolLookupByName(names.get(i));
+            Matcher m = POOL_PATH.matcher(p.getXMLDesc(0));
+            if (m.find() && Path.of(m.group(1).strip()).equals(Path.of(dir))) {
+                if (i < active) return p;
+                p.free();
+                throw new CmsException("the storage pool " + names.get(i) + " for " + dir + " is not active on "
+                        + uri + ": virsh -c " + uri + " pool-start " + names.get(i));
+            }
+            p.free();
+        }
+        throw new CmsException("no storage pool on " + uri + " holds " + dir + " (libvirt.disk_dir of the endpoint),"
+                + " where the nodes' disks go: virsh -c " + uri + " pool-define-as cms-disks dir --target " + dir
+                + " && virsh -c " + uri + " pool-start cms-disks && virsh -c " + uri + " pool-autostart cms-disks");
+    }
+
+    /** The active storage pool {@code name}; a clear error naming the virsh commands when it is missing or inactive. */
+    private StoragePool pool(Connect c, String name) throws LibvirtException {
+        StoragePool p;
+        try {
+            p = c.storagePoolLookupByName(name);
+        } catch (LibvirtException e) {
+            throw new CmsException("libvirt " + uri + ": no storage pool '" + name + "' for the VMs' volumes: virsh -c "
+                    + uri + " pool-define-as " + name + " dir --target DIR && virsh -c " + uri + " pool-start " + name);
+        }
+        if (p.isActive() != 1) {
+            p.free();
+            throw new CmsException("libvirt " + uri + ": the storage pool '" + name + "' is not active: virsh -c " + uri
+                    + " pool-start " + name);
+        }
+        return p;
+    }
+
+    @Override
+    public String createVolume(String poolName, String volumeXml) {
+        return call("create a volume in pool '" + poolName + "'", c -> {
+            StoragePool p = pool(c, poolName);
+            try {
+                StorageVol v = p.storageVolCreateXML(volumeXml, 0);
+                try {
+                    return v.getPath();
+                } finally {
+                    v.free();
+                }
+            } finally {
+                p.free();
+            }
+        });
+    }
+
+    @Override
+    public String uploadVolume(String poolName, String name, byte[] data) {
+        return call("upload volume '" + name + "' to pool '" + poolName + "'", c -> {
+            StoragePool p = pool(c, poolName);
+            try {
+                if (hasVolume(p, name)) {
+                    StorageVol old = p.storageVolLookupByName(name);
+                    try {
+                        old.delete(0);
+                    } finally {
+                        old.free();
+                    }
+                }
+                StorageVol v = p.storageVolCreateXML(DomainXml.rawVolume(name, data.length), 0);
+                try {
+                    Stream s = c.streamNew(0);
+                    try {
+                        v.upload(s, 0, data.length, 0);
+                        for (int off = 0; off < data.length; ) {
+                            int n = s.send(Arrays.copyOfRange(data, off, Math.min(data.length, off + 65536)));
+                            if (n <= 0) throw new CmsException("libvirt " + uri + ": the upload of '" + name + "' stalled");
+                            off += n;
+                        }
+                        s.finish();
+                    } catch (LibvirtException | RuntimeException e) {
+                        s.abort();
+                        v.delete(0);
+                        throw e;
+                    } finally {
+                        s.free();
+                    }
+                    return v.getPath();
+                } finally {
+                    v.free();
+                }
+            } finally {
+                p.free();
+            }
+        });
+    }
+
+    @Override
+    public void deleteVolume(String poolName, String name) {
+        call("delete volume '" + name + "' of pool '" + poolName + "'", c -> {
+            StoragePool p;
+            try {
+                p = c.storagePoolLookupByName(poolName);
+            } catch (LibvirtException absent) {
+                return null;
+            }
+            try {
+                StorageVol v;
+                try {
+                    v = p.storageVolLookupByName(name);
+                } catch (LibvirtException absent) {
+                    return null;
+                }
+                try {
+                    v.delete(0);
+                } finally {
+                    v.free();
+                }
+                return null;
+            } finally {
+                p.free();
+            }
+        });
+    }
+
+    @Override
+    public synchronized void close() {
+        if (connect == null) return;
         try {
             connect.close();
         } catch (LibvirtException e) {
             // closing a broken connection: nothing left to release
         }
+        connect = null;
+    }
+
+    // ------------------------------------------------------------------------------------------------ plumbing
+
+    private interface Call<T> {
+        T run(Connect c) throws LibvirtException;
     }
 
     private interface DomainCall<T> {
@@ -173,6 +449,14 @@ public final class LibvirtConnection implements AutoCloseable {
 
     private interface DomainAction {
         void apply(Domain domain) throws LibvirtException;
+    }
+
+    private <T> T call(String what, Call<T> body) {
+        try {
+            return body.run(connect());
+        } catch (LibvirtException e) {
+            throw error("cannot " + what, e);
+        }
     }
 
     private void onDomain(String name, String action, DomainAction call) {
@@ -186,7 +470,7 @@ public final class LibvirtConnection implements AutoCloseable {
         Objects.requireNonNull(name, "name");
         Domain domain;
         try {
-            domain = connect.domainLookupByName(name);
+            domain = connect().domainLookupByName(name);
         } catch (LibvirtException e) {
             throw error("cannot " + action + " domain '" + name + "'", e);
         }
@@ -201,6 +485,10 @@ public final class LibvirtConnection implements AutoCloseable {
                 // the handle is gone with the connection
             }
         }
+    }
+
+    private static boolean missing(LibvirtException e) {
+        return e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN;
     }
 
     private CmsException error(String what, LibvirtException e) {

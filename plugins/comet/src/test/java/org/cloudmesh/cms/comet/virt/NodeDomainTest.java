@@ -12,18 +12,18 @@ import org.cloudmesh.cms.api.CmsException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DomainXmlTest {
+class NodeDomainTest {
     @TempDir
     Path tmp;
 
-    static DomainXml.Spec spec(String type, String vf, String iso) {
-        return new DomainXml.Spec(type, "vm-vc1-0", "11111111-2222-3333-4444-000000000001", 2, 2048,
+    static NodeDomain.Spec spec(String type, String vf, String iso) {
+        return new NodeDomain.Spec(type, "vm-vc1-0", "11111111-2222-3333-4444-000000000001", 2, 2048,
                 "/var/lib/libvirt/images/vm-vc1-0.qcow2", iso, "default", "52:54:00:00:00:03", null, vf);
     }
 
     @Test
     void computeNodeHasTheVfAsManagedPciHostdev() {
-        String xml = DomainXml.build(spec("test", "0000:3b:00.7", null));
+        String xml = NodeDomain.build(spec("test", "0000:3b:00.7", null));
         assertTrue(xml.startsWith("<domain type=\"test\">"), xml);
         assertTrue(xml.contains("<hostdev managed=\"yes\" mode=\"subsystem\" type=\"pci\">"), xml);
         assertTrue(xml.contains("<address bus=\"0x3b\" domain=\"0x0000\" function=\"0x7\" slot=\"0x00\"/>"), xml);
@@ -34,17 +34,17 @@ class DomainXmlTest {
 
     @Test
     void isoPathIsAnAttributeValueNeverMarkup() {
-        String xml = DomainXml.build(spec("kvm", null, "/isos/a\"b<c>&.iso"));
+        String xml = NodeDomain.build(spec("kvm", null, "/isos/a\"b<c>&.iso"));
         assertTrue(xml.contains("file=\"/isos/a&quot;b&lt;c&gt;&amp;.iso\""), xml);
         assertFalse(xml.contains("<hostdev"), "no VF, no hostdev");
     }
 
     @Test
     void badValuesAreRefused() {
-        assertThrows(CmsException.class, () -> DomainXml.build(new DomainXml.Spec("test", "vm<x>", "u", 1, 1, "/d", null, "n",
+        assertThrows(CmsException.class, () -> NodeDomain.build(new NodeDomain.Spec("test", "vm<x>", "u", 1, 1, "/d", null, "n",
                 "52:54:00:00:00:03", null, null)));
-        assertThrows(CmsException.class, () -> DomainXml.build(spec("test", "3b:00.7", null)));
-        assertThrows(CmsException.class, () -> DomainXml.build(spec("bhyve'", null, null)));
+        assertThrows(CmsException.class, () -> NodeDomain.build(spec("test", "3b:00.7", null)));
+        assertThrows(CmsException.class, () -> NodeDomain.build(spec("bhyve'", null, null)));
     }
 
     /** The generated XML passes libvirt's own schema (virt-xml-validate), for both the test driver and kvm. */
@@ -55,7 +55,7 @@ class DomainXmlTest {
                 "virt-xml-validate/xmllint not installed");
         for (String type : new String[] {"test", "kvm"}) {
             Path f = tmp.resolve(type + ".xml");
-            Files.writeString(f, DomainXml.build(spec(type, "0000:3b:00.1", "/isos/x.iso")));
+            Files.writeString(f, NodeDomain.build(spec(type, "0000:3b:00.1", "/isos/x.iso")));
             Process p = new ProcessBuilder(tool.toString(), f.toString(), "domain").redirectErrorStream(true).start();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             String out = new String(p.getInputStream().readAllBytes());
