@@ -177,6 +177,7 @@ public final class ClusterCommand implements Completion {
         return 0;
     }
 
+    @SuppressWarnings("unchecked")
     private void printNodes(VirtualCluster vc, Format option) {
         Printer p = ctx.printer(option);
         if (p.format() == Format.JSON || p.format() == Format.YAML) {
@@ -186,7 +187,19 @@ public final class ClusterCommand implements Completion {
         List<Map<String, ?>> rows = new ArrayList<>();
         if (vc.manager() != null) rows.add(row(vc.manager(), "manager"));
         for (Node n : vc.nodes()) rows.add(row(n, "node"));
-        p.list(NODE_COLUMNS, rows);
+        // VMs behind forwarded ports (user-mode networking) say where ssh reaches them
+        Map<String, String> ssh = new LinkedHashMap<>();
+        new ClusterStore(ctx.home()).get(vc.name()).ifPresent(c -> c.members().forEach(m -> {
+            if (m.sshPort() != null && m.publicIp() != null) ssh.put(m.name(), m.publicIp() + ":" + m.sshPort());
+        }));
+        if (ssh.isEmpty()) {
+            p.list(NODE_COLUMNS, rows);
+            return;
+        }
+        for (Map<String, ?> r : rows) ((Map<String, Object>) r).put("ssh", ssh.get(String.valueOf(r.get("name"))));
+        List<String> columns = new ArrayList<>(NODE_COLUMNS);
+        columns.add("ssh");
+        p.list(columns, rows);
     }
 
     private static Map<String, Object> row(Node n, String role) {
@@ -312,7 +325,7 @@ public final class ClusterCommand implements Completion {
         Member m = c.manager().orElseThrow(() -> new CmsException("cluster '" + name + "' has no manager"));
         if (m.address() == null) throw new CmsException("the manager " + m.name() + " has no address (state " + m.state() + ")");
         List<String> argv = new ArrayList<>(List.of("ssh", "-o", "UserKnownHostsFile=" + ctx.home().resolve("known_hosts"),
-                "-o", "StrictHostKeyChecking=accept-new", "-p", Integer.toString(c.port()), "-i", c.key(),
+                "-o", "StrictHostKeyChecking=accept-new", "-p", Integer.toString(m.port(c.port())), "-i", c.key(),
                 "-o", "IdentitiesOnly=yes", "-l", c.user()));
         if (node != null && !node.equals(m.name()) && !node.equals(VirtualCluster.MANAGER)) {
             if (c.member(node).isEmpty()) throw new CmsException("cluster '" + name + "' has no node '" + node + "': see 'cluster info " + name + "'");

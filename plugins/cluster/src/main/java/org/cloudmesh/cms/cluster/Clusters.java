@@ -28,6 +28,8 @@ import org.cloudmesh.cms.api.compute.ComputeProvider;
 import org.cloudmesh.cms.api.compute.ProviderConfig;
 import org.cloudmesh.cms.api.compute.Vm;
 import org.cloudmesh.cms.api.util.Hostlist;
+import org.cloudmesh.cms.api.ssh.KeyStore;
+import org.cloudmesh.cms.api.ssh.SshClient;
 import org.cloudmesh.cms.api.util.Names;
 import org.cloudmesh.cms.api.util.Parallel;
 
@@ -265,7 +267,7 @@ final class Clusters {
         return new Member(old.name(), old.manager(), vm.id() != null ? vm.id() : old.id(), state(vm.state()),
                 vm.publicIp(), vm.privateIp(), vm.flavor() != null ? vm.flavor() : old.flavor(),
                 ncpu != null ? ncpu : old.ncpu(), ram != null ? ram : old.ramMib(),
-                d.get("mac") != null ? d.get("mac") : old.mac(), null);
+                d.get("mac") != null ? d.get("mac") : old.mac(), null, Member.i(d, "ssh_port"), d.get("peer_address"));
     }
 
     static String state(String vmState) {
@@ -477,6 +479,7 @@ final class Clusters {
             store.change(c.name(), x -> x.withSetup(why));
             throw new CmsException("cluster '" + c.name() + "': ssh trust not set up: " + why);
         }
+        now.manager().ifPresent(m -> awaitSsh(c.name(), m, now.port()));
         Path dir = store.dir().resolve(c.name());
         String config = managerSshConfig(now);
         String hosts = hostsFile(now);
@@ -485,7 +488,7 @@ final class Clusters {
         try (Remote r = new Remote(ctx.home(), now)) {
             r.install(dir.resolve("id_ed25519"), config, hosts);
             if (!nodes.isEmpty()) {
-                List<String> failed = Remote.failures(r.fanOut(nodes, "true", null, Duration.ofSeconds(120)));
+                List<String> failed = awaitNodes(r, c.name(), nodes);
                 if (!failed.isEmpty()) {
                     String why = "the manager cannot reach " + String.join(", ", failed);
                     store.change(c.name(), x -> x.withSetup(why));
@@ -499,6 +502,60 @@ final class Clusters {
             throw e;
         }
         store.change(c.name(), x -> x.withSetup(SETUP_OK));
+    }
+
+    /**
+     * Waits (up to addressWait) until the manager answers ssh, saying every 10 s what it waits for: a VM that was just
+     * booted takes a while before its sshd runs.
+     */
+    private void awaitSsh(String cluster, Member m, int clusterPort) {
+        String host = m.address();
+        int port = m.port(clusterPort);
+        long start = System.nanoTime();
+        long note = 10;
+        while (!SshClient.answers(host, port)) {
+            long waited = (System.nanoTime() - start) / 1_000_000_000L;
+            if (waited >= addressWait.toSeconds()) {
+                String why = "the manager " + m.name() + " does not answer ssh at " + host + ":" + port + " after " + waited + " s";
+                store.change(cluster, x -> x.withSetup(why));
+                throw new CmsException("cluster '" + cluster + "': " + why + " (look at its console: 'vm console " + m.name()
+                        + "' on a libvirt cloud)");
+            }
+            if (waited >= note) {
+                ctx.err().println("cluster " + cluster + ": waiting for ssh on the manager " + m.name() + " (" + waited + " s)");
+                ctx.err().flush();
+                note = waited + 10;
+            }
+            pause(1);
+        }
+    }
+
+    /** Asks the manager to reach every node until all answer or addressWait passes; returns those that never did. */
+    private List<String> awaitNodes(Remote r, String cluster, List<String> nodes) {
+        long start = System.nanoTime();
+        long note = 10;
+        List<String> failed = Remote.failures(r.fanOut(nodes, "true", null, Duration.ofSeconds(120)));
+        while (!failed.isEmpty()) {
+            long waited = (System.nanoTime() - start) / 1_000_000_000L;
+            if (waited >= addressWait.toSeconds()) return failed;
+            if (waited >= note) {
+                ctx.err().println("cluster " + cluster + ": waiting for ssh on " + String.join(", ", failed) + " (" + waited + " s)");
+                ctx.err().flush();
+                note = waited + 10;
+            }
+            pause(1);
+            failed = Remote.failures(r.fanOut(failed, "true", null, Duration.ofSeconds(120)));
+        }
+        return failed;
+    }
+
+    private void pause(int seconds) {
+        try {
+            TimeUnit.SECONDS.sleep(seconds);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CmsException("interrupted while waiting for the cluster's VMs to answer ssh");
+        }
     }
 
     /** The cluster with its VMs' addresses, asking the cloud every 2 s while a running VM has none, up to addressWait. */
@@ -561,8 +618,9 @@ final class Clusters {
             if (m.address() == null) continue;
             b.append("Host ").append(m.name()).append('\n')
                     .append("  HostName ").append(m.address()).append('\n')
-                    .append("  HostKeyAlias ").append(m.name()).append('\n')
-                    .append("  ControlPath ").append(d).append("/mux-").append(muxId(c, m)).append('\n');
+                    .append("  HostKeyAlias ").append(m.name()).append('\n');
+            if (m.sshPort() != null) b.append("  Port ").append(m.sshPort()).append('\n');
+            b.append("  ControlPath ").append(d).append("/mux-").append(muxId(c, m)).append('\n');
         }
         b.append("Host *\n")
                 .append("  Port ").append(c.port()).append('\n')
@@ -588,7 +646,7 @@ final class Clusters {
      */
     static String muxId(Cluster c, Member m) {
         try {
-            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest((m.name() + "|" + m.address() + "|" + c.port()
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest((m.name() + "|" + m.address() + "|" + m.port(c.port())
                     + "|" + c.user()).getBytes(StandardCharsets.UTF_8));
             return java.util.HexFormat.of().formatHex(h, 0, 8);
         } catch (java.security.NoSuchAlgorithmException e) {
@@ -600,7 +658,7 @@ final class Clusters {
     static String hostsFile(Cluster c) {
         StringBuilder b = new StringBuilder("# cms cluster " + c.name() + "\n");
         for (Member m : c.members()) {
-            String ip = m.manager() ? firstNonNull(m.privateIp(), m.publicIp()) : m.address();
+            String ip = m.hostsAddress();
             if (ip != null) b.append(ip).append('\t').append(m.name()).append(m.manager() ? "\tmanager" : "").append('\n');
         }
         return b.toString();
@@ -700,19 +758,32 @@ final class Clusters {
         return "root";
     }
 
-    /** --key (a private key file, or its .pub), else the cloud's default key file, else ~/.ssh/id_ed25519 or id_rsa. */
-    private static Path userKey(String option, ProviderConfig cfg) {
-        String k = option != null ? option : cfg.defaultValue("key").filter(v -> Files.isReadable(privatePath(v))).orElse(null);
+    /**
+     * --key (a key name of 'key list', or a private key file or its .pub), else the cloud's default key, else variable
+     * key, else the first key cms knows, else ~/.ssh/id_ed25519 or id_rsa; a new user without any key gets one made
+     * (as 'key gen' would), and is told so.
+     */
+    private Path userKey(String option, ProviderConfig cfg) {
+        KeyStore keys = new KeyStore(ctx.home());
+        String k = option != null ? option : cfg.defaultValue("key").filter(v -> keys.all().containsKey(v) || Files.isReadable(privatePath(v)))
+                .or(() -> ctx.variables().get("key").filter(v -> keys.all().containsKey(v))).orElse(null);
         if (k != null) {
+            if (keys.all().containsKey(k)) return keys.all().get(k).privateKey();
             Path p = privatePath(k);
-            if (!Files.isReadable(p)) throw new CmsException("--key " + k + ": no readable private key file " + p);
+            if (!Files.isReadable(p)) throw new CmsException("--key " + k + ": neither a key of 'key list' nor a readable private key file " + p);
             return p.toAbsolutePath().normalize();
         }
+        if (!keys.all().isEmpty()) return keys.all().values().iterator().next().privateKey();
         for (String f : List.of("id_ed25519", "id_rsa")) {
             Path p = Path.of(System.getProperty("user.home"), ".ssh", f);
             if (Files.isReadable(p)) return p;
         }
-        throw new CmsException("no ssh key for the manager: give --key PATH (a private key file; PATH.pub is its public key)");
+        String name = profileUser() != null ? profileUser() : "cms";
+        KeyStore.Key made = keys.generate(name);
+        ctx.variables().set("key", made.name());
+        ctx.err().println("made ssh key " + made.name() + " (" + made.privateKey() + ") for the manager: it is the default key now (see 'key list')");
+        ctx.err().flush();
+        return made.privateKey();
     }
 
     private static Path privatePath(String k) {
@@ -768,9 +839,6 @@ final class Clusters {
                 .or(() -> ctx.config().getString("cloudmesh.profile.project").filter(Names::isValid)).orElse(null);
     }
 
-    private static String firstNonNull(String a, String b) {
-        return a != null ? a : b;
-    }
 
     static void deleteTree(Path dir) {
         if (!Files.exists(dir)) return;

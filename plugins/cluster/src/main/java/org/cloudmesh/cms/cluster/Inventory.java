@@ -15,13 +15,15 @@ final class Inventory {
     static String ansible(Cluster c, Path home) {
         Member m = manager(c);
         StringBuilder b = new StringBuilder("# cms cluster " + c.name() + " (cloud " + c.cloud() + ")\n[manager]\n");
-        b.append(m.name()).append(" ansible_host=").append(m.address()).append(" ansible_port=").append(c.port())
+        b.append(m.name()).append(" ansible_host=").append(m.address()).append(" ansible_port=").append(m.port(c.port()))
                 .append(" ansible_user=").append(c.user()).append(" ansible_ssh_private_key_file=").append(c.key())
                 .append(" ansible_ssh_common_args='-o UserKnownHostsFile=").append(home.resolve("known_hosts")).append("'\n");
         b.append("\n[nodes]\n");
         for (Member n : c.nodes()) {
             if (n.address() == null) continue;
-            b.append(n.name()).append(" ansible_host=").append(n.address()).append('\n');
+            b.append(n.name()).append(" ansible_host=").append(n.address());
+            if (n.sshPort() != null) b.append(" ansible_port=").append(n.sshPort());
+            b.append('\n');
         }
         b.append("\n[nodes:vars]\n")
                 .append("ansible_port=").append(c.port()).append('\n')
@@ -38,7 +40,7 @@ final class Inventory {
         StringBuilder b = new StringBuilder("# cms cluster " + c.name() + " (cloud " + c.cloud() + ")\n");
         b.append("Host ").append(m.name()).append('\n')
                 .append("  HostName ").append(m.address()).append('\n')
-                .append("  Port ").append(c.port()).append('\n')
+                .append("  Port ").append(m.port(c.port())).append('\n')
                 .append("  User ").append(c.user()).append('\n')
                 .append("  IdentityFile ").append(c.key()).append('\n')
                 .append("  IdentitiesOnly yes\n")
@@ -48,7 +50,7 @@ final class Inventory {
             b.append("Host ").append(n.name()).append('\n')
                     .append("  HostName ").append(n.address()).append('\n')
                     .append("  HostKeyAlias ").append(n.name()).append('\n')
-                    .append("  Port ").append(c.port()).append('\n')
+                    .append("  Port ").append(n.port(c.port())).append('\n')
                     .append("  User ").append(c.user()).append('\n')
                     .append("  IdentityFile ").append(clusterKey(c, home)).append('\n')
                     .append("  IdentitiesOnly yes\n")
@@ -79,7 +81,7 @@ final class Inventory {
 
     /** The manager as a jump host, its key checked against cms's own pins. */
     private static String proxy(Cluster c, Member m, Path home) {
-        return "ssh -W %h:%p -p " + c.port() + " -i " + c.key() + " -o UserKnownHostsFile=" + home.resolve("known_hosts") + " "
+        return "ssh -W %h:%p -p " + m.port(c.port()) + " -i " + c.key() + " -o UserKnownHostsFile=" + home.resolve("known_hosts") + " "
                 + c.user() + "@" + m.address();
     }
 }

@@ -51,7 +51,7 @@ final class Remote implements AutoCloseable {
                     + m.state() + "): start it with 'cluster start " + cluster.name() + "'");
         }
         if (cluster.key() == null) throw new CmsException("cluster '" + cluster.name() + "' records no ssh key for its manager");
-        this.manager = new SshTarget(ip, cluster.port(), cluster.user(), Path.of(cluster.key()));
+        this.manager = new SshTarget(ip, m.port(cluster.port()), cluster.user(), Path.of(cluster.key()));
         this.ssh = new SshClient(home.resolve("known_hosts"));
     }
 

@@ -1,5 +1,7 @@
 package org.cloudmesh.cms.vm;
 
+import org.cloudmesh.cms.api.ssh.KeyStore;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +19,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "key", description = {"The ssh public keys cms gives to new VMs.", "They are kept in $CLOUDMESH_HOME/keys.yaml.",
         "vm boot uses --key, else variable key, else the cloud's default key, else the first key added."},
-        footer = {"%nExamples:", "  key add", "  key add --name laptop ~/.ssh/id_rsa.pub", "  key list", "  key upload --cloud aws"})
+        footer = {"%nExamples:", "  key gen", "  key add", "  key add --name laptop ~/.ssh/id_rsa.pub", "  key list", "  key upload --cloud aws"})
 public final class KeyCommand {
     private final Context ctx;
 
@@ -49,17 +51,33 @@ public final class KeyCommand {
             Path ssh = Path.of(System.getProperty("user.home"), ".ssh");
             path = Files.exists(ssh.resolve("id_ed25519.pub")) ? ssh.resolve("id_ed25519.pub") : ssh.resolve("id_rsa.pub");
             if (!Files.exists(path)) {
-                throw new CmsException("no ~/.ssh/id_ed25519.pub or ~/.ssh/id_rsa.pub: give PATH, or create a key with ssh-keygen -t ed25519");
+                throw new CmsException("no ~/.ssh/id_ed25519.pub or ~/.ssh/id_rsa.pub: give PATH, or make one with 'key gen'");
             }
         }
-        if (name == null) {
-            name = ctx.config().getString("cloudmesh.profile.user").filter(u -> !u.isBlank() && !u.equals("TBD"))
-                    .orElse(System.getProperty("user.name"));
-        }
+        if (name == null) name = defaultName();
         Names.require("key name", name);
         KeyStore.Key k = new KeyStore(ctx.home()).add(name, path);
         ctx.out().println("key " + k.name() + " " + k.fingerprint() + " " + k.path());
         return 0;
+    }
+
+    @Command(name = "gen", description = {"Make a new ed25519 key pair in $CLOUDMESH_HOME/keys/NAME (private key 0600,"
+            + " no passphrase), add it, and make it the default (variable key)."})
+    int gen(@Option(names = "--name", paramLabel = "NAME", description = "The key's name (default: cloudmesh.profile.user).") String name) {
+        String n = name != null ? name : defaultName();
+        Names.require("key name", n);
+        if (new KeyStore(ctx.home()).all().containsKey(n)) {
+            throw new CmsException("a key named '" + n + "' exists already (see 'key list'): give another --name");
+        }
+        KeyStore.Key k = new KeyStore(ctx.home()).generate(n);
+        ctx.variables().set("key", k.name());
+        ctx.out().println("key " + k.name() + " " + k.fingerprint() + " " + k.privateKey() + " (the default key now: variable key)");
+        return 0;
+    }
+
+    private String defaultName() {
+        return ctx.config().getString("cloudmesh.profile.user").filter(u -> !u.isBlank() && !u.equals("TBD"))
+                .orElse(System.getProperty("user.name"));
     }
 
     @Command(name = "upload", description = "Register key NAME (default: variable key, else the first key) with the cloud.")

@@ -1,8 +1,8 @@
 package org.cloudmesh.cms.vm;
 
+import org.cloudmesh.cms.api.ssh.KeyStore;
+
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +26,7 @@ import org.cloudmesh.cms.api.compute.Compute;
 import org.cloudmesh.cms.api.compute.ProviderConfig;
 import org.cloudmesh.cms.api.compute.Vm;
 import org.cloudmesh.cms.api.ssh.ExecResult;
+import org.cloudmesh.cms.api.ssh.KnownHosts;
 import org.cloudmesh.cms.api.ssh.SshClient;
 import org.cloudmesh.cms.api.ssh.SshTarget;
 import org.cloudmesh.cms.api.util.Hostlist;
@@ -86,6 +87,7 @@ public final class VmCommand {
             KeyStore.Key k = keyName == null ? new KeyStore(ctx.home()).all().values().stream().findFirst().orElse(null)
                     : Optional.ofNullable(new KeyStore(ctx.home()).all().get(keyName)).orElseThrow(() -> new CmsException(
                     "unknown key '" + keyName + "': add it with 'key add --name " + keyName + " PATH' (see 'key list')"));
+            if (k == null && !dryrun) k = firstKey();
             String sg = resolve("secgroup", secgroup, cfg).orElse(null);
             String net = resolve("network", network, cfg).orElse(null);
             String user = resolve("username", username, cfg).orElse(Usernames.guess(img, cloud));
@@ -121,12 +123,13 @@ public final class VmCommand {
                 names = counter.next(profileUser(), count, known::containsKey, dryrun);
             }
 
+            final KeyStore.Key key0 = k;
             String publicKey = k == null ? null : k.text();
             final List<String> toBoot = List.copyOf(names);
             if (dryrun) {
                 for (String n : names) {
                     ctx.out().println("dryrun: would boot " + n + " on cloud " + cloud + " (kind " + cfg.kind() + "): image="
-                            + img + " flavor=" + flv + " key=" + (k == null ? "none" : k.name()) + " secgroup="
+                            + img + " flavor=" + flv + " key=" + (key0 == null ? "none" : key0.name()) + " secgroup="
                             + (sg == null ? "default" : sg) + (net == null ? "" : " network=" + net) + " username=" + user);
                 }
                 return 0;
@@ -145,7 +148,7 @@ public final class VmCommand {
                     m.put(n, new Vm(n, cloud, cfg.kind(), null, Vm.BOOTING, img, flv, null, null, user, now, Map.of()));
                 }
             });
-            String keyUsed = k == null ? null : k.name();
+            String keyUsed = key0 == null ? null : key0.name();
             List<Parallel.Outcome<String, Vm>> outcomes = PARALLEL.run(names, n -> {
                 try {
                     Vm vm = compute.boot(new BootRequest(n, img, flv, keyUsed, publicKey, sg, net, user));
@@ -178,6 +181,17 @@ public final class VmCommand {
             }
             return 0;
         }
+    }
+
+    /** A new user has no key at all: one is made (as 'key gen' would) and said so, instead of a VM nobody can log in to. */
+    private KeyStore.Key firstKey() {
+        String name = profileUser();
+        KeyStore store = new KeyStore(ctx.home());
+        KeyStore.Key k = store.generate(name);
+        ctx.variables().set("key", k.name());
+        ctx.err().println("made ssh key " + k.name() + " (" + k.privateKey() + ") for your VMs: it is the default key now (see 'key list')");
+        ctx.err().flush();
+        return k;
     }
 
     private Optional<String> resolve(String what, String option, ProviderConfig cfg) {
@@ -307,6 +321,7 @@ public final class VmCommand {
                   @Option(names = "--dryrun") boolean dryrun, @Mixin OutputOption output) {
         return power("terminate", namesArg, cloudOption, dryrun, output, (c, vm) -> {
             c.terminate(vm);
+            forgetHostKey(vm);
             return vm.withState(Vm.TERMINATED);
         });
     }
@@ -325,6 +340,7 @@ public final class VmCommand {
             VmCache cache = cache();
             List<Parallel.Outcome<Vm, Vm>> outcomes = PARALLEL.run(vms, vm -> {
                 if (!Vm.TERMINATED.equals(vm.state())) clouds.open(vm.cloud()).terminate(vm);
+                forgetHostKey(vm);
                 cache.remove(vm.name());
                 return vm;
             });
@@ -372,7 +388,8 @@ public final class VmCommand {
 
     // ------------------------------------------------------------------------------------------------ wait, ping
 
-    @Command(name = "wait", description = "Wait until VMs NAMES run and (when they have an IP address) accept ssh.")
+    @Command(name = "wait", description = {"Wait until VMs NAMES run and (when they have an IP address) answer ssh;"
+            + " says every 10 s which it still waits for."})
     int waitFor(@Parameters(paramLabel = "NAMES", arity = "0..1") String namesArg,
                 @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
                 @Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "2") double interval,
@@ -380,7 +397,9 @@ public final class VmCommand {
         if (interval <= 0 || timeout <= 0) throw new CmsException("--interval and --timeout must be positive seconds");
         try (Clouds clouds = new Clouds(ctx)) {
             List<Vm> vms = targets(clouds, namesArg, cloudOption);
-            long deadline = System.nanoTime() + (long) (timeout * 1e9);
+            long started = System.nanoTime();
+            long deadline = started + (long) (timeout * 1e9);
+            long nextNote = 10;
             Set<String> pending = new LinkedHashSet<>(vms.stream().map(Vm::name).toList());
             Map<String, Vm> now = Map.of();
             while (true) {
@@ -394,8 +413,8 @@ public final class VmCommand {
                     if (vm.ip() == null) {
                         ctx.out().println(n + " is running (it has no IP address to reach it by)");
                         pending.remove(n);
-                    } else if (reachable(vm.ip(), sshPort(vm.cloud()))) {
-                        ctx.out().println(n + " is available for ssh at " + vm.ip());
+                    } else if (SshClient.answers(vm.ip(), sshPort(vm))) {
+                        ctx.out().println(n + " is available for ssh at " + vm.ip() + ":" + sshPort(vm));
                         pending.remove(n);
                     }
                 }
@@ -403,22 +422,23 @@ public final class VmCommand {
                 if (pending.isEmpty()) return 0;
                 if (System.nanoTime() > deadline) {
                     String first = pending.iterator().next();
+                    Vm vm = now.get(first);
                     throw new CmsException("vm " + Hostlist.compress(pending) + " unavailable after timeout of "
-                            + (long) timeout + " s (state " + Optional.ofNullable(now.get(first)).map(Vm::state).orElse("?") + ")");
+                            + (long) timeout + " s (state " + Optional.ofNullable(vm).map(Vm::state).orElse("?")
+                            + (vm != null && vm.ip() != null ? ", no ssh answer at " + vm.ip() + ":" + sshPort(vm) : "")
+                            + "): look at its console with 'vm console " + first + "'");
+                }
+                long waited = (System.nanoTime() - started) / 1_000_000_000L;
+                if (waited >= nextNote) {
+                    ctx.err().println("waiting for " + Hostlist.compress(pending) + " (" + waited + " s of " + (long) timeout + " s)");
+                    ctx.err().flush();
+                    nextNote = waited + 10;
                 }
                 Thread.sleep((long) (interval * 1000));
             }
         }
     }
 
-    private static boolean reachable(String ip, int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(ip, port), 2000);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
     @Command(name = "ping", description = "Ping VMs NAMES (the system ping, COUNT packets each).")
     int ping(@Parameters(paramLabel = "NAMES", arity = "0..1") String namesArg,
@@ -518,6 +538,38 @@ public final class VmCommand {
         }
     }
 
+    @Command(name = "console", description = {"Attach to the serial console of VM NAME on a libvirt cloud: its boot messages"
+            + " and login prompt, also when its network is down. Leave with Ctrl-] (the escape key of virsh console)."})
+    int console(@Parameters(paramLabel = "NAME", arity = "0..1", description = "The VM (default: variable vm).") String name,
+                @Option(names = "--cloud", paramLabel = "CLOUD", description = "The VM's cloud (default: the one cms recorded).") String cloudOption)
+            throws IOException, InterruptedException {
+        try (Clouds clouds = new Clouds(ctx)) {
+            List<Vm> vms = targets(clouds, name, cloudOption);
+            if (vms.size() != 1) throw new CmsException("a console needs exactly one VM, not " + vms.size());
+            Vm vm = vms.get(0);
+            if (!"libvirt".equals(vm.kind())) {
+                throw new CmsException("vm " + vm.name() + " is on cloud " + vm.cloud() + " of kind " + vm.kind()
+                        + ": 'vm console' attaches to libvirt VMs; use the cloud's own console");
+            }
+            refresh(clouds, vm.cloud());
+            Vm now = cache().all().get(vm.name());
+            if (now == null) throw new CmsException("vm " + vm.name() + " is gone from cloud " + vm.cloud());
+            if (!Vm.RUNNING.equals(now.state())) {
+                throw new CmsException("vm " + vm.name() + " is not running (state " + now.state() + "): it has no console;"
+                        + " start it with 'vm start " + vm.name() + "'");
+            }
+            String uri = now.details().get("uri");
+            if (uri == null) throw new CmsException("vm " + vm.name() + ": cms does not know its hypervisor; run 'vm list --refresh'");
+            ctx.out().flush();
+            try {
+                Process p = new ProcessBuilder("virsh", "-c", uri, "console", vm.name()).inheritIO().start();
+                return p.waitFor();
+            } catch (IOException e) {
+                throw new CmsException("cannot run virsh: " + e.getMessage() + " (install libvirt-clients)");
+            }
+        }
+    }
+
     private static void prefixed(java.io.PrintWriter w, String name, String text) {
         if (text.isEmpty()) return;
         for (String line : text.split("\n", -1)) {
@@ -587,6 +639,17 @@ public final class VmCommand {
         return 0;
     }
 
+    /**
+     * A VM reached through a forwarded port leaves its pinned host key behind when it goes: the next VM given that port
+     * has a key of its own and must not look like a man in the middle.
+     */
+    private void forgetHostKey(Vm vm) {
+        String ssh = vm.details().get("ssh");
+        int colon = ssh == null ? -1 : ssh.lastIndexOf(':');
+        if (colon < 0 || !ssh.substring(colon + 1).matches("[0-9]{1,5}")) return;
+        new KnownHosts(knownHosts()).forget(KnownHosts.hostName(ssh.substring(0, colon), Integer.parseInt(ssh.substring(colon + 1))));
+    }
+
     Path knownHosts() {
         return ctx.home().resolve("known_hosts");
     }
@@ -635,7 +698,7 @@ public final class VmCommand {
         requireUser(user);
         Path key = privateKey(keyOption, cfg);
         if (key == null) throw new CmsException("no ssh key for vm " + vm.name() + ": give --key PATH or add one with 'key add PATH'");
-        return new Target(vm.name(), new SshTarget(ip, sshPort(vm.cloud()), user, key));
+        return new Target(vm.name(), new SshTarget(ip, sshPort(vm), user, key));
     }
 
     private static void requireUser(String user) {
@@ -650,6 +713,13 @@ public final class VmCommand {
         } catch (CmsException e) {
             return Optional.empty();
         }
+    }
+
+    /** The VM's own forwarded ssh port (user-mode networking), else the cloud's ssh_port, else 22. */
+    private int sshPort(Vm vm) {
+        String own = vm.details().get("ssh_port");
+        if (own != null && own.matches("[0-9]{1,5}")) return Integer.parseInt(own);
+        return sshPort(vm.cloud());
     }
 
     private int sshPort(String cloud) {
@@ -765,8 +835,19 @@ public final class VmCommand {
                 old.created() != null ? old.created() : fresh.created(), fresh.details().isEmpty() ? old.details() : fresh.details());
     }
 
+    /** The listing; VMs reached through a forwarded port add where (ssh, as host:port) and their MAC. */
     private void print(Collection<Vm> vms, OutputOption output) {
-        ctx.printer(output.format).list(COLUMNS, vms.stream().map(Vm::toMap).toList());
+        List<String> columns = new ArrayList<>(COLUMNS);
+        boolean forwarded = vms.stream().anyMatch(v -> v.details().containsKey("ssh"));
+        if (forwarded) columns.addAll(List.of("ssh", "mac"));
+        ctx.printer(output.format).list(columns, vms.stream().map(v -> {
+            Map<String, Object> m = v.toMap();
+            if (forwarded) {
+                m.put("ssh", v.details().get("ssh"));
+                m.put("mac", v.details().get("mac"));
+            }
+            return (Map<String, ?>) m;
+        }).toList());
     }
 
     private void failIfAny(List<String> errors) {

@@ -148,6 +148,37 @@ public final class KnownHosts {
         return entries.stream().filter(e -> e.matches(hostName)).toList();
     }
 
+    /**
+     * Removes the keys pinned for {@code hostName} (a VM that is gone: the next VM at its address and port has a key
+     * of its own). Other lines stay as they are; the file is rewritten in place under its lock.
+     */
+    public synchronized void forget(String hostName) {
+        if (!Files.exists(file)) return;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ); FileLock lock = ch.lock()) {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            List<String> kept = new java.util.ArrayList<>();
+            int n = 0;
+            for (String line : lines) {
+                Entry e;
+                try {
+                    e = parse(line, ++n);
+                } catch (RuntimeException unreadable) {
+                    e = null; // kept as it is
+                }
+                // a revoked key (@revoked) stays revoked
+                if (e == null || !e.marker().isEmpty() || !e.matches(hostName)) kept.add(line);
+            }
+            if (kept.size() == lines.size()) return;
+            byte[] text = kept.isEmpty() ? new byte[0] : (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8);
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap(text), 0);
+            ch.force(false);
+            remember(read());
+        } catch (IOException e) {
+            throw new CmsException("cannot rewrite the known hosts file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The command that removes a host's pinned keys from this file, for error messages. */
     public String removeCommand(String hostName) {
         return "ssh-keygen -R " + Shell.quote(hostName) + " -f " + Shell.quote(file.toString());

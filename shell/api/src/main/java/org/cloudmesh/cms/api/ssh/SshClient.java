@@ -62,6 +62,21 @@ public final class SshClient implements AutoCloseable {
     private volatile boolean closed;
 
     /** @param knownHosts the known_hosts file that pins host keys ({@code $CLOUDMESH_HOME/known_hosts}) */
+    /**
+     * True when an ssh server answers at host:port with its banner (within a few seconds). A port merely open is not
+     * enough: a port forwarded to a guest accepts connections while the guest still boots.
+     */
+    public static boolean answers(String host, int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(host, port), 2000);
+            s.setSoTimeout(3000);
+            byte[] banner = s.getInputStream().readNBytes(4);
+            return new String(banner, java.nio.charset.StandardCharsets.US_ASCII).equals("SSH-");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     public SshClient(Path knownHosts) {
         this(knownHosts, DEFAULT_CONNECT_TIMEOUT);
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.Reader;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -71,14 +72,21 @@ class FragmentTest {
         Map<String, Object> clouds = map(cloudmesh.get("cloud"), "cloud");
         Map<String, Object> localCloud = map(clouds.get("local"), "cloud.local");
         assertEquals(Map.of("kind", "libvirt", "active", true), localCloud.get("cm"));
-        assertEquals(Map.of("image", "none", "flavor", "small"), localCloud.get("default"));
-        assertEquals(Map.of("uri", tb.libvirtUri()), localCloud.get("credentials"));
+        // the test driver: 'local' without qemu, 'fake' beside the real guests of 'local' with it
+        Map<String, Object> fake = map(clouds.get(tb.qemu() ? "fake" : "local"), "cloud.fake");
+        assertEquals(Map.of("image", "none", "flavor", "small"), fake.get("default"));
+        assertEquals(Map.of("uri", tb.libvirtUri()), fake.get("credentials"));
         if (tb.qemu()) {
-            Map<String, Object> qemu = map(clouds.get("qemu"), "cloud.qemu");
-            assertEquals(Map.of("uri", tb.qemuUri()), qemu.get("credentials"));
+            // cloud local boots the testbed's guest image under qemu:///session, reached on forwarded ports
+            assertEquals(Map.of("uri", tb.qemuUri()), localCloud.get("credentials"));
             assertTrue(tb.qemuUri().startsWith("qemu+libssh://" + tb.user() + "@"), tb.qemuUri());
+            assertEquals(Map.of("image", "cms-guest", "flavor", "nano", "username", "root", "network", "user"), localCloud.get("default"));
+            assertEquals("cms-vms", localCloud.get("pool"));
+            Map<String, Object> image = map(map(localCloud.get("images"), "images").get("cms-guest"), "cms-guest");
+            assertTrue(Files.isReadable(Path.of(String.valueOf(image.get("kernel")))), "kernel " + image);
+            assertTrue(Files.isReadable(Path.of(String.valueOf(image.get("initrd")))), "initrd " + image);
         } else {
-            assertFalse(clouds.containsKey("qemu"));
+            assertFalse(clouds.containsKey("fake"));
         }
     }
 }

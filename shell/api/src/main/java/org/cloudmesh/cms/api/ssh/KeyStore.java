@@ -1,4 +1,4 @@
-package org.cloudmesh.cms.vm;
+package org.cloudmesh.cms.api.ssh;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,15 +15,16 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * The public keys cms knows ({@code $CLOUDMESH_HOME/keys.yaml}: name → path and fingerprint). Only public keys are
- * recorded; the private key is the file beside the public one without {@code .pub}.
+ * recorded; the private key is the file beside the public one without {@code .pub}. Keys made by {@link #generate}
+ * live in {@code $CLOUDMESH_HOME/keys/} (0700), the private key 0600.
  */
-final class KeyStore {
-    record Key(String name, Path path, String fingerprint) {
-        String text() {
+public final class KeyStore {
+    public record Key(String name, Path path, String fingerprint) {
+        public String text() {
             return KeyStore.read(path);
         }
 
-        Path privateKey() {
+        public Path privateKey() {
             String p = path.toString();
             return p.endsWith(".pub") ? Path.of(p.substring(0, p.length() - 4)) : path;
         }
@@ -31,11 +32,12 @@ final class KeyStore {
 
     private final Path file;
 
-    KeyStore(Path home) {
+    public KeyStore(Path home) {
         this.file = home.resolve("keys.yaml");
     }
 
-    synchronized Map<String, Key> all() {
+    /** The keys by name, in the order they were added. */
+    public synchronized Map<String, Key> all() {
         Map<String, Key> keys = new LinkedHashMap<>();
         if (!Files.exists(file)) return keys;
         try {
@@ -54,7 +56,37 @@ final class KeyStore {
         return keys;
     }
 
-    synchronized Key add(String name, Path path) {
+    /**
+     * Makes a new ed25519 key pair {@code $CLOUDMESH_HOME/keys/NAME} (no passphrase: cms logs in unattended) with
+     * OpenSSH's ssh-keygen and adds it. An existing file of that name is never overwritten.
+     */
+    public synchronized Key generate(String name) {
+        org.cloudmesh.cms.api.util.Names.require("key name", name);
+        Path dir = file.resolveSibling("keys");
+        Path key = dir.resolve(name);
+        if (Files.exists(key) || Files.exists(Path.of(key + ".pub"))) {
+            throw new CmsException("a key file " + key + " exists already: add it with 'key add --name " + name + " " + key
+                    + ".pub', or choose another --name");
+        }
+        try {
+            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cms-" + name, "-f", key.toString())
+                    .redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (p.waitFor() != 0) throw new CmsException("ssh-keygen could not make " + key + ": " + out);
+        } catch (IOException e) {
+            throw new CmsException("cannot make a key with ssh-keygen (install openssh-client): " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CmsException("interrupted while making key " + name);
+        }
+        return add(name, Path.of(key + ".pub"));
+    }
+
+    /** Records the public key file {@code path} under {@code name} (replacing a key of that name). */
+    public synchronized Key add(String name, Path path) {
         String text = read(path);
         Key key = new Key(name, path.toAbsolutePath().normalize(), fingerprint(text, path));
         Map<String, Key> keys = all();
@@ -79,7 +111,7 @@ final class KeyStore {
         return key;
     }
 
-    static String read(Path path) {
+    public static String read(Path path) {
         try {
             return Files.readString(path).strip();
         } catch (IOException e) {
