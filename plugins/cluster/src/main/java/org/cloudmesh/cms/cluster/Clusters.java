@@ -479,7 +479,7 @@ final class Clusters {
             store.change(c.name(), x -> x.withSetup(why));
             throw new CmsException("cluster '" + c.name() + "': ssh trust not set up: " + why);
         }
-        now.manager().ifPresent(m -> awaitSsh(c.name(), m, now.port()));
+        awaitSsh(now);
         Path dir = store.dir().resolve(c.name());
         String config = managerSshConfig(now);
         String hosts = hostsFile(now);
@@ -488,7 +488,7 @@ final class Clusters {
         try (Remote r = new Remote(ctx.home(), now)) {
             r.install(dir.resolve("id_ed25519"), config, hosts);
             if (!nodes.isEmpty()) {
-                List<String> failed = awaitNodes(r, c.name(), nodes);
+                List<String> failed = Remote.failures(r.fanOut(nodes, "true", null, Duration.ofSeconds(120)));
                 if (!failed.isEmpty()) {
                     String why = "the manager cannot reach " + String.join(", ", failed);
                     store.change(c.name(), x -> x.withSetup(why));
@@ -505,56 +505,42 @@ final class Clusters {
     }
 
     /**
-     * Waits (up to addressWait) until the manager answers ssh, saying every 10 s what it waits for: a VM that was just
-     * booted takes a while before its sshd runs.
+     * Waits (up to addressWait) until the manager answers ssh, and the nodes that cms can reach itself (on their own
+     * forwarded ports, beside the manager), saying every 10 s what it waits for: a VM just booted takes a while before
+     * its sshd runs. Other nodes are the manager's to reach: setup names those it cannot.
      */
-    private void awaitSsh(String cluster, Member m, int clusterPort) {
-        String host = m.address();
-        int port = m.port(clusterPort);
+    private void awaitSsh(Cluster c) {
+        Map<String, String> waiting = new LinkedHashMap<>();
+        for (Member m : c.members()) {
+            if (!Node.RUNNING.equals(m.state())) continue;
+            if (m.manager() && m.address() != null) waiting.put(m.name(), m.address() + ":" + m.port(c.port()));
+            else if (m.sshPort() != null && m.publicIp() != null) waiting.put(m.name(), m.publicIp() + ":" + m.sshPort());
+        }
         long start = System.nanoTime();
         long note = 10;
-        while (!SshClient.answers(host, port)) {
+        while (true) {
+            waiting.values().removeIf(a -> SshClient.answers(a.substring(0, a.lastIndexOf(':')),
+                    Integer.parseInt(a.substring(a.lastIndexOf(':') + 1))));
+            if (waiting.isEmpty()) return;
             long waited = (System.nanoTime() - start) / 1_000_000_000L;
+            String names = Hostlist.compress(List.copyOf(waiting.keySet()));
             if (waited >= addressWait.toSeconds()) {
-                String why = "the manager " + m.name() + " does not answer ssh at " + host + ":" + port + " after " + waited + " s";
-                store.change(cluster, x -> x.withSetup(why));
-                throw new CmsException("cluster '" + cluster + "': " + why + " (look at its console: 'vm console " + m.name()
-                        + "' on a libvirt cloud)");
+                String why = names + " did not answer ssh at " + String.join(", ", waiting.values()) + " after " + waited + " s";
+                store.change(c.name(), x -> x.withSetup(why));
+                throw new CmsException("cluster '" + c.name() + "': " + why + " (look at a console: 'vm console "
+                        + waiting.keySet().iterator().next() + "' on a libvirt cloud)");
             }
             if (waited >= note) {
-                ctx.err().println("cluster " + cluster + ": waiting for ssh on the manager " + m.name() + " (" + waited + " s)");
+                ctx.err().println("cluster " + c.name() + ": waiting for ssh on " + names + " (" + waited + " s)");
                 ctx.err().flush();
                 note = waited + 10;
             }
-            pause(1);
-        }
-    }
-
-    /** Asks the manager to reach every node until all answer or addressWait passes; returns those that never did. */
-    private List<String> awaitNodes(Remote r, String cluster, List<String> nodes) {
-        long start = System.nanoTime();
-        long note = 10;
-        List<String> failed = Remote.failures(r.fanOut(nodes, "true", null, Duration.ofSeconds(120)));
-        while (!failed.isEmpty()) {
-            long waited = (System.nanoTime() - start) / 1_000_000_000L;
-            if (waited >= addressWait.toSeconds()) return failed;
-            if (waited >= note) {
-                ctx.err().println("cluster " + cluster + ": waiting for ssh on " + String.join(", ", failed) + " (" + waited + " s)");
-                ctx.err().flush();
-                note = waited + 10;
+            try {
+                TimeUnit.MILLISECONDS.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CmsException("interrupted while waiting for the VMs of cluster '" + c.name() + "' to answer ssh");
             }
-            pause(1);
-            failed = Remote.failures(r.fanOut(failed, "true", null, Duration.ofSeconds(120)));
-        }
-        return failed;
-    }
-
-    private void pause(int seconds) {
-        try {
-            TimeUnit.SECONDS.sleep(seconds);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CmsException("interrupted while waiting for the cluster's VMs to answer ssh");
         }
     }
 

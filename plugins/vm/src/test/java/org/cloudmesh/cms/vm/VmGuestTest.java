@@ -1,0 +1,182 @@
+package org.cloudmesh.cms.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.cloudmesh.cms.api.TestbedSupport;
+import org.cloudmesh.cms.api.libvirt.ForwardedPorts;
+import org.cloudmesh.cms.api.libvirt.LibvirtConnection;
+import org.cloudmesh.cms.api.ssh.Shell;
+import org.cloudmesh.cms.api.ssh.SshClient;
+import org.cloudmesh.cms.libvirt.LibvirtProvider;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A new user's session on cloud {@code local} of the testbed: real guests of the testbed's image, booted by qemu under
+ * the test user's qemu:///session and reached through ssh ports forwarded on 127.0.0.1.
+ */
+@Tag(TestbedSupport.INTEGRATION)
+class VmGuestTest {
+    @TempDir
+    Path tmp;
+
+    /** A cloud like the testbed's {@code local}, under its own name so that tests never see each other's VMs. */
+    static String cloudYaml(TestbedSupport tb, String user, String cloud) throws Exception {
+        Path guest = tb.dir().resolve("guest");
+        return """
+                cloudmesh:
+                  profile: {user: %s}
+                  cloud:
+                    %s:
+                      cm: {kind: libvirt}
+                      default: {image: cms-guest, flavor: nano, username: root, network: user}
+                      credentials: {uri: "%s"}
+                      pool: cms-vms
+                      images:
+                        cms-guest: {kernel: %s, initrd: %s, cmdline: "%s"}
+                        broken: {kernel: /nonexistent/vmlinuz, initrd: %s}
+                """.formatted(user, cloud, tb.qemuUri(), guest.resolve("vmlinuz"), guest.resolve("initrd.gz"),
+                Files.readString(guest.resolve("cmdline")).strip(), guest.resolve("initrd.gz"));
+    }
+
+    static String onTestbed(TestbedSupport tb, String command) {
+        try (SshClient ssh = new SshClient(tb.knownHosts())) {
+            return ssh.exec(tb.target(), command, Duration.ofSeconds(30)).stdout();
+        }
+    }
+
+    @Test
+    void bootSshPutGetStopStartAndDeleteARealGuest() throws Exception {
+        TestbedSupport tb = TestbedSupport.requireQemu();
+        String id = UUID.randomUUID().toString().substring(0, 6);
+        String cloud = "g" + id;
+        String vm = "web" + id;
+        TestContext shell = new TestContext(tmp.resolve("home"), cloudYaml(tb, "u" + id, cloud), new LibvirtProvider());
+        shell.vars.put("cloud", cloud);
+        try {
+            // a new user has no key: boot makes one and says so
+            TestContext.Run boot = shell.cms("vm", "boot", "--name", vm);
+            assertEquals(0, boot.status(), boot.toString());
+            assertTrue(boot.err().contains("made ssh key u" + id), boot.toString());
+            assertTrue(Files.isRegularFile(shell.home.resolve("keys/u" + id)), "the key lives under $CLOUDMESH_HOME/keys");
+            Matcher ssh = Pattern.compile("\\| (127\\.0\\.0\\.1):(\\d+) +\\| (52:54:00:[0-9a-f:]{8}) ").matcher(boot.out());
+            assertTrue(ssh.find(), "the listing shows the forwarded ssh address and the MAC: " + boot);
+            int port = Integer.parseInt(ssh.group(2));
+
+            TestContext.Run wait = shell.cms("vm", "wait", "--timeout", "120", "--interval", "0.5");
+            assertEquals(0, wait.status(), wait.toString());
+            assertTrue(wait.out().contains(vm + " is available for ssh at 127.0.0.1:" + port), wait.toString());
+
+            TestContext.Run hostname = shell.cms("vm", "ssh", "--command", "hostname");
+            assertEquals(0, hostname.status(), hostname.toString());
+            assertEquals(vm + ": " + vm + "\n", hostname.out(), "the guest took its name from the NoCloud seed");
+
+            Path file = tmp.resolve("hello.txt");
+            Files.writeString(file, "hello " + id + "\n");
+            assertEquals(0, shell.cms("vm", "put", file.toString(), "/tmp/hello.txt").status());
+            assertEquals(vm + ": hello " + id + "\n", shell.cms("vm", "ssh", "--command", "cat /tmp/hello.txt").out());
+            Path back = tmp.resolve("back.txt");
+            TestContext.Run get = shell.cms("vm", "get", "/tmp/hello.txt", back.toString());
+            assertEquals(0, get.status(), get.toString());
+            assertEquals("hello " + id + "\n", Files.readString(back));
+
+            TestContext.Run info = shell.cms("vm", "info", vm, "--refresh");
+            assertTrue(info.out().contains("127.0.0.1:" + port) && info.out().contains(ssh.group(3)), info.toString());
+
+            // stop asks the guest (ACPI power button); it powers itself off well before the forced-off timeout
+            long t0 = System.nanoTime();
+            TestContext.Run stop = shell.cms("vm", "stop");
+            assertEquals(0, stop.status(), stop.toString());
+            assertTrue(stop.out().contains("| " + vm + " | " + cloud + " | stopped"), stop.toString());
+            assertTrue((System.nanoTime() - t0) / 1e9 < 15, "the guest obeyed the power button");
+
+            assertEquals(0, shell.cms("vm", "start").status());
+            assertEquals(0, shell.cms("vm", "wait", "--timeout", "120", "--interval", "0.5").status());
+            assertEquals(vm + ": " + vm + "\n", shell.cms("vm", "ssh", "--command", "hostname").out());
+
+            // qemu killed under the running VM: cms does not call it running
+            String pid = onTestbed(tb, "pgrep -u " + tb.user() + " -f " + Shell.quote("guest=" + vm + ",")).strip();
+            assertTrue(pid.matches("\\d+"), "qemu pid: " + pid);
+            onTestbed(tb, "kill -9 " + pid);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            String status;
+            do {
+                Thread.sleep(200);
+                status = shell.cms("vm", "status", "--output", "csv").out();
+            } while (status.contains(",running") && System.nanoTime() < deadline);
+            assertEquals("name,cloud,state\n" + vm + "," + cloud + ",stopped\n", status);
+            assertTrue(shell.cms("vm", "list").out().contains("| " + vm + " | " + cloud + " | stopped"));
+
+            TestContext.Run delete = shell.cms("vm", "delete", vm);
+            assertEquals(0, delete.status(), delete.toString());
+            try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
+                assertFalse(hv.exists(vm), "the domain is gone");
+            }
+            String left = onTestbed(tb, "ls " + tb.dir().resolve("qemu/vms"));
+            assertFalse(left.contains(vm), "the seed and overlay went with the VM: " + left);
+            assertTrue(ForwardedPorts.free("127.0.0.1", port), "the port is free again");
+            assertFalse(Files.readString(shell.home.resolve("known_hosts")).contains("[127.0.0.1]:" + port + " "),
+                    "the VM's pinned host key went with it");
+        } finally {
+            cleanup(tb, List.of(vm));
+        }
+    }
+
+    @Test
+    void badImagesAndSilentGuestsAreOneClearLineAndLeaveNothing() throws Exception {
+        TestbedSupport tb = TestbedSupport.requireQemu();
+        String id = UUID.randomUUID().toString().substring(0, 6);
+        String cloud = "g" + id;
+        TestContext shell = new TestContext(tmp.resolve("home"), cloudYaml(tb, "u" + id, cloud), new LibvirtProvider());
+        shell.vars.put("cloud", cloud);
+        try {
+            assertEquals(0, shell.cms("key", "gen").status());
+            TestContext.Run broken = shell.cms("vm", "boot", "--name", "b" + id, "--image", "broken");
+            assertEquals(1, broken.status());
+            assertEquals("ERROR: cloud '" + cloud + "': image 'broken': kernel /nonexistent/vmlinuz not found\n", broken.err());
+            TestContext.Run noFile = shell.cms("vm", "boot", "--name", "c" + id, "--image", "/nonexistent/disk.qcow2");
+            assertEquals(1, noFile.status());
+            assertTrue(noFile.err().contains("disk image /nonexistent/disk.qcow2 not found"), noFile.toString());
+
+            // a VM whose guest never answers ssh (no kernel, no disk): named, with what was tried and where to look
+            TestContext.Run mute = shell.cms("vm", "boot", "--name", "m" + id, "--image", "none");
+            assertEquals(0, mute.status(), mute.toString());
+            TestContext.Run wait = shell.cms("vm", "wait", "m" + id, "--timeout", "3", "--interval", "0.5");
+            assertEquals(1, wait.status());
+            assertTrue(wait.err().matches("(?s).*ERROR: vm m" + id + " unavailable after timeout of 3 s \\(state running, no ssh answer at"
+                    + " 127\\.0\\.0\\.1:\\d+\\): look at its console with 'vm console m" + id + "'\n"), wait.toString());
+            assertEquals(0, shell.cms("vm", "delete", "m" + id).status());
+
+            try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
+                for (String n : List.of("b", "c", "m")) assertFalse(hv.exists(n + id), "nothing defined for " + n + id);
+            }
+            String left = onTestbed(tb, "ls " + tb.dir().resolve("qemu/vms"));
+            assertFalse(left.contains(id), "no volume left: " + left);
+        } finally {
+            cleanup(tb, List.of("b" + id, "c" + id, "m" + id));
+        }
+    }
+
+    static void cleanup(TestbedSupport tb, List<String> names) {
+        try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
+            for (String n : names) {
+                if (hv.exists(n)) {
+                    if (hv.state(n).active()) hv.destroy(n);
+                    hv.undefine(n);
+                }
+                hv.deleteVolume("cms-vms", n + "-seed.iso");
+                hv.deleteVolume("cms-vms", n + ".qcow2");
+            }
+        }
+    }
+}
