@@ -38,10 +38,16 @@ public final class LibvirtConnection implements Hypervisor, AutoCloseable {
     private static final Pattern POOL_PATH = Pattern.compile("<target>\\s*<path>([^<]+)</path>", Pattern.DOTALL);
 
     private final String uri;
+    /**
+     * Calls over an ssh transport go one at a time: concurrent calls on one qemu+libssh connection were seen to hang
+     * for good in libvirt 9.0 (two threads in virDomainGetXMLDesc); local sockets serve concurrent calls.
+     */
+    private final Object serial;
     private Connect connect;
 
     LibvirtConnection(String uri) {
         this.uri = Objects.requireNonNull(uri, "uri");
+        this.serial = uri.contains("+ssh:") || uri.contains("+libssh:") || uri.contains("+libssh2:") ? new Object() : null;
     }
 
     /** Opens a read-write connection now (a CmsException when the hypervisor cannot be reached). */
@@ -453,7 +459,10 @@ public final class LibvirtConnection implements Hypervisor, AutoCloseable {
 
     private <T> T call(String what, Call<T> body) {
         try {
-            return body.run(connect());
+            if (serial == null) return body.run(connect());
+            synchronized (serial) {
+                return body.run(connect());
+            }
         } catch (LibvirtException e) {
             throw error("cannot " + what, e);
         }
@@ -467,6 +476,13 @@ public final class LibvirtConnection implements Hypervisor, AutoCloseable {
     }
 
     private <T> T withDomain(String name, String action, DomainCall<T> call) {
+        if (serial == null) return domainCall(name, action, call);
+        synchronized (serial) {
+            return domainCall(name, action, call);
+        }
+    }
+
+    private <T> T domainCall(String name, String action, DomainCall<T> call) {
         Objects.requireNonNull(name, "name");
         Domain domain;
         try {
