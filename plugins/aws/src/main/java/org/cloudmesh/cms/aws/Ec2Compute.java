@@ -15,6 +15,7 @@ import org.cloudmesh.cms.api.compute.ProviderConfig;
 import org.cloudmesh.cms.api.compute.Vm;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -47,9 +48,12 @@ final class Ec2Compute implements Compute {
                 .region(Region.of(region))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(id, secret)))
                 .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(timeout).socketTimeout(timeout).build())
-                .overrideConfiguration(c -> c.apiCallTimeout(timeout));
+                .overrideConfiguration(c -> {
+                    c.apiCallTimeout(timeout);
+                    cloud.endpoint().flatMap(EndpointPath::of).ifPresent(c::addExecutionInterceptor);
+                });
         cloud.endpoint().ifPresent(b::endpointOverride);
-        this.where = cloud.endpoint().map(URI::toString).orElse("EC2 " + region);
+        this.where = cloud.endpoint().map(URI::toString).orElse("https://ec2." + region + ".amazonaws.com");
         this.ec2 = b.build();
     }
 
@@ -152,9 +156,15 @@ final class Ec2Compute implements Compute {
         try {
             return body.get();
         } catch (Ec2Exception e) {
-            String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-            String msg = e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage();
-            String text = what + " failed: " + (code == null ? "" : code + ": ") + oneLine(msg);
+            AwsErrorDetails d = e.awsErrorDetails();
+            String code = d == null ? null : d.errorCode();
+            String msg = d == null ? null : d.errorMessage();
+            if (msg == null || msg.isBlank()) {
+                // not an EC2 error document (a web server's error page, a proxy, a wrong path): say what answered
+                throw new CmsException(what + " failed: HTTP " + e.statusCode() + " from " + where + ", which gave no EC2 error"
+                        + answered(d) + " (check " + ProviderConfig.PREFIX + cloud.name() + ".endpoint)");
+            }
+            String text = what + " failed: " + (code == null ? "HTTP " + e.statusCode() + ": " : code + ": ") + oneLine(msg);
             if ("InvalidInstanceID.NotFound".equals(code)) throw new GoneException(text);
             if (code != null && (code.startsWith("AuthFailure") || code.equals("UnauthorizedOperation") || code.contains("SignatureDoesNotMatch"))) {
                 text += " (check " + ProviderConfig.PREFIX + cloud.name() + ".credentials.EC2_ACCESS_ID and EC2_SECRET_KEY)";
@@ -166,6 +176,15 @@ final class Ec2Compute implements Compute {
         } catch (SdkClientException e) {
             throw new CmsException(what + ": cannot reach " + where + ": " + oneLine(rootMessage(e)));
         }
+    }
+
+    /** A glimpse of a body that is not an EC2 error, e.g. {@code : "404 Not Found nginx/1.24.0"}; empty when none. */
+    static String answered(AwsErrorDetails d) {
+        if (d == null || d.rawResponse() == null) return "";
+        String text = d.rawResponse().asUtf8String().replaceAll("(?s)<(script|style|head)[^>]*>.*?</\\1>", " ").replaceAll("<[^>]*>", " ")
+                .replaceAll("\\s+", " ").strip();
+        if (text.isEmpty()) return "";
+        return ": \"" + (text.length() > 80 ? text.substring(0, 77) + "..." : text) + "\"";
     }
 
     private static String rootMessage(Throwable t) {

@@ -26,7 +26,7 @@ class AwsProviderTest {
 
     @BeforeEach
     void start() throws Exception {
-        ec2 = new Ec2Endpoint("AKIATESTKEY");
+        ec2 = new Ec2Endpoint("AKIATESTKEY", "s3cr3t");
     }
 
     @AfterEach
@@ -62,6 +62,30 @@ class AwsProviderTest {
             c.boot(new BootRequest("alice-vm-2", "ami-0abc", "t3.micro", "alice", KEY, null, null, "ubuntu"));
             assertEquals(1, ec2.actions.stream().filter("ImportKeyPair"::equals).count(), "a known key is not imported again");
             assertEquals("alice", c.keys().get(0).name());
+        }
+    }
+
+    @Test
+    void anEndpointUnderAPathIsCalledAtThatPath() throws Exception {
+        try (Ec2Endpoint underPath = new Ec2Endpoint("AKIATESTKEY", "s3cr3t", "/aws-mock/ec2-endpoint/");
+             Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", underPath.url(), null))) {
+            Vm vm = c.boot(new BootRequest("alice-vm-1", "ami-0abc", "t3.micro", "alice", KEY, null, null, "ubuntu"));
+            assertEquals(List.of("alice-vm-1"), c.list().stream().map(Vm::name).toList());
+            c.stop(vm);
+            c.start(vm);
+            c.terminate(vm);
+            assertEquals(List.of("DescribeKeyPairs", "ImportKeyPair", "RunInstances", "DescribeInstances", "StopInstances",
+                    "StartInstances", "TerminateInstances"), underPath.actions, "every call reached the API under its path, signed");
+        }
+    }
+
+    @Test
+    void anAnswerThatIsNotAnEc2ErrorNamesItsStatusAndTheEndpoint() throws Exception {
+        try (Ec2Endpoint underPath = new Ec2Endpoint("AKIATESTKEY", "s3cr3t", "/aws-mock/ec2-endpoint/");
+             Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", underPath.root() + "/aws-mock/", null))) {
+            CmsException e = assertThrows(CmsException.class, c::list);
+            assertEquals("cloud 'aws': DescribeInstances failed: HTTP 404 from " + underPath.root() + "/aws-mock/, which gave no EC2 error:"
+                    + " \"404 Not Found nginx/1.24.0\" (check cloudmesh.cloud.aws.endpoint)", e.getMessage());
         }
     }
 
