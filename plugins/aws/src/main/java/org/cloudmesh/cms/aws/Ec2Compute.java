@@ -24,11 +24,14 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.Ec2ClientBuilder;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
+import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceStateChange;
 import software.amazon.awssdk.services.ec2.model.Reservation;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.SecurityGroup;
+import software.amazon.awssdk.services.ec2.model.Subnet;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 
@@ -99,9 +102,30 @@ final class Ec2Compute implements Compute {
                         .tags(Tag.builder().key("Name").value(r.name()).build(),
                                 Tag.builder().key("cm.cloud").value(cloud.name()).build()).build());
         if (r.key() != null) req.keyName(r.key());
-        if (r.secgroup() != null) req.securityGroups(r.secgroup());
         if (r.network() != null) req.subnetId(r.network());
+        if (r.secgroup() != null && r.secgroup().startsWith("sg-")) {
+            req.securityGroupIds(r.secgroup());
+        } else if (r.secgroup() != null && r.network() != null) {
+            req.securityGroupIds(groupId(r.secgroup(), r.network(), r.name())); // a VPC takes groups by id only
+        } else if (r.secgroup() != null) {
+            req.securityGroups(r.secgroup());
+        }
         return call("RunInstances", r.name(), () -> toVm(ec2.runInstances(req.build()).instances().get(0)));
+    }
+
+    /** The id of security group {@code name} in the VPC of {@code subnet}; not found is an error naming both. */
+    private String groupId(String name, String subnet, String vm) {
+        String vpc = call("DescribeSubnets", vm, () -> ec2.describeSubnets(b -> b.subnetIds(subnet)).subnets().stream()
+                .map(Subnet::vpcId).findFirst().orElse(null));
+        if (vpc == null) throw new CmsException("cloud '" + cloud.name() + "': subnet '" + subnet + "' not found (the network of vm " + vm + ")");
+        List<String> ids = call("DescribeSecurityGroups", vm, () -> ec2.describeSecurityGroups(b -> b.filters(
+                Filter.builder().name("group-name").values(name).build(), Filter.builder().name("vpc-id").values(vpc).build()))
+                .securityGroups().stream().map(SecurityGroup::groupId).toList());
+        if (ids.isEmpty()) {
+            throw new CmsException("cloud '" + cloud.name() + "': security group '" + name + "' not found in " + vpc + " (the VPC of subnet "
+                    + subnet + "): give a group of that VPC by name or id with --secgroup");
+        }
+        return ids.get(0);
     }
 
     private void ensureKey(String name, String publicKey) {

@@ -90,6 +90,27 @@ class AwsProviderTest {
     }
 
     @Test
+    void aSecurityGroupNameIsSentAsItsIdInTheVpcOfTheSubnet() {
+        try (Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", ec2.url(), null))) {
+            c.boot(new BootRequest("in-vpc", "ami-0abc", "t3.micro", null, null, "web", Ec2Endpoint.SUBNET, "ubuntu"));
+            assertEquals(List.of("sg-0a1b2c3dweb"), ec2.instances.values().iterator().next().groupIds(), "the VPC's own group 'web'");
+            c.boot(new BootRequest("by-id", "ami-0abc", "t3.micro", null, null, "sg-0a1b2c3dweb", Ec2Endpoint.SUBNET, "ubuntu"));
+            c.boot(new BootRequest("classic", "ami-0abc", "t3.micro", null, null, "web", null, "ubuntu"));
+            assertEquals(List.of(List.of("sg-0a1b2c3dweb"), List.of("sg-0a1b2c3dweb"), List.of("sg-0default0web")),
+                    ec2.instances.values().stream().map(Ec2Endpoint.Instance::groupIds).toList());
+            CmsException none = assertThrows(CmsException.class, () ->
+                    c.boot(new BootRequest("v4", "ami-0abc", "t3.micro", null, null, "db", Ec2Endpoint.SUBNET, "ubuntu")));
+            assertEquals("cloud 'aws': security group 'db' not found in " + Ec2Endpoint.VPC + " (the VPC of subnet " + Ec2Endpoint.SUBNET
+                    + "): give a group of that VPC by name or id with --secgroup", none.getMessage());
+            CmsException subnet = assertThrows(CmsException.class, () ->
+                    c.boot(new BootRequest("v5", "ami-0abc", "t3.micro", null, null, "web", "subnet-nosuch", "ubuntu")));
+            assertEquals("cloud 'aws': DescribeSubnets for vm v5 failed: InvalidSubnetID.NotFound: The subnet ID 'subnet-nosuch' does not exist",
+                    subnet.getMessage());
+            assertEquals(3, ec2.instances.size(), "a refused boot made nothing");
+        }
+    }
+
+    @Test
     void theCloudsOwnErrorsAreQuotedOnOneLine() {
         try (Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", ec2.url(), null))) {
             CmsException image = assertThrows(CmsException.class, () ->
