@@ -58,6 +58,7 @@ class AwsProviderTest {
             assertEquals(Vm.STOPPED, c.list().get(0).state());
             assertEquals(Vm.PENDING, c.start(vm).state());
             c.terminate(vm);
+            assertEquals(Vm.STOPPING, c.list().get(0).state(), "shutting-down");
             assertEquals(Vm.TERMINATED, c.list().get(0).state());
             c.boot(new BootRequest("alice-vm-2", "ami-0abc", "t3.micro", "alice", KEY, null, null, "ubuntu"));
             assertEquals(1, ec2.actions.stream().filter("ImportKeyPair"::equals).count(), "a known key is not imported again");

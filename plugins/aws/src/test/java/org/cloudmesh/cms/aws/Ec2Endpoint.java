@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code http://ec2.amazonaws.com/doc/2016-11-15/} namespace, errors as {@code <Response><Errors><Error><Code>}), for
  * the calls the aws provider makes. It listens under {@link #path} (as EC2-compatible private clouds do, e.g.
  * Eucalyptus's {@code /services/compute}); any other path gets the HTML 404 page of the web server in front of it.
- * Instances start pending and are running at the next describe; a terminated instance stays listed with its tags, as
- * on EC2 for about an hour. With {@link #tags} false the instances come back without tags (an emulator that keeps
+ * Instances start pending and are running at the next describe; a terminated instance is shutting-down at the next
+ * describe and terminated from the one after, and stays listed with its tags, as on EC2 for about an hour. With {@link #tags} false the instances come back without tags (an emulator that keeps
  * none). The default VPC {@link #DEFAULT_VPC} and the VPC {@link #VPC} (subnet {@link #SUBNET}) each hold a security
  * group {@code web}; in a non-default VPC groups are taken by id only ({@code InvalidParameterCombination} otherwise).
  * Known images: {@link #IMAGES}; at most {@link #limit} instances that are not terminated.
@@ -54,6 +54,7 @@ final class Ec2Endpoint implements AutoCloseable {
     final Map<String, String> keyPairs = new LinkedHashMap<>(); // name -> fingerprint
     final List<String> actions = new ArrayList<>();
     final AtomicInteger counter = new AtomicInteger();
+    final Map<String, Integer> shuttingDown = new LinkedHashMap<>(); // instance id -> describes seen while shutting down
     volatile int limit = 20;
     volatile String publicIp = "127.0.0.1";
     volatile long delayMillis = 0;
@@ -204,7 +205,10 @@ final class Ec2Endpoint implements AutoCloseable {
             switch (i.state()[1]) {
                 case "pending" -> set(i, "16", "running");
                 case "stopping" -> set(i, "80", "stopped");
-                case "shutting-down" -> set(i, "48", "terminated");
+                case "shutting-down" -> {
+                    // still shutting down at the first look after TerminateInstances, terminated from the next
+                    if (shuttingDown.merge(i.id(), 1, Integer::sum) > 1) set(i, "48", "terminated");
+                }
                 default -> { }
             }
             b.append("<item><reservationId>r-").append(i.id().substring(2)).append("</reservationId><ownerId>123456789012</ownerId><groupSet/><instancesSet>")
