@@ -45,7 +45,8 @@ final class Ec2Compute implements Compute {
         this.cloud = cloud;
         String id = cloud.credential("EC2_ACCESS_ID");
         String secret = cloud.credential("EC2_SECRET_KEY");
-        String region = cloud.credentialOr("region", "us-east-1").orElseThrow();
+        // EC2_REGION is cloudmesh's name for it
+        String region = cloud.credentialOr("region", cloud.credentialOr("EC2_REGION", "us-east-1").orElseThrow()).orElseThrow();
         Duration timeout = cloud.timeout();
         Ec2ClientBuilder b = Ec2Client.builder()
                 .region(Region.of(region))

@@ -139,6 +139,21 @@ class AwsProviderTest {
     }
 
     @Test
+    void theRegionIsReadAsCloudmeshNamesItToo() {
+        ec2.region = "eu-west-1";
+        ProviderConfig ec2Region = new ProviderConfig("aws", "aws", Map.of("kind", "aws"), Map.of(),
+                Map.of("EC2_ACCESS_ID", "AKIATESTKEY", "EC2_SECRET_KEY", "s3cr3t", "EC2_REGION", "eu-west-1"), Optional.of(URI.create(ec2.url())));
+        try (Compute c = new AwsProvider().open(ec2Region)) {
+            assertEquals(List.of(), c.list());
+        }
+        try (Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", ec2.url(), null))) {
+            CmsException e = assertThrows(CmsException.class, c::list);
+            assertTrue(e.getMessage().startsWith("cloud 'aws': DescribeInstances failed: AuthFailure: Credential should be scoped to a valid region"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void unreachableAndSlowEndpointsFailWithinTheTimeout() {
         ec2.close();
         try (Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", ec2.url(), 2))) {

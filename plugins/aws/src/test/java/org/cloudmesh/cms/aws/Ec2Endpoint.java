@@ -59,6 +59,8 @@ final class Ec2Endpoint implements AutoCloseable {
     volatile String publicIp = "127.0.0.1";
     volatile long delayMillis = 0;
     volatile boolean tags = true;
+    /** The region this endpoint serves: requests signed for another are refused, as by EC2. */
+    volatile String region = "us-east-1";
 
     /** At the root path, as AWS's own endpoints. */
     Ec2Endpoint(String accessKeyId, String secretKey) throws IOException {
@@ -110,6 +112,10 @@ final class Ec2Endpoint implements AutoCloseable {
                 String auth = ex.getRequestHeaders().getFirst("Authorization");
                 if (auth == null || !auth.startsWith("AWS4-HMAC-SHA256 Credential=" + accessKeyId + "/")) {
                     throw new Ec2Error("AuthFailure", "AWS was not able to validate the provided access credentials");
+                }
+                String scoped = auth.split("/").length > 2 ? auth.split("/")[2] : "";
+                if (!scoped.equals(region)) {
+                    throw new Ec2Error("AuthFailure", "Credential should be scoped to a valid region, not '" + scoped + "'. ");
                 }
                 if (!SigV4.valid(ex, raw, secretKey)) {
                     throw new Ec2Error("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided."
