@@ -184,6 +184,9 @@ final class Ec2Compute implements Compute {
             AwsErrorDetails d = e.awsErrorDetails();
             String code = d == null ? null : d.errorCode();
             String msg = d == null ? null : d.errorMessage();
+            if ((msg == null || msg.isBlank()) && code != null && code.matches("[A-Za-z][A-Za-z0-9.]*")) {
+                msg = "(HTTP " + e.statusCode() + " from " + where + ")"; // an EC2 error code without text
+            }
             if (msg == null || msg.isBlank()) {
                 // not an EC2 error document (a web server's error page, a proxy, a wrong path): say what answered
                 throw new CmsException(what + " failed: HTTP " + e.statusCode() + " from " + where + ", which gave no EC2 error"

@@ -88,6 +88,11 @@ class AwsProviderTest {
             assertEquals("cloud 'aws': DescribeInstances failed: HTTP 404 from " + underPath.root() + "/aws-mock/, which gave no EC2 error:"
                     + " \"404 Not Found nginx/1.24.0\" (check cloudmesh.cloud.aws.endpoint)", e.getMessage());
         }
+        ec2.bareError = "Unavailable";
+        try (Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", ec2.url(), null))) {
+            CmsException e = assertThrows(CmsException.class, c::list);
+            assertEquals("cloud 'aws': DescribeInstances failed: Unavailable: (HTTP 503 from " + ec2.url() + ")", e.getMessage());
+        }
     }
 
     @Test

@@ -61,6 +61,8 @@ final class Ec2Endpoint implements AutoCloseable {
     volatile boolean tags = true;
     /** The region this endpoint serves: requests signed for another are refused, as by EC2. */
     volatile String region = "us-east-1";
+    /** Set: every call answers this EC2 error code without a message, as some EC2 implementations do. */
+    volatile String bareError;
 
     /** At the root path, as AWS's own endpoints. */
     Ec2Endpoint(String accessKeyId, String secretKey) throws IOException {
@@ -120,6 +122,10 @@ final class Ec2Endpoint implements AutoCloseable {
                 if (!SigV4.valid(ex, raw, secretKey)) {
                     throw new Ec2Error("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided."
                             + " Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
+                }
+                if (bareError != null) {
+                    send(ex, 503, "<Response><Errors><Error><Code>" + bareError + "</Code></Error></Errors><RequestID>" + rid() + "</RequestID></Response>");
+                    return;
                 }
                 body = answer(p.getOrDefault("Action", ""), p);
             } catch (Ec2Error e) {
