@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -737,9 +738,9 @@ public final class VmCommand {
     /**
      * Replaces the cache's view of one cloud with what the cloud reports now. A listed VM is matched to its record by
      * the cloud's id first (a cloud may list it under another name: an instance without its Name tag is listed by
-     * its id), by name only for a record without an id yet (still booting); a matched record keeps its name. A VM
-     * cms ended stays terminated, and a terminated VM cms holds no record of is not added: it does not come back
-     * after 'vm delete', and its name stays free.
+     * its id), by name only for a record whose id the cloud does not list (none yet: still booting); a matched record
+     * keeps its name. A VM cms ended stays terminated, and a terminated VM cms holds no record of is not added: it
+     * does not come back after 'vm delete', and its name stays free.
      */
     void refresh(Clouds clouds, String cloud) {
         ProviderConfig cfg = clouds.config(cloud);
@@ -750,6 +751,8 @@ public final class VmCommand {
         cache.update(m -> {
             Map<String, String> byId = new HashMap<>();
             for (Vm vm : m.values()) if (cloud.equals(vm.cloud()) && vm.id() != null) byId.put(vm.id(), vm.name());
+            Set<String> listedIds = new HashSet<>();
+            for (Vm vm : listed) if (vm.id() != null) listedIds.add(vm.id());
             Map<String, Vm> fresh = new LinkedHashMap<>();
             List<Vm> unmatched = new ArrayList<>();
             for (Vm listedVm : listed) {
@@ -758,9 +761,13 @@ public final class VmCommand {
                 String name = vm.id() == null ? null : byId.get(vm.id());
                 if (name != null && Vm.TERMINATED.equals(m.get(name).state())) vm = vm.withState(Vm.TERMINATED); // for good
                 Vm same = m.get(vm.name());
-                if (name == null && same != null && cloud.equals(same.cloud()) && same.id() == null) name = vm.name();
+                // by name: a record without an id yet, or one whose id the cloud no longer lists (ids it reports differently)
+                if (name == null && same != null && cloud.equals(same.cloud()) && (same.id() == null || !listedIds.contains(same.id()))
+                        && !Vm.TERMINATED.equals(vm.state())) {
+                    name = vm.name();
+                }
                 if (name == null) unmatched.add(vm);
-                else fresh.put(name, named(name, merge(m.get(name), vm)));
+                else fresh.putIfAbsent(name, named(name, merge(m.get(name), vm)));
             }
             for (Vm vm : unmatched) {
                 if (Vm.TERMINATED.equals(vm.state()) || fresh.containsKey(vm.name())) continue;
