@@ -8,10 +8,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.compute.Vm;
@@ -82,7 +84,7 @@ final class VmCache {
         update(m -> m.remove(name));
     }
 
-    /** Forgets a VM that cms ended: its record goes (unless the name was taken by another VM meanwhile), its id is remembered as ended. */
+    /** Forgets a VM that cms ended: its id is remembered as ended, its record goes (unless another VM took the name). */
     void forget(Vm vm) {
         ended(vm);
         update(m -> m.computeIfPresent(vm.name(), (k, v) -> java.util.Objects.equals(v.id(), vm.id()) ? null : v));
@@ -102,9 +104,11 @@ final class VmCache {
         }
     }
 
-    /** Whether cms ended the VM with this id on this cloud (within {@link #ENDED_MEMORY}). */
-    boolean ended(String cloud, String id) {
-        return id != null && endedIds().containsKey(cloud + "/" + id);
+    /** The ids of the VMs cms ended on this cloud (within {@link #ENDED_MEMORY}). */
+    Set<String> endedIds(String cloud) {
+        Set<String> ids = new HashSet<>();
+        for (String k : endedIds().keySet()) if (k.startsWith(cloud + "/")) ids.add(k.substring(cloud.length() + 1));
+        return ids;
     }
 
     /** The ended ids ({@code cloud/id} → when), those older than {@link #ENDED_MEMORY} left out. */

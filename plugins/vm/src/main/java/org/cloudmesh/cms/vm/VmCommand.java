@@ -65,7 +65,7 @@ public final class VmCommand {
 
     @Command(name = "boot", description = {"Boot VMs: --name NAMES (a hostlist) or --n COUNT names {user}-vm-{counter}.",
             "Each of image, flavor, key, secgroup, network, username: the option, else the variable of that name,"
-                + " else cloudmesh.cloud.CLOUD.default. A name that already exists is refused. Sets variable vm to the last name."})
+                + " else cloudmesh.cloud.CLOUD.default. A name in use is refused (a terminated VM's is free). Sets variable vm to the last name."})
     int boot(@Option(names = "--name", paramLabel = "NAMES") String nameOption,
              @Option(names = "--n", paramLabel = "COUNT", defaultValue = "1") int count,
              @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
@@ -111,8 +111,9 @@ public final class VmCommand {
                 if (taken.isEmpty() && !dryrun) {
                     Compute compute = clouds.open(cloud);
                     Set<String> atCloud = new LinkedHashSet<>();
+                    Set<String> ended = cache.endedIds(cloud);
                     for (Vm vm : compute.list()) {
-                        if (!Vm.TERMINATED.equals(vm.state()) && !cache.ended(cloud, vm.id())) atCloud.add(vm.name());
+                        if (!Vm.TERMINATED.equals(vm.state()) && !ended.contains(vm.id())) atCloud.add(vm.name());
                     }
                     taken = names.stream().filter(atCloud::contains).toList();
                 }
@@ -747,7 +748,7 @@ public final class VmCommand {
         List<Vm> listed = clouds.open(cloud).list();
         Instant cutoff = Instant.now().minus(BOOTING_GRACE);
         VmCache cache = cache();
-        Map<String, String> ended = cache.endedIds();
+        Set<String> ended = cache.endedIds(cloud);
         cache.update(m -> {
             Map<String, String> byId = new HashMap<>();
             for (Vm vm : m.values()) if (cloud.equals(vm.cloud()) && vm.id() != null) byId.put(vm.id(), vm.name());
@@ -757,7 +758,7 @@ public final class VmCommand {
             List<Vm> unmatched = new ArrayList<>();
             for (Vm listedVm : listed) {
                 Vm vm = listedVm.withCloud(cloud, cfg.kind());
-                if (vm.id() != null && ended.containsKey(cloud + "/" + vm.id())) vm = vm.withState(Vm.TERMINATED);
+                if (vm.id() != null && ended.contains(vm.id())) vm = vm.withState(Vm.TERMINATED);
                 String name = vm.id() == null ? null : byId.get(vm.id());
                 if (name != null && Vm.TERMINATED.equals(m.get(name).state())) vm = vm.withState(Vm.TERMINATED); // for good
                 Vm same = m.get(vm.name());
