@@ -7,8 +7,9 @@ import org.pf4j.Extension;
 
 /**
  * Kind {@code aws}: EC2 through the AWS SDK for Java v2. Reads {@code credentials: {EC2_ACCESS_ID, EC2_SECRET_KEY,
- * region}} (as cloudmesh), {@code default: {image, flavor, key, secgroup, username}}, and {@code endpoint} to talk to
- * another EC2-compatible endpoint than AWS's.
+ * region}} (as cloudmesh; {@code EC2_REGION} also names the region), {@code default: {image, flavor, key, secgroup,
+ * network, username}}, and {@code endpoint} to talk to another EC2-compatible endpoint than AWS's, with its path
+ * (conf/cloudmesh.yaml has an example entry).
  */
 @Extension
 public final class AwsProvider implements ComputeProvider {

@@ -15,6 +15,7 @@ import org.cloudmesh.cms.api.compute.ProviderConfig;
 import org.cloudmesh.cms.api.compute.Vm;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -23,11 +24,14 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.Ec2ClientBuilder;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
+import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceStateChange;
 import software.amazon.awssdk.services.ec2.model.Reservation;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.SecurityGroup;
+import software.amazon.awssdk.services.ec2.model.Subnet;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 
@@ -41,15 +45,19 @@ final class Ec2Compute implements Compute {
         this.cloud = cloud;
         String id = cloud.credential("EC2_ACCESS_ID");
         String secret = cloud.credential("EC2_SECRET_KEY");
-        String region = cloud.credentialOr("region", "us-east-1").orElseThrow();
+        // EC2_REGION is cloudmesh's name for it
+        String region = cloud.credentialOr("region", cloud.credentialOr("EC2_REGION", "us-east-1").orElseThrow()).orElseThrow();
         Duration timeout = cloud.timeout();
         Ec2ClientBuilder b = Ec2Client.builder()
                 .region(Region.of(region))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(id, secret)))
                 .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(timeout).socketTimeout(timeout).build())
-                .overrideConfiguration(c -> c.apiCallTimeout(timeout));
+                .overrideConfiguration(c -> {
+                    c.apiCallTimeout(timeout);
+                    cloud.endpoint().flatMap(EndpointPath::of).ifPresent(c::addExecutionInterceptor);
+                });
         cloud.endpoint().ifPresent(b::endpointOverride);
-        this.where = cloud.endpoint().map(URI::toString).orElse("EC2 " + region);
+        this.where = cloud.endpoint().map(URI::toString).orElse("https://ec2." + region + ".amazonaws.com");
         this.ec2 = b.build();
     }
 
@@ -95,9 +103,30 @@ final class Ec2Compute implements Compute {
                         .tags(Tag.builder().key("Name").value(r.name()).build(),
                                 Tag.builder().key("cm.cloud").value(cloud.name()).build()).build());
         if (r.key() != null) req.keyName(r.key());
-        if (r.secgroup() != null) req.securityGroups(r.secgroup());
         if (r.network() != null) req.subnetId(r.network());
+        if (r.secgroup() != null && r.secgroup().startsWith("sg-")) {
+            req.securityGroupIds(r.secgroup());
+        } else if (r.secgroup() != null && r.network() != null) {
+            req.securityGroupIds(groupId(r.secgroup(), r.network(), r.name())); // a VPC takes groups by id only
+        } else if (r.secgroup() != null) {
+            req.securityGroups(r.secgroup());
+        }
         return call("RunInstances", r.name(), () -> toVm(ec2.runInstances(req.build()).instances().get(0)));
+    }
+
+    /** The id of security group {@code name} in the VPC of {@code subnet}; not found is an error naming both. */
+    private String groupId(String name, String subnet, String vm) {
+        String vpc = call("DescribeSubnets", vm, () -> ec2.describeSubnets(b -> b.subnetIds(subnet)).subnets().stream()
+                .map(Subnet::vpcId).findFirst().orElse(null));
+        if (vpc == null) throw new CmsException("cloud '" + cloud.name() + "': subnet '" + subnet + "' not found (the network of vm " + vm + ")");
+        List<String> ids = call("DescribeSecurityGroups", vm, () -> ec2.describeSecurityGroups(b -> b.filters(
+                Filter.builder().name("group-name").values(name).build(), Filter.builder().name("vpc-id").values(vpc).build()))
+                .securityGroups().stream().map(SecurityGroup::groupId).toList());
+        if (ids.isEmpty()) {
+            throw new CmsException("cloud '" + cloud.name() + "': security group '" + name + "' not found in " + vpc + " (the VPC of subnet "
+                    + subnet + "): give a group of that VPC by name or id with --secgroup");
+        }
+        return ids.get(0);
     }
 
     private void ensureKey(String name, String publicKey) {
@@ -152,9 +181,18 @@ final class Ec2Compute implements Compute {
         try {
             return body.get();
         } catch (Ec2Exception e) {
-            String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-            String msg = e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage();
-            String text = what + " failed: " + (code == null ? "" : code + ": ") + oneLine(msg);
+            AwsErrorDetails d = e.awsErrorDetails();
+            String code = d == null ? null : d.errorCode();
+            String msg = d == null ? null : d.errorMessage();
+            if ((msg == null || msg.isBlank()) && code != null && code.matches("[A-Za-z][A-Za-z0-9.]*")) {
+                msg = "(HTTP " + e.statusCode() + " from " + where + ")"; // an EC2 error code without text
+            }
+            if (msg == null || msg.isBlank()) {
+                // not an EC2 error document (a web server's error page, a proxy, a wrong path): say what answered
+                throw new CmsException(what + " failed: HTTP " + e.statusCode() + " from " + where + ", which gave no EC2 error"
+                        + answered(d) + " (check " + ProviderConfig.PREFIX + cloud.name() + ".endpoint)");
+            }
+            String text = what + " failed: " + (code == null ? "HTTP " + e.statusCode() + ": " : code + ": ") + oneLine(msg);
             if ("InvalidInstanceID.NotFound".equals(code)) throw new GoneException(text);
             if (code != null && (code.startsWith("AuthFailure") || code.equals("UnauthorizedOperation") || code.contains("SignatureDoesNotMatch"))) {
                 text += " (check " + ProviderConfig.PREFIX + cloud.name() + ".credentials.EC2_ACCESS_ID and EC2_SECRET_KEY)";
@@ -166,6 +204,15 @@ final class Ec2Compute implements Compute {
         } catch (SdkClientException e) {
             throw new CmsException(what + ": cannot reach " + where + ": " + oneLine(rootMessage(e)));
         }
+    }
+
+    /** A glimpse of a body that is not an EC2 error, e.g. {@code : "404 Not Found nginx/1.24.0"}; empty when none. */
+    static String answered(AwsErrorDetails d) {
+        if (d == null || d.rawResponse() == null) return "";
+        String text = d.rawResponse().asUtf8String().replaceAll("(?s)<(script|style|head)[^>]*>.*?</\\1>", " ").replaceAll("<[^>]*>", " ")
+                .replaceAll("\\s+", " ").strip();
+        if (text.isEmpty()) return "";
+        return ": \"" + (text.length() > 80 ? text.substring(0, 77) + "..." : text) + "\"";
     }
 
     private static String rootMessage(Throwable t) {

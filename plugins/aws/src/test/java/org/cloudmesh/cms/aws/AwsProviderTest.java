@@ -26,7 +26,7 @@ class AwsProviderTest {
 
     @BeforeEach
     void start() throws Exception {
-        ec2 = new Ec2Endpoint("AKIATESTKEY");
+        ec2 = new Ec2Endpoint("AKIATESTKEY", "s3cr3t");
     }
 
     @AfterEach
@@ -58,10 +58,61 @@ class AwsProviderTest {
             assertEquals(Vm.STOPPED, c.list().get(0).state());
             assertEquals(Vm.PENDING, c.start(vm).state());
             c.terminate(vm);
+            assertEquals(Vm.STOPPING, c.list().get(0).state(), "shutting-down");
             assertEquals(Vm.TERMINATED, c.list().get(0).state());
             c.boot(new BootRequest("alice-vm-2", "ami-0abc", "t3.micro", "alice", KEY, null, null, "ubuntu"));
             assertEquals(1, ec2.actions.stream().filter("ImportKeyPair"::equals).count(), "a known key is not imported again");
             assertEquals("alice", c.keys().get(0).name());
+        }
+    }
+
+    @Test
+    void anEndpointUnderAPathIsCalledAtThatPath() throws Exception {
+        try (Ec2Endpoint underPath = new Ec2Endpoint("AKIATESTKEY", "s3cr3t", "/aws-mock/ec2-endpoint/");
+             Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", underPath.url(), null))) {
+            Vm vm = c.boot(new BootRequest("alice-vm-1", "ami-0abc", "t3.micro", "alice", KEY, null, null, "ubuntu"));
+            assertEquals(List.of("alice-vm-1"), c.list().stream().map(Vm::name).toList());
+            c.stop(vm);
+            c.start(vm);
+            c.terminate(vm);
+            assertEquals(List.of("DescribeKeyPairs", "ImportKeyPair", "RunInstances", "DescribeInstances", "StopInstances",
+                    "StartInstances", "TerminateInstances"), underPath.actions, "every call reached the API under its path, signed");
+        }
+    }
+
+    @Test
+    void anAnswerThatIsNotAnEc2ErrorNamesItsStatusAndTheEndpoint() throws Exception {
+        try (Ec2Endpoint underPath = new Ec2Endpoint("AKIATESTKEY", "s3cr3t", "/aws-mock/ec2-endpoint/");
+             Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", underPath.root() + "/aws-mock/", null))) {
+            CmsException e = assertThrows(CmsException.class, c::list);
+            assertEquals("cloud 'aws': DescribeInstances failed: HTTP 404 from " + underPath.root() + "/aws-mock/, which gave no EC2 error:"
+                    + " \"404 Not Found nginx/1.24.0\" (check cloudmesh.cloud.aws.endpoint)", e.getMessage());
+        }
+        ec2.bareError = "Unavailable";
+        try (Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", ec2.url(), null))) {
+            CmsException e = assertThrows(CmsException.class, c::list);
+            assertEquals("cloud 'aws': DescribeInstances failed: Unavailable: (HTTP 503 from " + ec2.url() + ")", e.getMessage());
+        }
+    }
+
+    @Test
+    void aSecurityGroupNameIsSentAsItsIdInTheVpcOfTheSubnet() {
+        try (Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", ec2.url(), null))) {
+            c.boot(new BootRequest("in-vpc", "ami-0abc", "t3.micro", null, null, "web", Ec2Endpoint.SUBNET, "ubuntu"));
+            assertEquals(List.of("sg-0a1b2c3dweb"), ec2.instances.values().iterator().next().groupIds(), "the VPC's own group 'web'");
+            c.boot(new BootRequest("by-id", "ami-0abc", "t3.micro", null, null, "sg-0a1b2c3dweb", Ec2Endpoint.SUBNET, "ubuntu"));
+            c.boot(new BootRequest("classic", "ami-0abc", "t3.micro", null, null, "web", null, "ubuntu"));
+            assertEquals(List.of(List.of("sg-0a1b2c3dweb"), List.of("sg-0a1b2c3dweb"), List.of("sg-0default0web")),
+                    ec2.instances.values().stream().map(Ec2Endpoint.Instance::groupIds).toList());
+            CmsException none = assertThrows(CmsException.class, () ->
+                    c.boot(new BootRequest("v4", "ami-0abc", "t3.micro", null, null, "db", Ec2Endpoint.SUBNET, "ubuntu")));
+            assertEquals("cloud 'aws': security group 'db' not found in " + Ec2Endpoint.VPC + " (the VPC of subnet " + Ec2Endpoint.SUBNET
+                    + "): give a group of that VPC by name or id with --secgroup", none.getMessage());
+            CmsException subnet = assertThrows(CmsException.class, () ->
+                    c.boot(new BootRequest("v5", "ami-0abc", "t3.micro", null, null, "web", "subnet-nosuch", "ubuntu")));
+            assertEquals("cloud 'aws': DescribeSubnets for vm v5 failed: InvalidSubnetID.NotFound: The subnet ID 'subnet-nosuch' does not exist",
+                    subnet.getMessage());
+            assertEquals(3, ec2.instances.size(), "a refused boot made nothing");
         }
     }
 
@@ -90,6 +141,21 @@ class AwsProviderTest {
         }
         CmsException tbd = assertThrows(CmsException.class, () -> new AwsProvider().open(cloud("AKIA", "TBD", ec2.url(), null)));
         assertTrue(tbd.getMessage().contains("cloudmesh.cloud.aws.credentials.EC2_SECRET_KEY is missing or TBD"), tbd.getMessage());
+    }
+
+    @Test
+    void theRegionIsReadAsCloudmeshNamesItToo() {
+        ec2.region = "eu-west-1";
+        ProviderConfig ec2Region = new ProviderConfig("aws", "aws", Map.of("kind", "aws"), Map.of(),
+                Map.of("EC2_ACCESS_ID", "AKIATESTKEY", "EC2_SECRET_KEY", "s3cr3t", "EC2_REGION", "eu-west-1"), Optional.of(URI.create(ec2.url())));
+        try (Compute c = new AwsProvider().open(ec2Region)) {
+            assertEquals(List.of(), c.list());
+        }
+        try (Compute c = new AwsProvider().open(cloud("AKIATESTKEY", "s3cr3t", ec2.url(), null))) {
+            CmsException e = assertThrows(CmsException.class, c::list);
+            assertTrue(e.getMessage().startsWith("cloud 'aws': DescribeInstances failed: AuthFailure: Credential should be scoped to a valid region"),
+                    e.getMessage());
+        }
     }
 
     @Test

@@ -32,7 +32,7 @@ class AwsScriptTest {
     @Test
     void setCloudBootSshAsAThreeLinePipedScript() throws Exception {
         TestbedSupport tb = TestbedSupport.require();
-        try (Ec2Endpoint ec2 = new Ec2Endpoint("AKIAE2ETEST")) {
+        try (Ec2Endpoint ec2 = new Ec2Endpoint("AKIAE2ETEST", "e2e-secret-value")) {
             ec2.publicIp = tb.sshHost();
             Path fragment = tmp.resolve("aws.yaml");
             Files.writeString(fragment, """

@@ -90,6 +90,7 @@ final class AzureCompute implements Compute {
     private final String group;
     private final String vnet;
     private final String where;
+    private final String authority;
     private final VirtualMachinesClient vms;
     private final SshPublicKeysClient sshKeys;
     private final NetworkManagementClient net;
@@ -107,13 +108,20 @@ final class AzureCompute implements Compute {
         this.vnet = name("default.network", cloud.defaultValue("network").orElse("cms-vnet"));
         Duration timeout = cloud.timeout();
         String arm = cloud.endpoint().map(URI::toString).orElse(PUBLIC_ARM);
-        String authority = option("authority").orElse(cloud.endpoint().isPresent() ? arm : PUBLIC_AUTHORITY);
+        // Resource Manager may sit under a path; a sign-in authority (Entra ID, AD FS) is a host, the tenant follows it
+        this.authority = option("authority").orElse(cloud.endpoint().map(e -> e.getScheme() + "://" + e.getRawAuthority() + "/")
+                .orElse(PUBLIC_AUTHORITY));
         for (String[] u : new String[][] {{"endpoint", arm}, {"cm.authority", authority}}) {
             if (!u[1].startsWith("https://")) {
                 throw new CmsException("cloud '" + cloud.name() + "': " + u[0] + " '" + u[1] + "' must be an https:// URL"
                         + " (Azure sends its tokens over TLS only; trust a private CA with " + ProviderConfig.PREFIX
                         + cloud.name() + ".cm.cacert)");
             }
+        }
+        String authorityPath = URI.create(authority).getRawPath();
+        if (authorityPath != null && !authorityPath.isEmpty() && !authorityPath.equals("/")) {
+            throw new CmsException("cloud '" + cloud.name() + "': cm.authority '" + authority + "' has a path: give the sign-in host"
+                    + " only, e.g. https://login.microsoftonline.com/ (the tenant AZURE_TENANT_ID follows it)");
         }
         this.where = arm;
 
@@ -136,8 +144,11 @@ final class AzureCompute implements Compute {
 
         Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
         if (cloud.endpoint().isPresent()) {
-            endpoints.put("resourceManagerEndpointUrl", arm);
-            endpoints.put("managementEndpointUrl", arm);
+            // the SDK puts "/subscriptions/..." after it: an endpoint under a path loses its last slash, or the
+            // request would go to PATH//subscriptions
+            String base = URI.create(arm).getRawPath().length() > 1 ? arm.replaceAll("/+$", "") : arm;
+            endpoints.put("resourceManagerEndpointUrl", base);
+            endpoints.put("managementEndpointUrl", base);
         }
         endpoints.put("activeDirectoryEndpointUrl", authority);
         AzureProfile profile = new AzureProfile(tenant, subscription, new AzureEnvironment(endpoints));
@@ -441,6 +452,9 @@ final class AzureCompute implements Compute {
         } catch (CmsException e) {
             throw e;
         } catch (ManagementException e) {
+            if (e.getValue() == null || e.getValue().getCode() == null && e.getValue().getMessage() == null) {
+                throw new CmsException(notAzure(what, e, where, ProviderConfig.PREFIX + cloud.name() + ".endpoint"));
+            }
             String code = e.getValue() == null ? null : e.getValue().getCode();
             String msg = e.getValue() == null || e.getValue().getMessage() == null ? e.getMessage() : e.getValue().getMessage();
             int status = e.getResponse() == null ? 0 : e.getResponse().getStatusCode();
@@ -450,6 +464,7 @@ final class AzureCompute implements Compute {
             }
             throw new CmsException(text);
         } catch (ClientAuthenticationException e) {
+            if (noSignInAnswer(e) != null) throw new CmsException(noSignIn(what, e));
             throw new CmsException(what + " failed: sign-in refused: " + oneLine(aadMessage(e)) + " (check " + ProviderConfig.PREFIX
                     + cloud.name() + ".credentials.AZURE_TENANT_ID, AZURE_APPLICATION_ID and AZURE_SECRET_KEY)");
         } catch (RuntimeException e) {
@@ -458,8 +473,9 @@ final class AzureCompute implements Compute {
                         + " s (raise " + ProviderConfig.PREFIX + cloud.name() + ".cm.timeout, or check the endpoint)");
             }
             if (e instanceof HttpResponseException h && h.getResponse() != null) {
-                throw new CmsException(what + " failed: HTTP " + h.getResponse().getStatusCode() + ": " + oneLine(h.getMessage()));
+                throw new CmsException(notAzure(what, h, where, ProviderConfig.PREFIX + cloud.name() + ".endpoint"));
             }
+            if (noSignInAnswer(e) != null) throw new CmsException(noSignIn(what, e));
             Throwable auth = cause(e, ClientAuthenticationException.class);
             if (auth == null) auth = cause(e, com.microsoft.aad.msal4j.MsalServiceException.class);
             if (auth != null) {
@@ -468,6 +484,42 @@ final class AzureCompute implements Compute {
             }
             throw new CmsException(what + ": cannot reach " + where + ": " + oneLine(rootMessage(e)));
         }
+    }
+
+    /** An answer that is no Resource Manager error document (a proxy's page for a wrong path): its status and where. */
+    private static String notAzure(String what, HttpResponseException e, String where, String key) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        int q = m.indexOf('"'); // azure-core: Status code 404, "<body>"
+        String body = q < 0 ? "" : m.substring(q + 1, m.endsWith("\"") && m.length() > q + 1 ? m.length() - 1 : m.length());
+        return what + " failed: HTTP " + e.getResponse().getStatusCode() + " from " + where + ", which gave no Azure error" + glimpse(body)
+                + " (check " + key + ")";
+    }
+
+    /** The body a sign-in service gave instead of a token or an Entra ID error (MSAL could not read it), or null. */
+    private static String noSignInAnswer(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getClass().getSimpleName().equals("MsalJsonParsingException") || String.valueOf(t.getMessage()).contains("Unexpected character ('<'")) {
+                String m = String.valueOf(t.getMessage());
+                int i = m.indexOf("(String)\"");
+                if (i < 0) return "";
+                int end = m.lastIndexOf("\"; line:");
+                return end > i ? m.substring(i + 9, end) : m.substring(i + 9);
+            }
+        }
+        return null;
+    }
+
+    private String noSignIn(String what, Throwable e) {
+        return what + " failed: the sign-in service at " + authority + " answered no token and no Entra ID error" + glimpse(noSignInAnswer(e))
+                + " (check " + ProviderConfig.PREFIX + cloud.name() + ".cm.authority, or the host of the endpoint)";
+    }
+
+    /** A glimpse of a body that is not the service's own, e.g. {@code : "404 Not Found ..."}; empty when none. */
+    static String glimpse(String body) {
+        String text = body == null ? "" : body.replaceAll("(?s)<(script|style|head)[^>]*>.*?</\\1>", " ").replaceAll("<[^>]*>", " ")
+                .replaceAll("\\s+", " ").strip();
+        if (text.isEmpty()) return "";
+        return ": \"" + (text.length() > 80 ? text.substring(0, 77) + "..." : text) + "\"";
     }
 
     /** The Entra ID (AAD) error in an authentication failure, e.g. "AADSTS7000215: Invalid client secret provided". */

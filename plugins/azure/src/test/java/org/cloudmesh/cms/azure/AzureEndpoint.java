@@ -37,7 +37,9 @@ import javax.net.ssl.SSLContext;
  * {@code powerOff}, delete with {@code deleteOption}) and ssh public keys. Writes are long-running operations as ARM
  * runs them: {@code 201/202} with {@code Azure-AsyncOperation} (and {@code Location} for POST and DELETE) headers,
  * the operation {@code InProgress} at the first poll and {@code Succeeded} at the next. Errors are ARM's
- * {@code {"error":{"code","message"}}}; sign-in errors are AADSTS JSON.
+ * {@code {"error":{"code","message"}}}; sign-in errors are AADSTS JSON. Resource Manager may be served under a path
+ * ({@link #prefix}, e.g. {@code /arm/} behind a reverse proxy; the sign-in stays at {@code /{tenant}/oauth2/...} of
+ * the host, as authorities have no path); any other path gets the proxy's HTML 404 page.
  */
 final class AzureEndpoint implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -48,6 +50,7 @@ final class AzureEndpoint implements AutoCloseable {
     final String subscription;
     final String clientId;
     final String secret;
+    final String prefix;
     final HttpsServer server;
     final Path cacert;
     final Map<String, Map<String, Object>> resources = new ConcurrentHashMap<>(); // lower-case id -> resource JSON
@@ -59,6 +62,8 @@ final class AzureEndpoint implements AutoCloseable {
     volatile int vmLimit = 20;
     volatile String publicIp = null; // null: 20.0.0.N
     volatile long delayMillis = 0;
+    /** False: the host serves no sign-in (its token path is the proxy's HTML 404, as for a wrong authority). */
+    volatile boolean serveSignIn = true;
     /** Seconds a client is told to wait between polls (ARM says 10 and more; 0 makes the SDK wait its default 30). */
     volatile int retryAfterSeconds = 1;
 
@@ -84,6 +89,12 @@ final class AzureEndpoint implements AutoCloseable {
     }
 
     AzureEndpoint(Path dir, String tenant, String subscription, String clientId, String secret) throws Exception {
+        this(dir, tenant, subscription, clientId, secret, "/");
+    }
+
+    /** Served under {@code prefix} (starts and ends with a slash). */
+    AzureEndpoint(Path dir, String tenant, String subscription, String clientId, String secret, String prefix) throws Exception {
+        this.prefix = prefix;
         this.tenant = tenant;
         this.subscription = subscription;
         this.clientId = clientId;
@@ -117,7 +128,11 @@ final class AzureEndpoint implements AutoCloseable {
     }
 
     String url() {
-        return "https://127.0.0.1:" + server.getAddress().getPort() + "/";
+        return root() + prefix;
+    }
+
+    String root() {
+        return "https://127.0.0.1:" + server.getAddress().getPort();
     }
 
     @Override
@@ -153,7 +168,18 @@ final class AzureEndpoint implements AutoCloseable {
                 }
             }
             String path = uri.getPath();
-            calls.add(method + " " + path + (query.containsKey("$expand") ? "?$expand=" + query.get("$expand") : ""));
+            boolean signIn = serveSignIn && path.endsWith("/oauth2/v2.0/token") && path.indexOf('/', 1) == path.indexOf("/oauth2/");
+            if (!signIn && !path.startsWith(prefix)) {
+                // the reverse proxy in front of the services knows no such path
+                byte[] page = ("<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n<body><h1>Not Found</h1>\n"
+                        + "<p>The requested URL " + path + " was not found on this server.</p></body></html>\n").getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().set("Content-Type", "text/html");
+                ex.sendResponseHeaders(404, page.length);
+                ex.getResponseBody().write(page);
+                return;
+            }
+            if (!signIn) path = path.substring(prefix.length() - 1);
+            calls.add(method + " " + uri.getPath() + (query.containsKey("$expand") ? "?$expand=" + query.get("$expand") : ""));
             if (Boolean.getBoolean("azure.trace")) System.err.println(Instant.now() + " " + method + " " + uri + (path.endsWith("/token") ? " " + new String(body, StandardCharsets.UTF_8).replaceAll("client_secret=[^&]*", "client_secret=...") : ""));
             try {
                 if (path.endsWith("/oauth2/v2.0/token")) {

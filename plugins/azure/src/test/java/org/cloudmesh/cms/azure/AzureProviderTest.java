@@ -135,6 +135,58 @@ class AzureProviderTest {
     }
 
     @Test
+    void resourceManagerAndSignInUnderAPath() throws Exception {
+        try (AzureEndpoint proxied = new AzureEndpoint(java.nio.file.Files.createTempDirectory(tmp, "arm"), TENANT, SUB, APP, "s3cr3t-value", "/azure/arm/");
+             Compute c = new AzureProvider().open(cloud("s3cr3t-value", proxied.url(), null, proxied.cacert.toString()))) {
+            Vm vm = c.boot(new BootRequest("alice-vm-1", UBUNTU, "Standard_B1s", "alice", KEY, null, null, "azureuser"));
+            assertEquals(List.of("alice-vm-1"), c.list().stream().map(Vm::name).toList());
+            c.stop(vm);
+            c.terminate(vm);
+            assertEquals(List.of(), c.list());
+            assertTrue(proxied.calls.stream().allMatch(x -> x.contains(" /azure/arm/") || x.equals("POST /" + TENANT + "/oauth2/v2.0/token")),
+                    "every Resource Manager call went under the path, the sign-in to the host: " + proxied.calls);
+        }
+        ProviderConfig withPath = new ProviderConfig("az", "azure", Map.of("kind", "azure", "authority", "https://login.example.org/tenants/"),
+                Map.of(), cloud().credentials(), cloud().endpoint());
+        CmsException e = assertThrows(CmsException.class, () -> new AzureProvider().open(withPath));
+        assertEquals("cloud 'az': cm.authority 'https://login.example.org/tenants/' has a path: give the sign-in host only, e.g."
+                + " https://login.microsoftonline.com/ (the tenant AZURE_TENANT_ID follows it)", e.getMessage());
+    }
+
+    @Test
+    void aSignInServiceThatGivesNoTokenIsNamed() throws Exception {
+        try (AzureEndpoint proxied = new AzureEndpoint(java.nio.file.Files.createTempDirectory(tmp, "arm"), TENANT, SUB, APP, "s3cr3t-value", "/arm/")) {
+            proxied.serveSignIn = false;
+            ProviderConfig noLogin = new ProviderConfig("az", "azure", Map.of("kind", "azure", "cacert", proxied.cacert.toString()), cloud().defaults(),
+                    cloud().credentials(), Optional.of(URI.create(proxied.url())));
+            try (Compute c = new AzureProvider().open(noLogin)) {
+                CmsException e = assertThrows(CmsException.class, c::list);
+                String m = e.getMessage();
+                assertTrue(m.startsWith("cloud 'az': list virtual machines failed: the sign-in service at " + proxied.root() + "/ answered no token and"
+                        + " no Entra ID error: \"Not Found The requested URL /" + TENANT + "/oauth2/"), m);
+                assertTrue(m.endsWith("\" (check cloudmesh.cloud.az.cm.authority, or the host of the endpoint)"), m);
+            }
+        }
+    }
+
+    @Test
+    void anAnswerThatIsNotAnAzureErrorNamesItsStatusAndTheEndpoint() throws Exception {
+        // the sign-in works; Resource Manager is looked for at a path nothing serves
+        ProviderConfig c0 = cloud();
+        try (AzureEndpoint proxied = new AzureEndpoint(java.nio.file.Files.createTempDirectory(tmp, "arm"), TENANT, SUB, APP, "s3cr3t-value", "/arm/")) {
+            ProviderConfig wrongArm = new ProviderConfig("az", "azure", Map.of("kind", "azure", "cacert", proxied.cacert.toString()),
+                    c0.defaults(), c0.credentials(), Optional.of(URI.create(proxied.root() + "/no-arm/")));
+            try (Compute c = new AzureProvider().open(wrongArm)) {
+                CmsException e = assertThrows(CmsException.class, c::list);
+                String m = e.getMessage();
+                assertTrue(m.startsWith("cloud 'az': list virtual machines failed: HTTP 404 from " + proxied.root() + "/no-arm/, which gave no Azure error:"
+                        + " \"Not Found The requested URL /no-arm/subscriptions/"), m);
+                assertTrue(m.endsWith("...\" (check cloudmesh.cloud.az.endpoint)"), m);
+            }
+        }
+    }
+
+    @Test
     void wrongSecretNamesTheKeysButNeverShowsTheSecret() {
         try (Compute c = new AzureProvider().open(cloud("wrong-secret", azure.url(), null, azure.cacert.toString()))) {
             CmsException e = assertThrows(CmsException.class, c::list);

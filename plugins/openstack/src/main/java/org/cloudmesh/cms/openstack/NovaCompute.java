@@ -99,6 +99,7 @@ final class NovaCompute implements Compute {
         return call("list servers", null, os -> {
             List<Vm> vms = new ArrayList<>();
             List<? extends Server> servers = os.compute().servers().list(true);
+            if (servers.isEmpty()) requireCompute(); // an empty list is believed only from Nova itself
             if (!servers.isEmpty()) {
                 images(os); // to show names, as they were given at boot, rather than ids
                 flavors(os);
@@ -211,6 +212,7 @@ final class NovaCompute implements Compute {
             throw new CmsException("cloud '" + cloud.name() + "': " + what + " name '" + want + "' is used " + named.size()
                     + " times: give its id (" + String.join(", ", named.stream().map(id).toList()) + ")");
         }
+        if (all.isEmpty()) requireCompute();
         List<String> names = all.stream().map(name).sorted().limit(10).toList();
         throw new CmsException("cloud '" + cloud.name() + "': " + what + " '" + want + "' not found (" + what + "s: "
                 + (names.isEmpty() ? "none" : String.join(", ", names) + (all.size() > 10 ? ", ..." : "")) + ")");
@@ -262,31 +264,120 @@ final class NovaCompute implements Compute {
 
     // ------------------------------------------------------------------------------------------------ calls
 
-    /** Runs openstack4j calls; the cloud's error is quoted, the endpoint named when it cannot be reached. */
+    /**
+     * Runs openstack4j calls; the cloud's error is quoted, the endpoint named when it cannot be reached or when what
+     * answered gave no OpenStack error (a web server's page for a wrong path).
+     */
     private <T> T call(String action, String vm, Function<OSClient<?>, T> body) {
         String what = "cloud '" + cloud.name() + "': " + action + (vm == null ? "" : " for vm " + vm);
+        OSClient<?> os;
         try {
-            return body.apply(os());
-        } catch (CmsException e) {
-            throw e;
-        } catch (AuthenticationException e) {
-            throw new CmsException(what + " failed: Keystone refused the sign-in (HTTP " + e.getStatus() + "): " + oneLine(e.getMessage())
-                    + " (check " + ProviderConfig.PREFIX + cloud.name() + ".credentials.OS_USERNAME, OS_PASSWORD, OS_TENANT_NAME and the domains)");
-        } catch (ConnectionException e) {
-            if (timedOut(e)) {
-                throw new CmsException(what + ": no answer from " + authUrl + " within " + cloud.timeout().toSeconds()
-                        + " s (raise " + ProviderConfig.PREFIX + cloud.name() + ".cm.timeout, or check the endpoint)");
-            }
-            throw new CmsException(what + ": cannot reach " + authUrl + ": " + oneLine(rootMessage(e)));
-        } catch (ResponseException e) {
-            throw new CmsException(what + " failed: HTTP " + e.getStatus() + ": " + oneLine(e.getMessage()));
+            os = os();
         } catch (RuntimeException e) {
-            if (timedOut(e)) {
-                throw new CmsException(what + ": no answer from " + authUrl + " within " + cloud.timeout().toSeconds()
-                        + " s (raise " + ProviderConfig.PREFIX + cloud.name() + ".cm.timeout, or check the endpoint)");
-            }
-            throw new CmsException(what + " failed: " + oneLine(rootMessage(e)));
+            String key = ProviderConfig.PREFIX + cloud.name() + (cloud.endpoint().isPresent() ? ".endpoint" : ".credentials.OS_AUTH_URL");
+            throw failed(what, e, authUrl, "check " + key);
         }
+        try {
+            return body.apply(os);
+        } catch (RuntimeException e) {
+            String compute = computeUrl();
+            throw failed(what, e, compute == null ? "the compute service of the catalog of " + authUrl : compute,
+                    "check the compute endpoint in the catalog of " + authUrl);
+        }
+    }
+
+    private CmsException failed(String what, RuntimeException e, String where, String hint) {
+        if (e instanceof CmsException c) return c;
+        if (e instanceof AuthenticationException a) {
+            return new CmsException(what + " failed: Keystone refused the sign-in (HTTP " + a.getStatus() + "): " + oneLine(a.getMessage())
+                    + " (check " + ProviderConfig.PREFIX + cloud.name() + ".credentials.OS_USERNAME, OS_PASSWORD, OS_TENANT_NAME and the domains)");
+        }
+        if (timedOut(e)) {
+            return new CmsException(what + ": no answer from " + where + " within " + cloud.timeout().toSeconds()
+                    + " s (raise " + ProviderConfig.PREFIX + cloud.name() + ".cm.timeout, or check the endpoint)");
+        }
+        if (e instanceof NotNova n) {
+            return new CmsException(what + " failed: HTTP " + n.status + " from " + n.url + ", which is not Nova" + n.glimpse + " (" + hint + ")");
+        }
+        if (e instanceof ConnectionException) return new CmsException(what + ": cannot reach " + where + ": " + oneLine(rootMessage(e)));
+        if (e instanceof ResponseException r) {
+            if (noText(r)) {
+                return new CmsException(what + " failed: HTTP " + r.getStatus() + " from " + where + ", which gave no OpenStack error"
+                        + (r.getMessage() == null || r.getMessage().isBlank() ? "" : " (" + oneLine(r.getMessage()) + ")") + " (" + hint + ")");
+            }
+            return new CmsException(what + " failed: HTTP " + r.getStatus() + ": " + oneLine(r.getMessage()));
+        }
+        return new CmsException(what + " failed: " + oneLine(rootMessage(e)));
+    }
+
+    /** Whether the error holds only the HTTP reason phrase: the body was no OpenStack error document. */
+    static boolean noText(ResponseException r) {
+        String m = r.getMessage() == null ? "" : r.getMessage().strip();
+        return m.isEmpty() || m.equalsIgnoreCase(REASONS.getOrDefault(r.getStatus(), "")) || m.equals(String.valueOf(r.getStatus()));
+    }
+
+    private static final Map<Integer, String> REASONS = Map.ofEntries(Map.entry(400, "Bad Request"), Map.entry(401, "Unauthorized"),
+            Map.entry(403, "Forbidden"), Map.entry(404, "Not Found"), Map.entry(405, "Method Not Allowed"), Map.entry(406, "Not Acceptable"),
+            Map.entry(409, "Conflict"), Map.entry(413, "Request Entity Too Large"), Map.entry(415, "Unsupported Media Type"),
+            Map.entry(429, "Too Many Requests"), Map.entry(500, "Internal Server Error"), Map.entry(501, "Not Implemented"),
+            Map.entry(502, "Bad Gateway"), Map.entry(503, "Service Unavailable"), Map.entry(504, "Gateway Timeout"));
+
+    /**
+     * Checks that the compute service of the catalog is Nova. openstack4j reads any 404 as an empty list (or no
+     * item), so a catalog pointing at a wrong path would look like a cloud without servers, images or flavors; Nova's
+     * own root answers its version document.
+     */
+    private void requireCompute() {
+        String url = computeUrl();
+        String id;
+        synchronized (this) {
+            id = token == null ? null : token.getId();
+        }
+        if (url == null || id == null) return; // Keystone v2: not checked
+        java.net.http.HttpResponse<String> r;
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(cloud.timeout()).build();
+            r = http.send(java.net.http.HttpRequest.newBuilder(URI.create(url)).timeout(cloud.timeout()).header("X-Auth-Token", id)
+                    .header("Accept", "application/json").GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new ConnectionException(rootMessage(e), 0, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CmsException("cloud '" + cloud.name() + "': interrupted");
+        }
+        if (r.statusCode() / 100 == 2 && r.body().contains("\"version")) return;
+        String text = r.body().replaceAll("(?s)<(script|style|head)[^>]*>.*?</\\1>", " ").replaceAll("<[^>]*>", " ").replaceAll("\\s+", " ").strip();
+        throw new NotNova(r.statusCode(), url, text.isEmpty() ? "" : ": \"" + (text.length() > 80 ? text.substring(0, 77) + "..." : text) + "\"");
+    }
+
+    /** The catalog's compute address answered, but not as Nova. */
+    private static final class NotNova extends RuntimeException {
+        final int status;
+        final String url;
+        final String glimpse;
+
+        NotNova(int status, String url, String glimpse) {
+            super("HTTP " + status, null, false, false);
+            this.status = status;
+            this.url = url;
+            this.glimpse = glimpse;
+        }
+    }
+
+    /** The compute service's public address from the Keystone v3 catalog, or null. */
+    private synchronized String computeUrl() {
+        try {
+            if (token == null || token.getCatalog() == null) return null;
+            for (org.openstack4j.model.identity.v3.Service svc : token.getCatalog()) {
+                if (!"compute".equals(svc.getType())) continue;
+                for (org.openstack4j.model.identity.v3.Endpoint ep : svc.getEndpoints()) {
+                    if (ep.getIface() == Facing.PUBLIC && (region == null || region.equals(ep.getRegion()))) return String.valueOf(ep.getUrl());
+                }
+            }
+        } catch (RuntimeException e) {
+            // best effort: the caller names the catalog instead
+        }
+        return null;
     }
 
     private static boolean timedOut(Throwable t) {

@@ -19,8 +19,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * A local OpenStack for tests: Keystone v3 ({@code POST /v3/auth/tokens}, password method, project scope; the token in
- * {@code X-Subject-Token}, the catalog pointing at the local Nova) and the Nova compute API v2.1 JSON for the calls the
+ * A local OpenStack for tests, laid out as DevStack serves it behind one web server: Keystone v3 under a path
+ * ({@link #prefix}{@code /v3/auth/tokens}, e.g. {@code /identity/v3}; password method, project scope; the token in
+ * {@code X-Subject-Token}, the catalog pointing at the local Nova under {@code /compute/v2.1}); any other path gets
+ * the web server's HTML 404 page and the Nova compute API v2.1 JSON for the calls the
  * openstack provider makes ({@code /servers}, {@code /servers/detail}, {@code /servers/{id}/action} os-start and
  * os-stop, {@code /flavors/detail}, {@code /images/detail}, {@code /os-keypairs}). Servers are BUILD when created and
  * ACTIVE at the next look; errors are Nova's {@code {"badRequest": {"code", "message"}}} style.
@@ -32,6 +34,7 @@ final class OpenStackEndpoint implements AutoCloseable {
     final String user;
     final String password;
     final String project;
+    final String prefix;
     final Map<String, Map<String, Object>> servers = new ConcurrentHashMap<>();
     final Map<String, Map<String, Object>> keypairs = new ConcurrentHashMap<>();
     final List<String> calls = Collections.synchronizedList(new ArrayList<>());
@@ -45,8 +48,17 @@ final class OpenStackEndpoint implements AutoCloseable {
     volatile int instanceQuota = 20;
     volatile String floatingIp = "172.24.4.10";
     volatile long delayMillis = 0;
+    /** Where the catalog says Nova is (a path this server does not serve makes a wrong catalog). */
+    volatile String computePath = "/compute/v2.1";
 
+    /** Keystone at {@code /v3}. */
     OpenStackEndpoint(String user, String password, String project) throws IOException {
+        this(user, password, project, "");
+    }
+
+    /** Keystone at {@code prefix/v3}, e.g. {@code /identity/v3} as DevStack. */
+    OpenStackEndpoint(String user, String password, String project, String prefix) throws IOException {
+        this.prefix = prefix;
         this.user = user;
         this.password = password;
         this.project = project;
@@ -62,7 +74,7 @@ final class OpenStackEndpoint implements AutoCloseable {
 
     /** OS_AUTH_URL */
     String authUrl() {
-        return base() + "/v3";
+        return base() + prefix + "/v3";
     }
 
     @Override
@@ -96,11 +108,26 @@ final class OpenStackEndpoint implements AutoCloseable {
                 }
             }
             try {
-                if (path.equals("/v3/auth/tokens") && method.equals("POST")) {
+                if (path.equals(prefix + "/v3/auth/tokens") && method.equals("POST")) {
                     keystone(ex, body);
                     return;
                 }
-                if (!path.startsWith("/compute/v2.1/")) throw new NovaError(404, "itemNotFound", "The resource could not be found.");
+                if (path.equals("/compute/v2.1") || path.equals("/compute/v2.1/")) {
+                    send(ex, 200, Map.of("version", Map.of("id", "v2.1", "status", "CURRENT", "version", "2.96", "min_version", "2.1",
+                            "updated", "2013-07-23T11:33:21Z", "links", List.of(Map.of("rel", "self", "href", base() + "/compute/v2.1/")))), Map.of());
+                    return;
+                }
+                if (!path.startsWith("/compute/v2.1/")) {
+                    // the web server in front of the services knows no such path
+                    byte[] page = ("<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n"
+                            + "<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n<hr>\n"
+                            + "<address>Apache/2.4.58 (Ubuntu) Server at 127.0.0.1 Port " + server.getAddress().getPort() + "</address>\n</body></html>\n")
+                            .getBytes(StandardCharsets.UTF_8);
+                    ex.getResponseHeaders().set("Content-Type", "text/html; charset=iso-8859-1");
+                    ex.sendResponseHeaders(404, page.length);
+                    ex.getResponseBody().write(page);
+                    return;
+                }
                 String token = ex.getRequestHeaders().getFirst("X-Auth-Token");
                 if (token == null || !tokens.containsKey(token)) {
                     send(ex, 401, Map.of("error", Map.of("code", 401, "title", "Unauthorized",
@@ -144,9 +171,9 @@ final class OpenStackEndpoint implements AutoCloseable {
         t.put("roles", List.of(Map.of("id", "r1", "name", "member"), Map.of("id", "r2", "name", "reader")));
         t.put("catalog", List.of(
                 Map.of("id", "c1", "type", "compute", "name", "nova", "endpoints", List.of(
-                        Map.of("id", "e1", "interface", "public", "region", "RegionOne", "region_id", "RegionOne", "url", base() + "/compute/v2.1"))),
+                        Map.of("id", "e1", "interface", "public", "region", "RegionOne", "region_id", "RegionOne", "url", base() + computePath))),
                 Map.of("id", "c2", "type", "identity", "name", "keystone", "endpoints", List.of(
-                        Map.of("id", "e2", "interface", "public", "region", "RegionOne", "region_id", "RegionOne", "url", base() + "/v3")))));
+                        Map.of("id", "e2", "interface", "public", "region", "RegionOne", "region_id", "RegionOne", "url", authUrl())))));
         send(ex, 201, Map.of("token", t), Map.of("X-Subject-Token", token));
     }
 

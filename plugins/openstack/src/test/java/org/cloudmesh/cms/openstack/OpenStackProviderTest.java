@@ -115,6 +115,40 @@ class OpenStackProviderTest {
     }
 
     @Test
+    void keystoneUnderAPathAsDevStackServesIt() throws Exception {
+        try (OpenStackEndpoint devstack = new OpenStackEndpoint("alice", "pw-value", "cms-project", "/identity");
+             Compute c = new OpenStackProvider().open(cloud("pw-value", devstack.authUrl(), null))) {
+            assertTrue(devstack.authUrl().endsWith("/identity/v3"));
+            Vm vm = c.boot(new BootRequest("alice-vm-1", "cirros-0.6", "m1.tiny", null, null, null, null, "root"));
+            assertEquals(List.of("alice-vm-1"), c.list().stream().map(Vm::name).toList());
+            c.terminate(vm);
+            assertEquals(List.of(), c.list());
+            assertTrue(devstack.calls.contains("POST /identity/v3/auth/tokens"), devstack.calls.toString());
+        }
+    }
+
+    @Test
+    void anAnswerThatIsNotOpenStacksNamesItsStatusAndTheEndpoint() {
+        String wrong = os.base() + "/keystone/v3";
+        try (Compute c = new OpenStackProvider().open(cloud("pw-value", wrong, null))) {
+            CmsException e = assertThrows(CmsException.class, c::list);
+            assertEquals("cloud 'chameleon': list servers failed: HTTP 404 from " + wrong + ", which gave no OpenStack error (Not Found)"
+                    + " (check cloudmesh.cloud.chameleon.credentials.OS_AUTH_URL)", e.getMessage());
+        }
+        os.computePath = "/nova/v2.1";
+        try (Compute c = new OpenStackProvider().open(cloud("pw-value", os.authUrl(), null))) {
+            CmsException e = assertThrows(CmsException.class, c::list);
+            // openstack4j takes a 404 for an empty list: the empty list is not believed
+            assertEquals("cloud 'chameleon': list servers failed: HTTP 404 from " + os.base() + "/nova/v2.1, which is not Nova:"
+                    + " \"Not Found The requested URL was not found on this server. Apache/2.4.58 (Ubun...\""
+                    + " (check the compute endpoint in the catalog of " + os.authUrl() + ")", e.getMessage());
+            CmsException boot = assertThrows(CmsException.class, () -> c.boot(new BootRequest("v1", "cirros-0.6", "m1.tiny", null, null, null, null, "root")));
+            assertTrue(boot.getMessage().startsWith("cloud 'chameleon': boot for vm v1 failed: HTTP 404 from " + os.base() + "/nova/v2.1, which is not Nova"),
+                    boot.getMessage());
+        }
+    }
+
+    @Test
     void unreachableAndSlowEndpointsFailWithinTheTimeout() {
         os.close();
         try (Compute c = new OpenStackProvider().open(cloud("pw-value", os.authUrl(), 2))) {

@@ -5,11 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.compute.Vm;
@@ -21,18 +25,27 @@ import org.cloudmesh.cms.api.util.LockedFile;
  * interrupted boot never leaves an untracked VM: the next {@code vm list --refresh} settles it. Every change is a
  * read-modify-write under a file lock, written to a temporary file and renamed, so concurrent cms processes never lose
  * each other's records and a reader never sees half a file.
+ * <p>
+ * Beside it, {@code vm/ended.json} remembers for {@link #ENDED_MEMORY} the cloud ids of the VMs cms terminated or
+ * deleted: a cloud goes on listing such a VM for a while (EC2 for about an hour, shutting down and then terminated,
+ * with its {@code Name} tag), and it must neither block its name nor come back after {@code vm delete}.
  */
 final class VmCache {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<LinkedHashMap<String, Map<String, Object>>> TYPE = new TypeReference<>() {};
 
+    static final Duration ENDED_MEMORY = Duration.ofHours(3);
+    private static final TypeReference<LinkedHashMap<String, String>> ENDED = new TypeReference<>() {};
+
     private final Path file;
     private final Path lock;
+    private final Path ended;
 
     VmCache(Path home) {
         Path dir = home.resolve("vm");
         this.file = dir.resolve("cache.json");
         this.lock = dir.resolve("cache.lock");
+        this.ended = dir.resolve("ended.json");
     }
 
     Path file() {
@@ -69,6 +82,52 @@ final class VmCache {
 
     void remove(String name) {
         update(m -> m.remove(name));
+    }
+
+    /** Forgets a VM that cms ended: its id is remembered as ended, its record goes (unless another VM took the name). */
+    void forget(Vm vm) {
+        ended(vm);
+        update(m -> m.computeIfPresent(vm.name(), (k, v) -> java.util.Objects.equals(v.id(), vm.id()) ? null : v));
+    }
+
+    /** Remembers that cms ended this VM at its cloud (terminated or deleted it). */
+    synchronized void ended(Vm vm) {
+        if (vm.id() == null || vm.cloud() == null) return;
+        try {
+            LockedFile.rewrite(ended, lock, () -> {
+                Map<String, String> ids = endedIds();
+                ids.put(vm.cloud() + "/" + vm.id(), Instant.now().toString());
+                return JSON.writeValueAsBytes(ids);
+            });
+        } catch (IOException e) {
+            throw new CmsException("cannot write " + ended + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The ids of the VMs cms ended on this cloud (within {@link #ENDED_MEMORY}). */
+    Set<String> endedIds(String cloud) {
+        Set<String> ids = new HashSet<>();
+        for (String k : endedIds().keySet()) if (k.startsWith(cloud + "/")) ids.add(k.substring(cloud.length() + 1));
+        return ids;
+    }
+
+    /** The ended ids ({@code cloud/id} → when), those older than {@link #ENDED_MEMORY} left out. */
+    synchronized Map<String, String> endedIds() {
+        Map<String, String> ids = new LinkedHashMap<>();
+        if (!Files.exists(ended)) return ids;
+        try {
+            Instant cutoff = Instant.now().minus(ENDED_MEMORY);
+            JSON.readValue(ended.toFile(), ENDED).forEach((k, v) -> {
+                try {
+                    if (Instant.parse(v).isAfter(cutoff)) ids.put(k, v);
+                } catch (RuntimeException e) {
+                    // an unreadable time: forgotten
+                }
+            });
+        } catch (IOException e) {
+            return ids; // a damaged memory of ended VMs only costs a name check
+        }
+        return ids;
     }
 
     /** Reads, changes and writes the records under the lock. */

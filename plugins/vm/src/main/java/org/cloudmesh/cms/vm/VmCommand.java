@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -64,7 +66,7 @@ public final class VmCommand {
 
     @Command(name = "boot", description = {"Boot VMs: --name NAMES (a hostlist) or --n COUNT names {user}-vm-{counter}.",
             "Each of image, flavor, key, secgroup, network, username: the option, else the variable of that name,"
-                + " else cloudmesh.cloud.CLOUD.default. A name that already exists is refused. Sets variable vm to the last name."})
+                + " else cloudmesh.cloud.CLOUD.default. A name in use is refused (a terminated VM's is free). Sets variable vm to the last name."})
     int boot(@Option(names = "--name", paramLabel = "NAMES") String nameOption,
              @Option(names = "--n", paramLabel = "COUNT", defaultValue = "1") int count,
              @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
@@ -106,11 +108,15 @@ public final class VmCommand {
                     for (int i = 0; i < count; i++) names.add(base + "-" + i);
                 }
                 for (String n : names) Names.require("VM name", n);
-                List<String> taken = names.stream().filter(known::containsKey).toList();
+                // a terminated VM never blocks its name, nor one the cloud still lists after cms ended it
+                List<String> taken = names.stream().filter(n -> known.containsKey(n) && !Vm.TERMINATED.equals(known.get(n).state())).toList();
                 if (taken.isEmpty() && !dryrun) {
                     Compute compute = clouds.open(cloud);
                     Set<String> atCloud = new LinkedHashSet<>();
-                    for (Vm vm : compute.list()) if (!Vm.TERMINATED.equals(vm.state())) atCloud.add(vm.name());
+                    Set<String> ended = cache.endedIds(cloud);
+                    for (Vm vm : compute.list()) {
+                        if (!Vm.TERMINATED.equals(vm.state()) && !ended.contains(vm.id())) atCloud.add(vm.name());
+                    }
                     taken = names.stream().filter(atCloud::contains).toList();
                 }
                 if (!taken.isEmpty()) {
@@ -322,6 +328,7 @@ public final class VmCommand {
         return power("terminate", namesArg, cloudOption, dryrun, output, (c, vm) -> {
             c.terminate(vm);
             forgetHostKey(vm);
+            cache().ended(vm);
             return vm.withState(Vm.TERMINATED);
         });
     }
@@ -341,7 +348,7 @@ public final class VmCommand {
             List<Parallel.Outcome<Vm, Vm>> outcomes = PARALLEL.run(vms, vm -> {
                 if (!Vm.TERMINATED.equals(vm.state())) clouds.open(vm.cloud()).terminate(vm);
                 forgetHostKey(vm);
-                cache.remove(vm.name());
+                cache.forget(vm);
                 return vm;
             });
             List<String> errors = new ArrayList<>();
@@ -799,22 +806,56 @@ public final class VmCommand {
         return vms;
     }
 
-    /** Replaces the cache's view of one cloud with what the cloud reports now. */
+    /**
+     * Replaces the cache's view of one cloud with what the cloud reports now. A listed VM is matched to its record by
+     * the cloud's id first (a cloud may list it under another name: an instance without its Name tag is listed by
+     * its id), by name only for a record whose id the cloud does not list (none yet: still booting); a matched record
+     * keeps its name. A VM cms ended stays terminated, and a terminated VM cms holds no record of is not added: it
+     * does not come back after 'vm delete', and its name stays free.
+     */
     void refresh(Clouds clouds, String cloud) {
         ProviderConfig cfg = clouds.config(cloud);
         List<Vm> listed = clouds.open(cloud).list();
         Instant cutoff = Instant.now().minus(BOOTING_GRACE);
-        cache().update(m -> {
+        VmCache cache = cache();
+        Set<String> ended = cache.endedIds(cloud);
+        cache.update(m -> {
+            Map<String, String> byId = new HashMap<>();
+            for (Vm vm : m.values()) if (cloud.equals(vm.cloud()) && vm.id() != null) byId.put(vm.id(), vm.name());
+            Set<String> listedIds = new HashSet<>();
+            for (Vm vm : listed) if (vm.id() != null) listedIds.add(vm.id());
             Map<String, Vm> fresh = new LinkedHashMap<>();
-            for (Vm vm : listed) {
+            List<Vm> unmatched = new ArrayList<>();
+            for (Vm listedVm : listed) {
+                Vm vm = listedVm.withCloud(cloud, cfg.kind());
+                if (vm.id() != null && ended.contains(vm.id())) vm = vm.withState(Vm.TERMINATED);
+                String name = vm.id() == null ? null : byId.get(vm.id());
+                if (name != null && Vm.TERMINATED.equals(m.get(name).state())) vm = vm.withState(Vm.TERMINATED); // for good
+                Vm same = m.get(vm.name());
+                // by name: a record without an id yet, or one whose id the cloud no longer lists (ids it reports differently)
+                if (name == null && same != null && cloud.equals(same.cloud()) && (same.id() == null || !listedIds.contains(same.id()))
+                        && !Vm.TERMINATED.equals(vm.state())) {
+                    name = vm.name();
+                }
+                if (name == null) unmatched.add(vm);
+                else fresh.putIfAbsent(name, named(name, merge(m.get(name), vm)));
+            }
+            for (Vm vm : unmatched) {
+                if (Vm.TERMINATED.equals(vm.state()) || fresh.containsKey(vm.name())) continue;
                 Vm old = m.get(vm.name());
                 if (old != null && !cloud.equals(old.cloud())) continue; // a same-named VM of another cloud stays
-                fresh.put(vm.name(), merge(old, vm.withCloud(cloud, cfg.kind())));
+                fresh.put(vm.name(), vm);
             }
             m.values().removeIf(vm -> cloud.equals(vm.cloud()) && !fresh.containsKey(vm.name())
                     && !(Vm.BOOTING.equals(vm.state()) && created(vm).isAfter(cutoff)));
             m.putAll(fresh);
         });
+    }
+
+    private static Vm named(String name, Vm vm) {
+        if (name.equals(vm.name())) return vm;
+        return new Vm(name, vm.cloud(), vm.kind(), vm.id(), vm.state(), vm.image(), vm.flavor(), vm.publicIp(), vm.privateIp(),
+                vm.username(), vm.created(), vm.details());
     }
 
     private static Instant created(Vm vm) {

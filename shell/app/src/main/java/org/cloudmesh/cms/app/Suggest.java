@@ -6,7 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /** The names nearest to a mistyped one: a prefix, or at most a few edits away (transpositions count as one). */
-final class Suggest {
+public final class Suggest {
     private Suggest() {}
 
     static List<String> nearest(String typed, Collection<String> names) {
@@ -20,7 +20,7 @@ final class Suggest {
     }
 
     /** Optimal string alignment distance. */
-    static int distance(String a, String b) {
+    public static int distance(String a, String b) {
         int[][] d = new int[a.length() + 1][b.length() + 1];
         for (int i = 0; i <= a.length(); i++) d[i][0] = i;
         for (int j = 0; j <= b.length(); j++) d[0][j] = j;

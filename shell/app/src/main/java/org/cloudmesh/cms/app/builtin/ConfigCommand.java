@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Config;
@@ -75,8 +76,9 @@ public final class ConfigCommand {
         return 0;
     }
 
-    @Command(name = "check", description = {"Check cloudmesh.yaml: syntax, file permissions, and that every cloud",
-            "entry names its kind and has default and credentials sections."})
+    @Command(name = "check", description = "Check cloudmesh.yaml: syntax, file permissions, and that every cloud entry names its"
+            + " kind, has default and credentials sections, and has every key its kind needs, none misspelled (as in the"
+            + " template's example entries).")
     int check() throws IOException {
         Path file = ctx.config().file(); // opening it checks syntax and permissions
         List<String> problems = new ArrayList<>();
@@ -86,11 +88,15 @@ public final class ConfigCommand {
                     + "): chmod 700 " + ctx.home());
         }
         Map<String, Object> clouds = ctx.config().getMap("cloudmesh.cloud");
+        Map<String, Map<String, Object>> examples = clouds.isEmpty() ? Map.of() : CloudExamples.parse(ConfigFile.template(ctx.dist()));
         for (String name : clouds.keySet()) {
             String base = "cloudmesh.cloud." + name;
-            if (ctx.config().getString(base + ".cm.kind").isEmpty()) problems.add(base + ".cm.kind is missing (e.g. libvirt, aws, azure, openstack)");
+            Optional<String> kind = ctx.config().getString(base + ".cm.kind");
+            if (kind.isEmpty()) problems.add(base + ".cm.kind is missing (e.g. libvirt, aws, azure, openstack)");
             if (ctx.config().get(base + ".default").isEmpty()) problems.add(base + ".default is missing");
             if (ctx.config().get(base + ".credentials").isEmpty()) problems.add(base + ".credentials is missing");
+            Map<String, Object> example = kind.map(examples::get).orElse(null);
+            if (example != null) problems.addAll(CloudExamples.check(base, kind.get(), ctx.config().getMap(base), example));
         }
         Map<String, Object> endpoints = ctx.config().getMap("cloudmesh.comet.endpoints");
         ctx.config().getString("cloudmesh.comet.active").ifPresent(a -> {

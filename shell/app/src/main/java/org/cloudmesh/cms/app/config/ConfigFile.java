@@ -57,7 +57,8 @@ public final class ConfigFile implements Config {
         return new ConfigFile(file);
     }
 
-    static String template(Path dist) {
+    /** The distribution's cloudmesh.yaml template (conf/ of dist, else the copy in the jar). */
+    public static String template(Path dist) {
         try {
             Path t = dist == null ? null : dist.resolve("conf/cloudmesh.yaml");
             if (t != null && Files.isReadable(t)) return Files.readString(t);
