@@ -23,6 +23,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.util.LockedFile;
 
 /**
  * An OpenSSH {@code known_hosts} file ({@code $CLOUDMESH_HOME/known_hosts}): a host's key is trusted the first time
@@ -153,8 +154,15 @@ public final class KnownHosts {
      * of its own). Other lines stay as they are; the file is rewritten in place under its lock.
      */
     public synchronized void forget(String hostName) {
+        synchronized (LockedFile.jvmLock(file)) { // a FileLock belongs to the whole JVM: other instances wait here
+            forgetLocked(hostName);
+        }
+    }
+
+    private void forgetLocked(String hostName) {
         if (!Files.exists(file)) return;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ); FileLock lock = ch.lock()) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
+             FileLock lock = ch.lock()) {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             List<String> kept = new java.util.ArrayList<>();
             int n = 0;
@@ -318,6 +326,12 @@ public final class KnownHosts {
     }
 
     private Verdict append(String hostName, byte[] key) {
+        synchronized (LockedFile.jvmLock(file)) { // a FileLock belongs to the whole JVM: other instances wait here
+            return appendLocked(hostName, key);
+        }
+    }
+
+    private Verdict appendLocked(String hostName, byte[] key) {
         if (hostName.isEmpty() || hostName.chars().anyMatch(c -> c <= ' ' || c == ',')) {
             throw new CmsException("cannot pin a host key for the host name '" + hostName + "'");
         }

@@ -28,8 +28,16 @@ public final class LockedFile {
     private LockedFile() {
     }
 
+    /**
+     * The JVM-wide monitor of a lock file: hold it around every {@code FileChannel.lock()} of that file, since two
+     * threads that lock one file through two channels get an OverlappingFileLockException.
+     */
+    public static Object jvmLock(Path lock) {
+        return JVM_LOCKS.computeIfAbsent(lock.toAbsolutePath().normalize(), k -> new Object());
+    }
+
     public static void rewrite(Path file, Path lock, Rewrite rewrite) throws IOException {
-        synchronized (JVM_LOCKS.computeIfAbsent(lock.toAbsolutePath().normalize(), k -> new Object())) {
+        synchronized (jvmLock(lock)) {
             Files.createDirectories(file.toAbsolutePath().getParent());
             try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = ch.lock()) {

@@ -156,4 +156,25 @@ class KnownHostsTest {
         assertEquals("ssh-keygen -R '[127.0.0.1]:2222' -f /home/u/.cloudmesh/known_hosts",
                 kh.removeCommand("[127.0.0.1]:2222"));
     }
+
+    /** A VM that is gone leaves no pin behind (the next VM on its forwarded port has its own key); others stay. */
+    @Test
+    void forgetRemovesOneHostsPinsEvenFromManyThreadsAtOnce() throws Exception {
+        Path file = dir.resolve("known_hosts");
+        Files.writeString(file, "# mine\n@revoked [127.0.0.1]:2201 ssh-ed25519 " + KEY2 + "\n");
+        for (int port = 2201; port <= 2208; port++) new KnownHosts(file).trustOnFirstUse(KnownHosts.hostName("127.0.0.1", port), key(KEY1));
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int port = 2201; port <= 2204; port++) {
+            String host = KnownHosts.hostName("127.0.0.1", port);
+            Thread t = new Thread(() -> new KnownHosts(file).forget(host));
+            t.start();
+            threads.add(t); // one instance each, as vm delete does
+        }
+        for (Thread t : threads) t.join();
+        String left = Files.readString(file);
+        assertTrue(left.startsWith("# mine\n@revoked [127.0.0.1]:2201 ssh-ed25519 "), "comments and revocations stay: " + left);
+        for (int port = 2201; port <= 2204; port++) assertFalse(left.contains("\n[127.0.0.1]:" + port + " "), left);
+        for (int port = 2205; port <= 2208; port++) assertTrue(left.contains("\n[127.0.0.1]:" + port + " ssh-ed25519 " + KEY1), left);
+        assertEquals(Match.UNKNOWN, new KnownHosts(file).check("[127.0.0.1]:2202", key(KEY1)).match());
+    }
 }
