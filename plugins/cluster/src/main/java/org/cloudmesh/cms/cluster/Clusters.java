@@ -216,6 +216,18 @@ final class Clusters {
         return new Member(name, manager, null, Node.BOOTING, null, null, flavor, null, null, null, null);
     }
 
+    /**
+     * The manager's host key, when the cloud knows it for sure (cms made it and seeded it), is pinned in
+     * $CLOUDMESH_HOME/known_hosts before the first login; the nodes are pinned by the manager (trust on first use).
+     */
+    private void pinHostKey(Vm vm, Member m, int clusterPort) {
+        String key = vm.details().get("host_key");
+        if (!m.manager() || key == null || key.split(" ").length < 2 || m.address() == null) return;
+        new org.cloudmesh.cms.api.ssh.KnownHosts(ctx.home().resolve("known_hosts")).pin(
+                org.cloudmesh.cms.api.ssh.KnownHosts.hostName(m.address(), m.port(clusterPort)),
+                java.util.Base64.getDecoder().decode(key.split(" ")[1]));
+    }
+
     /** Boots the members concurrently; returns the errors (failed members are recorded as failed). */
     private List<String> boot(Compute compute, Cluster c, List<Member> members, String image, Path userKey,
                               String userPublic, String clusterPublic) {
@@ -225,7 +237,9 @@ final class Clusters {
                 BootRequest r = m.manager()
                         ? new BootRequest(m.name(), image, m.flavor(), userKeyName, userPublic, null, null, c.user())
                         : new BootRequest(m.name(), image, m.flavor(), keyName(c.name()), clusterPublic, null, null, c.user());
-                Member done = member(compute.boot(r), m);
+                Vm vm = compute.boot(r);
+                Member done = member(vm, m);
+                pinHostKey(vm, done, c.port());
                 store.change(c.name(), x -> x.with(done));
                 return done;
             } catch (RuntimeException e) {

@@ -45,7 +45,7 @@ class ClusterGuestTest {
                       pool: cms-vms
                       images:
                         cms-guest: {kernel: %s, initrd: %s, cmdline: "%s"}
-                """.formatted(id, cloud, tb.qemuUri(), guest.resolve("vmlinuz"), guest.resolve("initrd.gz"),
+                """.formatted(id, cloud, tb.qemuUri(), guest.resolve("vmlinux"), guest.resolve("initrd.gz"),
                 Files.readString(guest.resolve("cmdline")).strip()), new LibvirtProvider());
         List<String> vms = List.of(c + "-manager", c + "-1", c + "-2");
         try {

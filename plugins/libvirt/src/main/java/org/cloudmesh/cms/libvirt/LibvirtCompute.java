@@ -111,6 +111,7 @@ final class LibvirtCompute implements Compute {
         if (meta.get("mac") != null) details.put("mac", meta.get("mac"));
         else if (meta.get("_mac") != null) details.put("mac", meta.get("_mac"));
         if (meta.get("key") != null) details.put("key", meta.get("key"));
+        if (meta.get("host_key") != null) details.put("host_key", meta.get("host_key"));
         if (meta.get("ssh_port") != null) {
             details.put("ssh_port", meta.get("ssh_port"));
             details.put("ssh", meta.get("ssh_address") + ":" + meta.get("ssh_port"));
@@ -234,8 +235,10 @@ final class LibvirtCompute implements Compute {
                     volumes.add(file);
                 }
                 String seedFile = r.name() + "-seed.iso";
+                String[] hostKey = hostKey(r.name());
+                meta.put("host_key", hostKey[1]);
                 seed = h.uploadVolume(pool(), seedFile, NoCloudSeed.iso(UUID.randomUUID().toString(), r.name(),
-                        r.publicKey() == null ? List.of() : List.of(r.publicKey())));
+                        r.publicKey() == null ? List.of() : List.of(r.publicKey()), hostKey[0]));
                 volumes.add(seedFile);
             }
             meta.put("pool", volumes.isEmpty() ? null : pool());
@@ -268,6 +271,40 @@ final class LibvirtCompute implements Compute {
         return vm;
     }
 
+    /**
+     * A new ed25519 host key for the guest (OpenSSH's ssh-keygen): its private key goes into the seed, its public key
+     * into the domain's metadata, so that cms pins it before the first login and the guest keeps it across reboots.
+     * Returns {private key text, public key line}.
+     */
+    private static String[] hostKey(String name) {
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("cms-hostkey");
+            Path key = dir.resolve("key");
+            Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "root@" + name, "-f", key.toString())
+                    .redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (p.waitFor() != 0) throw new CmsException("ssh-keygen could not make a host key for " + name + ": " + out);
+            String pub = Files.readString(Path.of(key + ".pub")).strip();
+            return new String[] {Files.readString(key), pub.substring(0, pub.lastIndexOf(' '))};
+        } catch (IOException e) {
+            throw new CmsException("cannot make a host key for " + name + " with ssh-keygen (install openssh-client): " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CmsException("interrupted while making a host key for " + name);
+        } finally {
+            if (dir != null) {
+                try (var files = Files.list(dir)) {
+                    for (Path f : files.toList()) Files.deleteIfExists(f);
+                    Files.deleteIfExists(dir);
+                } catch (IOException ignored) {
+                    // a temporary directory of ours
+                }
+            }
+        }
+    }
+
     private static boolean portClash(CmsException e) {
         String m = e.getMessage();
         return m.contains("host forwarding rule") || m.contains("hostfwd") || m.contains("Address already in use");
@@ -286,7 +323,7 @@ final class LibvirtCompute implements Compute {
         if (forward) b.forwardedNetwork(mac, forwardAddress(), port, GUEST_SSH_PORT);
         else if (network != null && !network.equals(USER_NETWORK)) b.network(network, mac);
         else if (network != null || uri.contains("/session")) b.userNetwork();
-        if (!type.equals("test")) b.serialConsole().vnc();
+        if (!type.equals("test")) b.acpi().rng().serialConsole().vnc();
         return b.build();
     }
 

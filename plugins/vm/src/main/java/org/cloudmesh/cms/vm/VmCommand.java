@@ -162,6 +162,7 @@ public final class VmCommand {
                             vm.flavor() == null ? flv : vm.flavor(), vm.publicIp(), vm.privateIp(), user,
                             vm.created() == null ? now : vm.created(), vm.details());
                     cache.put(recorded);
+                    pinHostKey(recorded);
                     return recorded;
                 } catch (RuntimeException e) {
                     cache.remove(n); // the cloud refused: nothing was created
@@ -379,6 +380,7 @@ public final class VmCommand {
                 Vm after = action.apply(clouds.open(vm.cloud()), vm);
                 Vm merged = merge(vm, after);
                 cache.put(merged);
+                if (Vm.RUNNING.equals(merged.state())) pinHostKey(merged); // a start may have moved its forwarded port
                 return merged;
             });
             List<Vm> done = new ArrayList<>();
@@ -655,6 +657,18 @@ public final class VmCommand {
         int colon = ssh == null ? -1 : ssh.lastIndexOf(':');
         if (colon < 0 || !ssh.substring(colon + 1).matches("[0-9]{1,5}")) return;
         new KnownHosts(knownHosts()).forget(KnownHosts.hostName(ssh.substring(0, colon), Integer.parseInt(ssh.substring(colon + 1))));
+    }
+
+    /** A VM whose host key the cloud knows for sure (cms made it and seeded it) is pinned before the first login. */
+    private void pinHostKey(Vm vm) {
+        String key = vm.details().get("host_key");
+        String ssh = vm.details().get("ssh");
+        int colon = ssh == null ? -1 : ssh.lastIndexOf(':');
+        if (key == null || colon < 0 || !ssh.substring(colon + 1).matches("[0-9]{1,5}")) return;
+        String[] parts = key.split(" ");
+        if (parts.length < 2) return;
+        new KnownHosts(knownHosts()).pin(KnownHosts.hostName(ssh.substring(0, colon), Integer.parseInt(ssh.substring(colon + 1))),
+                java.util.Base64.getDecoder().decode(parts[1]));
     }
 
     Path knownHosts() {

@@ -45,7 +45,7 @@ class VmGuestTest {
                       images:
                         cms-guest: {kernel: %s, initrd: %s, cmdline: "%s"}
                         broken: {kernel: /nonexistent/vmlinuz, initrd: %s}
-                """.formatted(user, cloud, tb.qemuUri(), guest.resolve("vmlinuz"), guest.resolve("initrd.gz"),
+                """.formatted(user, cloud, tb.qemuUri(), guest.resolve("vmlinux"), guest.resolve("initrd.gz"),
                 Files.readString(guest.resolve("cmdline")).strip(), guest.resolve("initrd.gz"));
     }
 

@@ -117,6 +117,22 @@ public final class DomainXml {
             return this;
         }
 
+        /** ACPI, so that the guest hears the power button ({@code virsh shutdown}, and reboot on qemu). */
+        public Builder acpi() {
+            el(el(dom, "features"), "acpi");
+            return this;
+        }
+
+        /** A virtio entropy source fed by the host's /dev/urandom: a new guest's sshd need not wait for entropy. */
+        public Builder rng() {
+            Element rng = el(devices(), "rng");
+            rng.setAttribute("model", "virtio");
+            Element backend = el(rng, "backend");
+            backend.setAttribute("model", "random");
+            backend.setTextContent("/dev/urandom");
+            return this;
+        }
+
         /** What happens at power off, reboot and crash (destroy, restart, ...). */
         public Builder lifecycle(String poweroff, String reboot, String crash) {
             text(dom, "on_poweroff", poweroff);

@@ -32,6 +32,15 @@ public final class NoCloudSeed {
 
     /** The seed of VM {@code name} (a validated name) that authorises {@code publicKeys} (OpenSSH one-line keys). */
     public static byte[] iso(String instanceId, String name, List<String> publicKeys) {
+        return iso(instanceId, name, publicKeys, null);
+    }
+
+    /**
+     * As above, and with {@code hostKey} (an OpenSSH ed25519 private key, or null) as the guest's ssh host key
+     * ({@code ssh_keys: ed25519_private}), so that the client can pin it before the first login and it survives
+     * reboots of a guest without a disk.
+     */
+    public static byte[] iso(String instanceId, String name, List<String> publicKeys, String hostKey) {
         Names.require("VM name", name);
         String meta = "instance-id: " + quote(instanceId) + "\nlocal-hostname: " + quote(name) + "\n";
         StringBuilder user = new StringBuilder("#cloud-config\nhostname: ").append(quote(name)).append('\n');
@@ -42,6 +51,11 @@ public final class NoCloudSeed {
                 if (key.isEmpty() || key.contains("\n")) throw new CmsException("an ssh public key must be one line of text");
                 user.append("  - ").append(quote(key)).append('\n');
             }
+        }
+        if (hostKey != null) {
+            if (!hostKey.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----")) throw new CmsException("a host key must be an OpenSSH private key");
+            user.append("ssh_keys:\n  ed25519_private: |\n");
+            for (String line : hostKey.strip().split("\n")) user.append("    ").append(line.strip()).append('\n');
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("META-DATA", meta.getBytes(StandardCharsets.UTF_8));

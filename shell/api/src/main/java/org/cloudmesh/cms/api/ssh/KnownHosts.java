@@ -187,6 +187,15 @@ public final class KnownHosts {
         }
     }
 
+    /**
+     * Pins {@code key} for {@code hostName} in place of whatever was pinned for it: for a host whose key cms knows
+     * for sure before the first login (it made the key and gave it to the guest).
+     */
+    public synchronized void pin(String hostName, byte[] key) {
+        forget(hostName);
+        trustOnFirstUse(hostName, key);
+    }
+
     /** The command that removes a host's pinned keys from this file, for error messages. */
     public String removeCommand(String hostName) {
         return "ssh-keygen -R " + Shell.quote(hostName) + " -f " + Shell.quote(file.toString());
