@@ -28,7 +28,7 @@ public final class KeyCommand {
     }
 
     @Command(name = "list", description = "List the keys cms knows, or with --cloud those the cloud holds.")
-    int list(@Option(names = "--cloud", paramLabel = "CLOUD") String cloud, @Mixin OutputOption output) {
+    int list(@Option(names = "--cloud", paramLabel = "CLOUD", description = "List the keys this cloud holds instead.") String cloud, @Mixin OutputOption output) {
         List<Map<String, ?>> rows = new ArrayList<>();
         if (cloud != null) {
             try (Clouds clouds = new Clouds(ctx)) {
@@ -45,8 +45,9 @@ public final class KeyCommand {
 
     @Command(name = "add", description = {"Add a public key file (default ~/.ssh/id_ed25519.pub, else ~/.ssh/id_rsa.pub)"
                 + " under --name (default: cloudmesh.profile.user)."})
-    int add(@Option(names = "--name", paramLabel = "NAME") String name,
-            @Parameters(paramLabel = "PATH", arity = "0..1") Path path) {
+    int add(@Option(names = "--name", paramLabel = "NAME", description = "The key's name (default: cloudmesh.profile.user).") String name,
+            @Parameters(paramLabel = "PATH", arity = "0..1", description = "The public key file (default ~/.ssh/id_ed25519.pub,"
+                    + " else ~/.ssh/id_rsa.pub).") Path path) {
         if (path == null) {
             Path ssh = Path.of(System.getProperty("user.home"), ".ssh");
             path = Files.exists(ssh.resolve("id_ed25519.pub")) ? ssh.resolve("id_ed25519.pub") : ssh.resolve("id_rsa.pub");
@@ -81,8 +82,8 @@ public final class KeyCommand {
     }
 
     @Command(name = "upload", description = "Register key NAME (default: variable key, else the first key) with the cloud.")
-    int upload(@Parameters(paramLabel = "NAME", arity = "0..1") String name,
-               @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption) {
+    int upload(@Parameters(paramLabel = "NAME", arity = "0..1", description = "The key (default: variable key, else the first key).") String name,
+               @Option(names = "--cloud", paramLabel = "CLOUD", description = "The cloud (default: variable cloud).") String cloudOption) {
         Map<String, KeyStore.Key> keys = new KeyStore(ctx.home()).all();
         String n = name != null ? name : ctx.variables().get("key").filter(s -> !s.isBlank())
                 .orElse(keys.isEmpty() ? null : keys.keySet().iterator().next());

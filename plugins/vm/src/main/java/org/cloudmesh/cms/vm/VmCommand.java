@@ -67,15 +67,15 @@ public final class VmCommand {
     @Command(name = "boot", description = {"Boot VMs: --name NAMES (a hostlist) or --n COUNT names {user}-vm-{counter}.",
             "Each of image, flavor, key, secgroup, network, username: the option, else the variable of that name,"
                 + " else cloudmesh.cloud.CLOUD.default. A name in use is refused (a terminated VM's is free). Sets variable vm to the last name."})
-    int boot(@Option(names = "--name", paramLabel = "NAMES") String nameOption,
-             @Option(names = "--n", paramLabel = "COUNT", defaultValue = "1") int count,
-             @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
-             @Option(names = "--image", paramLabel = "IMAGE") String image,
-             @Option(names = "--flavor", paramLabel = "FLAVOR") String flavor,
-             @Option(names = "--key", paramLabel = "KEY") String key,
-             @Option(names = "--secgroup", paramLabel = "SECGROUP") String secgroup,
-             @Option(names = "--network", paramLabel = "NETWORK") String network,
-             @Option(names = "--username", paramLabel = "USER") String username,
+    int boot(@Option(names = "--name", paramLabel = "NAMES", description = "The VMs' names, a hostlist such as web[1-3] (default: {user}-vm-{counter}).") String nameOption,
+             @Option(names = "--n", paramLabel = "COUNT", defaultValue = "1", description = "How many VMs to boot (default 1).") int count,
+             @Option(names = "--cloud", paramLabel = "CLOUD", description = "The cloud (default: variable cloud).") String cloudOption,
+             @Option(names = "--image", paramLabel = "IMAGE", description = "The image (default: variable image, else the cloud's default.image).") String image,
+             @Option(names = "--flavor", paramLabel = "FLAVOR", description = "The size (default: variable flavor, else the cloud's default.flavor).") String flavor,
+             @Option(names = "--key", paramLabel = "KEY", description = "A key of 'key list' for the login user (default: variable key, else the first key).") String key,
+             @Option(names = "--secgroup", paramLabel = "SECGROUP", description = "The security group (default: variable secgroup, else the cloud's default).") String secgroup,
+             @Option(names = "--network", paramLabel = "NETWORK", description = "libvirt: 'user' (ssh forwarded on 127.0.0.1) or a libvirt network; EC2: a subnet id.") String network,
+             @Option(names = "--username", paramLabel = "USER", description = "The image's login user (default: the cloud's default.username, else guessed from the image).") String username,
              @Option(names = "--dryrun", description = "Show what would be booted; change nothing.") boolean dryrun,
              @Mixin OutputOption output) {
         if (count < 1 || count > 1000) throw new CmsException("--n " + count + ": give a count from 1 to 1000");
@@ -227,9 +227,9 @@ public final class VmCommand {
 
     @Command(name = "list", description = {"List VMs from the cache (all clouds, or those in --cloud CLOUDS).",
             "--refresh asks the clouds first (the chosen clouds, else the current cloud and those in the cache)."})
-    int list(@Parameters(paramLabel = "NAMES", arity = "0..1") String namesArg,
-             @Option(names = "--cloud", paramLabel = "CLOUDS") String cloudOption,
-             @Option(names = "--refresh") boolean refresh,
+    int list(@Parameters(paramLabel = "NAMES", arity = "0..1", description = "VMs as a hostlist, e.g. web[1-3] (default: variable vm, the last VM booted).") String namesArg,
+             @Option(names = "--cloud", paramLabel = "CLOUDS", description = "Only the VMs of these clouds (comma-separated).") String cloudOption,
+             @Option(names = "--refresh", description = "Ask the clouds first instead of showing the cache.") boolean refresh,
              @Mixin OutputOption output) {
         Set<String> only = new LinkedHashSet<>();
         if (cloudOption != null) for (String c : cloudOption.split(",")) if (!c.isBlank()) only.add(c.strip());
@@ -258,8 +258,8 @@ public final class VmCommand {
     }
 
     @Command(name = "status", description = "Ask the clouds for the state of VMs NAMES.")
-    int status(@Parameters(paramLabel = "NAMES", arity = "0..1") String namesArg,
-               @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
+    int status(@Parameters(paramLabel = "NAMES", arity = "0..1", description = "VMs as a hostlist, e.g. web[1-3] (default: variable vm, the last VM booted).") String namesArg,
+               @Option(names = "--cloud", paramLabel = "CLOUD", description = "The VMs' cloud (default: the one cms recorded for each VM).") String cloudOption,
                @Mixin OutputOption output) {
         try (Clouds clouds = new Clouds(ctx)) {
             List<Vm> vms = targets(clouds, namesArg, cloudOption);
@@ -278,9 +278,9 @@ public final class VmCommand {
     }
 
     @Command(name = "info", description = "Show everything cms records about VMs NAMES.")
-    int info(@Parameters(paramLabel = "NAMES", arity = "0..1") String namesArg,
-             @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
-             @Option(names = "--refresh") boolean refresh,
+    int info(@Parameters(paramLabel = "NAMES", arity = "0..1", description = "VMs as a hostlist, e.g. web[1-3] (default: variable vm, the last VM booted).") String namesArg,
+             @Option(names = "--cloud", paramLabel = "CLOUD", description = "The VMs' cloud (default: the one cms recorded for each VM).") String cloudOption,
+             @Option(names = "--refresh", description = "Ask the clouds first instead of showing the cache.") boolean refresh,
              @Mixin OutputOption output) {
         try (Clouds clouds = new Clouds(ctx)) {
             List<Vm> vms = targets(clouds, namesArg, cloudOption);
@@ -309,23 +309,23 @@ public final class VmCommand {
     // ------------------------------------------------------------------------------------------------ power
 
     @Command(name = "start", description = "Start stopped VMs NAMES.")
-    int start(@Parameters(paramLabel = "NAMES", arity = "0..1") String namesArg,
-              @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
-              @Option(names = "--dryrun") boolean dryrun, @Mixin OutputOption output) {
+    int start(@Parameters(paramLabel = "NAMES", arity = "0..1", description = "VMs as a hostlist, e.g. web[1-3] (default: variable vm, the last VM booted).") String namesArg,
+              @Option(names = "--cloud", paramLabel = "CLOUD", description = "The VMs' cloud (default: the one cms recorded for each VM).") String cloudOption,
+              @Option(names = "--dryrun", description = "Show what would be done; change nothing.") boolean dryrun, @Mixin OutputOption output) {
         return power("start", namesArg, cloudOption, dryrun, output, (c, vm) -> c.start(vm));
     }
 
     @Command(name = "stop", description = "Stop VMs NAMES (they keep their disks and can be started again).")
-    int stop(@Parameters(paramLabel = "NAMES", arity = "0..1") String namesArg,
-             @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
-             @Option(names = "--dryrun") boolean dryrun, @Mixin OutputOption output) {
+    int stop(@Parameters(paramLabel = "NAMES", arity = "0..1", description = "VMs as a hostlist, e.g. web[1-3] (default: variable vm, the last VM booted).") String namesArg,
+             @Option(names = "--cloud", paramLabel = "CLOUD", description = "The VMs' cloud (default: the one cms recorded for each VM).") String cloudOption,
+             @Option(names = "--dryrun", description = "Show what would be done; change nothing.") boolean dryrun, @Mixin OutputOption output) {
         return power("stop", namesArg, cloudOption, dryrun, output, (c, vm) -> c.stop(vm));
     }
 
     @Command(name = "terminate", description = "End VMs NAMES at the cloud; the cache keeps them as terminated.")
-    int terminate(@Parameters(paramLabel = "NAMES", arity = "0..1") String namesArg,
-                  @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
-                  @Option(names = "--dryrun") boolean dryrun, @Mixin OutputOption output) {
+    int terminate(@Parameters(paramLabel = "NAMES", arity = "0..1", description = "VMs as a hostlist, e.g. web[1-3] (default: variable vm, the last VM booted).") String namesArg,
+                  @Option(names = "--cloud", paramLabel = "CLOUD", description = "The VMs' cloud (default: the one cms recorded for each VM).") String cloudOption,
+                  @Option(names = "--dryrun", description = "Show what would be done; change nothing.") boolean dryrun, @Mixin OutputOption output) {
         return power("terminate", namesArg, cloudOption, dryrun, output, (c, vm) -> {
             c.terminate(vm);
             forgetHostKey(vm);
@@ -336,9 +336,9 @@ public final class VmCommand {
 
     @Command(name = "delete", description = {"End VMs NAMES at the cloud and forget them.",
             "Refuses when no name is given and variable vm is not set: it never deletes 'everything'."})
-    int delete(@Parameters(paramLabel = "NAMES", arity = "0..1") String namesArg,
-               @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
-               @Option(names = "--dryrun") boolean dryrun) {
+    int delete(@Parameters(paramLabel = "NAMES", arity = "0..1", description = "VMs as a hostlist, e.g. web[1-3] (default: variable vm, the last VM booted).") String namesArg,
+               @Option(names = "--cloud", paramLabel = "CLOUD", description = "The VMs' cloud (default: the one cms recorded for each VM).") String cloudOption,
+               @Option(names = "--dryrun", description = "Show what would be done; change nothing.") boolean dryrun) {
         try (Clouds clouds = new Clouds(ctx)) {
             List<Vm> vms = targets(clouds, namesArg, cloudOption);
             if (dryrun) {
@@ -399,10 +399,10 @@ public final class VmCommand {
 
     @Command(name = "wait", description = {"Wait until VMs NAMES run and (when they have an IP address) answer ssh;"
             + " says every 10 s which it still waits for."})
-    int waitFor(@Parameters(paramLabel = "NAMES", arity = "0..1") String namesArg,
-                @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
-                @Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "2") double interval,
-                @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "360") double timeout) throws InterruptedException {
+    int waitFor(@Parameters(paramLabel = "NAMES", arity = "0..1", description = "VMs as a hostlist, e.g. web[1-3] (default: variable vm, the last VM booted).") String namesArg,
+                @Option(names = "--cloud", paramLabel = "CLOUD", description = "The VMs' cloud (default: the one cms recorded for each VM).") String cloudOption,
+                @Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "2", description = "Seconds between two looks (default 2).") double interval,
+                @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "360", description = "Give up after this many seconds (default 360).") double timeout) throws InterruptedException {
         if (interval <= 0 || timeout <= 0) throw new CmsException("--interval and --timeout must be positive seconds");
         try (Clouds clouds = new Clouds(ctx)) {
             List<Vm> vms = targets(clouds, namesArg, cloudOption);
@@ -450,9 +450,9 @@ public final class VmCommand {
 
 
     @Command(name = "ping", description = "Ping VMs NAMES (the system ping, COUNT packets each).")
-    int ping(@Parameters(paramLabel = "NAMES", arity = "0..1") String namesArg,
-             @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
-             @Option(names = "--count", paramLabel = "N", defaultValue = "1") int count) {
+    int ping(@Parameters(paramLabel = "NAMES", arity = "0..1", description = "VMs as a hostlist, e.g. web[1-3] (default: variable vm, the last VM booted).") String namesArg,
+             @Option(names = "--cloud", paramLabel = "CLOUD", description = "The VMs' cloud (default: the one cms recorded for each VM).") String cloudOption,
+             @Option(names = "--count", paramLabel = "N", defaultValue = "1", description = "Packets per VM (default 1).") int count) {
         if (count < 1 || count > 100) throw new CmsException("--count " + count + ": give 1 to 100");
         try (Clouds clouds = new Clouds(ctx)) {
             List<Vm> vms = targets(clouds, namesArg, cloudOption);
@@ -492,12 +492,12 @@ public final class VmCommand {
                 + " every VM of NAMES in parallel (output lines prefixed 'NAME: ', exit status the worst of them).",
             "Host keys are trusted on first use and pinned in $CLOUDMESH_HOME/known_hosts; a changed key refuses to connect.",
             "User: --username, else cloudmesh.cloud.CLOUD.default.username, else the one recorded at boot (guessed from the image)."})
-    int ssh(@Parameters(paramLabel = "NAMES", arity = "0..1") String namesArg,
-            @Option(names = "--cloud", paramLabel = "CLOUD") String cloudOption,
-            @Option(names = "--username", paramLabel = "USER") String username,
+    int ssh(@Parameters(paramLabel = "NAMES", arity = "0..1", description = "VMs as a hostlist, e.g. web[1-3] (default: variable vm, the last VM booted).") String namesArg,
+            @Option(names = "--cloud", paramLabel = "CLOUD", description = "The VMs' cloud (default: the one cms recorded for each VM).") String cloudOption,
+            @Option(names = "--username", paramLabel = "USER", description = "Log in as USER (default: the cloud's default.username, else the user recorded at boot).") String username,
             @Option(names = "--key", paramLabel = "KEY", description = "A key name (see 'key list') or a private key file.") String key,
-            @Option(names = "--command", paramLabel = "COMMAND") String command,
-            @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60") double timeout) throws IOException, InterruptedException {
+            @Option(names = "--command", paramLabel = "COMMAND", description = "Run COMMAND on every VM of NAMES instead of logging in.") String command,
+            @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60", description = "Seconds COMMAND may take on each VM (default 60).") double timeout) throws IOException, InterruptedException {
         try (Clouds clouds = new Clouds(ctx)) {
             List<Vm> vms = withAddresses(clouds, targets(clouds, namesArg, cloudOption), Duration.ofMillis((long) (timeout * 1000)));
             if (command == null) {
@@ -588,11 +588,11 @@ public final class VmCommand {
     }
 
     @Command(name = "put", description = "Copy local file SOURCE to DESTINATION on every VM of NAMES (sftp).")
-    int put(@Parameters(index = "0", paramLabel = "SOURCE") Path source,
-            @Parameters(index = "1", paramLabel = "DESTINATION") String destination,
-            @Parameters(index = "2", paramLabel = "NAMES", arity = "0..1") String namesArg,
-            @Option(names = "--username", paramLabel = "USER") String username,
-            @Option(names = "--key", paramLabel = "KEY") String key) {
+    int put(@Parameters(index = "0", paramLabel = "SOURCE", description = "The local file to copy.") Path source,
+            @Parameters(index = "1", paramLabel = "DESTINATION", description = "Where the file goes on each VM.") String destination,
+            @Parameters(index = "2", paramLabel = "NAMES", arity = "0..1", description = "VMs as a hostlist, e.g. web[1-3] (default: variable vm, the last VM booted).") String namesArg,
+            @Option(names = "--username", paramLabel = "USER", description = "Log in as USER (default as for 'vm ssh').") String username,
+            @Option(names = "--key", paramLabel = "KEY", description = "A key name (see 'key list') or a private key file.") String key) {
         if (!Files.isRegularFile(source)) throw new CmsException("no file " + source + " to copy");
         return copy(namesArg, username, key, (r, t) -> {
             r.put(t.ssh(), source, destination);
@@ -602,11 +602,11 @@ public final class VmCommand {
 
     @Command(name = "get", description = {"Copy SOURCE on every VM of NAMES to local DESTINATION (sftp);"
                 + " with several VMs DESTINATION is a directory and each VM's copy goes to DESTINATION/NAME/FILE."})
-    int get(@Parameters(index = "0", paramLabel = "SOURCE") String source,
-            @Parameters(index = "1", paramLabel = "DESTINATION") Path destination,
-            @Parameters(index = "2", paramLabel = "NAMES", arity = "0..1") String namesArg,
-            @Option(names = "--username", paramLabel = "USER") String username,
-            @Option(names = "--key", paramLabel = "KEY") String key) {
+    int get(@Parameters(index = "0", paramLabel = "SOURCE", description = "The file on the VMs.") String source,
+            @Parameters(index = "1", paramLabel = "DESTINATION", description = "The local file, or with several VMs a directory (DESTINATION/NAME/FILE).") Path destination,
+            @Parameters(index = "2", paramLabel = "NAMES", arity = "0..1", description = "VMs as a hostlist, e.g. web[1-3] (default: variable vm, the last VM booted).") String namesArg,
+            @Option(names = "--username", paramLabel = "USER", description = "Log in as USER (default as for 'vm ssh').") String username,
+            @Option(names = "--key", paramLabel = "KEY", description = "A key name (see 'key list') or a private key file.") String key) {
         List<Vm> peek = targets(null, namesArg, null);
         boolean many = peek.size() > 1;
         return copy(namesArg, username, key, (r, t) -> {
