@@ -80,8 +80,7 @@ final class ClusterCommand extends CometCommand.Sub {
             }
             rows.sort(comparator());
             if (f == Format.TABLE) {
-                ctx().out().println("Cluster: " + c.name() + "\tFrontend: " + (fe == null ? "" : fe.name()) + "\tIP: "
-                        + (fe == null || fe.pubIp() == null ? "" : fe.pubIp()));
+                ctx().out().println(header(c, fe));
                 ctx().printer(f).list(cols, rows);
             } else {
                 all.addAll(rows);
@@ -89,6 +88,18 @@ final class ClusterCommand extends CometCommand.Sub {
         }
         if (f != Format.TABLE) ctx().printer(f).list(cols, all);
         return 0;
+    }
+
+    /**
+     * {@code Cluster: vc1  Frontend: vc1  IP: 10.0.0.1  State: stopped (comet power on vc1 starts it)}: the frontend's
+     * public IP where it has one, else its private one (the one the table shows), and its power state.
+     */
+    static String header(Cluster c, Node fe) {
+        if (fe == null) return "Cluster: " + c.name() + "\tFrontend: (none)";
+        String ip = fe.pubIp() != null ? fe.pubIp() : fe.ip() == null ? "" : fe.ip();
+        String state = fe.state() == null ? "unknown" : fe.state();
+        String hint = "stopped".equals(state) ? " (comet power on " + c.name() + " starts it)" : "";
+        return "Cluster: " + c.name() + "\tFrontend: " + fe.name() + "\tIP: " + ip + "\tState: " + state + hint;
     }
 
     private Comparator<Map<String, Object>> comparator() {
