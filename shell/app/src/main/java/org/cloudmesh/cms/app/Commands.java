@@ -73,6 +73,10 @@ public final class Commands {
                 shell.fail(c.getMessage(), c);
                 return c.status();
             }
+            if (Shell.interrupted(ex)) {
+                shell.fail(cl.getCommandSpec().qualifiedName(" ").replaceFirst("^cms ", "") + ": interrupted by Ctrl-C", ex);
+                return Shell.INTERRUPTED;
+            }
             shell.fail(Shell.describe(ex), ex);
             return 1;
         });

@@ -64,7 +64,11 @@ final class Repl {
             models.setDaemon(true);
             models.start();
             Thread main = Thread.currentThread();
-            terminal.handle(Terminal.Signal.INT, s -> main.interrupt()); // Ctrl-C stops the running command
+            terminal.handle(Terminal.Signal.INT, s -> { // Ctrl-C stops the running command
+                main.interrupt();
+                out.println(); // after the terminal's "^C": what follows (an error, the prompt) starts a line
+                out.flush();
+            });
             shell.ready(); // the timer's Load ends at the first prompt, not when the first line is typed
             while (true) {
                 String line;
@@ -126,17 +130,21 @@ final class Repl {
             try {
                 CommandLine root = shell.commandLine();
                 String[] words = line.words().toArray(new String[0]);
+                String typed = line.word().substring(0, line.wordCursor());
+                List<String> before = line.words().subList(0, line.wordIndex());
                 List<CharSequence> found = new ArrayList<>();
                 AutoComplete.complete(root.getCommandSpec(), words, line.wordIndex(), line.wordCursor(), line.cursor(), found);
-                String typed = line.word().substring(0, line.wordCursor());
+                // the values of the positional parameter at the cursor: a fixed set (comet power's on, off, ...), or
+                // names a plugin knows; beside subcommand names ('comet cluster <TAB>' offers create and vc1)
+                List<String> values = typed.startsWith("-") ? List.of() : positionalValues(root.getCommandSpec(), before);
                 for (CharSequence c : found) {
                     String word = typed + c;
+                    // where a positional has values, TAB offers those: options only once '-' is typed
+                    if (!values.isEmpty() && word.startsWith("-")) continue;
                     candidates.add(new Candidate(word, word, null, null, null, null, true));
                 }
-                if (!typed.startsWith("-")) { // beside subcommand names: 'comet cluster <TAB>' offers create and vc1
-                    for (String value : pluginValues(root.getCommandSpec(), line.words().subList(0, line.wordIndex()))) {
-                        if (value.startsWith(typed)) candidates.add(new Candidate(value, value, null, null, null, null, true));
-                    }
+                for (String value : values) {
+                    if (value.startsWith(typed)) candidates.add(new Candidate(value, value, null, null, null, null, true));
                 }
             } catch (RuntimeException e) {
                 // completion is a hint: a failure must never disturb the line being typed
@@ -144,10 +152,11 @@ final class Repl {
         }
 
         /**
-         * Values a plugin offers ({@link Completion}) for the positional parameter that the words before the cursor
-         * lead to: subcommands are followed, options (and their values) skipped, the other words counted.
+         * The values of the positional parameter that the words before the cursor lead to (subcommands are followed,
+         * options and their values skipped, the other words counted): its fixed set of values (picocli's
+         * completion candidates, or an enum's constants), else what the plugin offers ({@link Completion}).
          */
-        static List<String> pluginValues(CommandLine.Model.CommandSpec root, List<String> before) {
+        static List<String> positionalValues(CommandLine.Model.CommandSpec root, List<String> before) {
             CommandLine.Model.CommandSpec spec = root;
             int position = 0;
             for (int i = 0; i < before.size(); i++) {
@@ -167,6 +176,11 @@ final class Repl {
             }
             for (CommandLine.Model.PositionalParamSpec p : spec.positionalParameters()) {
                 if (!p.index().contains(position)) continue;
+                if (p.completionCandidates() != null) {
+                    List<String> fixed = new ArrayList<>();
+                    p.completionCandidates().forEach(fixed::add);
+                    if (!fixed.isEmpty()) return fixed;
+                }
                 String command = spec.qualifiedName(" ").substring(root.name().length()).strip();
                 for (CommandLine.Model.CommandSpec s = spec; s != null; s = s.parent()) {
                     if (s.userObject() instanceof Completion c) return c.candidates(command, p.paramLabel());

@@ -56,7 +56,14 @@ final class StartCommand extends CometCommand.Sub {
                 + ", walltime " + Walltime.format(wall) + ", allocation " + alloc + ")");
         out.flush();
         if (!await) return 0;
-        return waitFor(s, cs, wait);
+        try {
+            return waitFor(s, cs, wait);
+        } catch (InterruptedException | RuntimeException x) {
+            // Ctrl-C (in the REPL) ends the wait, not the computeset
+            if (x instanceof RuntimeException rx && !Thread.currentThread().isInterrupted()) throw rx;
+            throw new CmsException(130, "stopped waiting (Ctrl-C); computeset " + cs.id() + " goes on: see 'comet computeset "
+                    + cs.id() + "', or end it with 'comet terminate " + cs.id() + "'", x);
+        }
     }
 
     /** The single allocation, a menu in the REPL, or null (the service then lists the choices in its error). */
