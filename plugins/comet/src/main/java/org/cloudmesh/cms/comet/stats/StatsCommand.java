@@ -91,8 +91,11 @@ public final class StatsCommand implements Callable<Integer> {
             m.put("count", s.count());
             m.put("not_started", r.notStarted());
             if (f == Format.TABLE) {
-                m.put("mean", String.format("%.1f s (%s)", s.mean(), WaitStats.human(s.mean())));
-                for (Map.Entry<String, Long> x : values(s).entrySet()) m.put(x.getKey(), x.getValue() + " s (" + WaitStats.human(x.getValue()) + ")");
+                // seconds, and from a minute on also as 1m 15s (under a minute the two say the same)
+                m.put("mean", String.format("%.1f s", s.mean()) + (s.mean() >= 59.5 ? " (" + WaitStats.human(s.mean()) + ")" : ""));
+                for (Map.Entry<String, Long> x : values(s).entrySet()) {
+                    m.put(x.getKey(), x.getValue() + " s" + (x.getValue() >= 60 ? " (" + WaitStats.human(x.getValue()) + ")" : ""));
+                }
             } else {
                 m.put("mean", Math.round(s.mean() * 10) / 10.0);
                 m.putAll(values(s));
