@@ -33,7 +33,7 @@ final class ClusterCommand extends CometCommand.Sub {
     CometCommand parent;
     @Mixin
     OutputOption output;
-    @Parameters(index = "0", arity = "0..1", paramLabel = "CLUSTER")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "CLUSTER", description = "Only this cluster (default: all of the endpoint).")
     String cluster;
 
     static final class View {
@@ -124,16 +124,16 @@ final class ClusterCommand extends CometCommand.Sub {
     static final class Create extends CometCommand.Sub {
         @ParentCommand
         ClusterCommand parent;
-        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Parameters(index = "0", paramLabel = "NAME", description = "The new cluster's name (also its frontend's)") String name;
         @Option(names = "--computes", required = true, paramLabel = "N", description = "Number of compute nodes") int computes;
         @Option(names = "--cpus", paramLabel = "N", description = "vCPUs per compute node (default: ${DEFAULT-VALUE})") int cpus = 2;
         @Option(names = "--memory", paramLabel = "SIZE", description = "Memory per compute node: MiB, or 4G (default: ${DEFAULT-VALUE})") String memory = "2048";
         @Option(names = "--disk", paramLabel = "GB", description = "Disk per node in GB (default: ${DEFAULT-VALUE})") String disk = "20";
-        @Option(names = "--project", paramLabel = "P") String project;
+        @Option(names = "--project", paramLabel = "P", description = "The project the cluster belongs to (a server shows it to that project's users)") String project;
         @Option(names = "--allocation", paramLabel = "A", split = ",", description = "Allocations (Slurm accounts) the cluster may charge; repeatable (default: the endpoint's account)")
         List<String> allocations = new ArrayList<>();
-        @Option(names = "--owner", paramLabel = "U") String owner;
-        @Option(names = "--description", paramLabel = "TEXT") String description;
+        @Option(names = "--owner", paramLabel = "U", description = "The cluster's owner, for the listings (default: none)") String owner;
+        @Option(names = "--description", paramLabel = "TEXT", description = "A line about the cluster, shown by comet ll") String description;
 
         @Override
         CometCommand root() {
@@ -180,7 +180,7 @@ final class ClusterCommand extends CometCommand.Sub {
     static final class Delete extends CometCommand.Sub {
         @ParentCommand
         ClusterCommand parent;
-        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Parameters(index = "0", paramLabel = "NAME", description = "The cluster to delete") String name;
 
         @Override
         CometCommand root() {

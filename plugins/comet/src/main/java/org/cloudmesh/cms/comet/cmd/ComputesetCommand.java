@@ -30,10 +30,10 @@ final class ComputesetCommand extends CometCommand.Sub {
     CometCommand parent;
     @Mixin
     OutputOption output;
-    @Parameters(index = "0", arity = "0..1", paramLabel = "ID") String id;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "Only this computeset, in detail.") String id;
     @Option(names = "--state", paramLabel = "S", split = ",", description = "State(s), 'active' (default) or 'all'") List<String> states;
-    @Option(names = "--cluster", paramLabel = "C") String cluster;
-    @Option(names = "--allocation", paramLabel = "A") String allocation;
+    @Option(names = "--cluster", paramLabel = "C", description = "Only computesets of this cluster") String cluster;
+    @Option(names = "--allocation", paramLabel = "A", description = "Only computesets charged to this allocation") String allocation;
 
     @Override
     CometCommand root() {

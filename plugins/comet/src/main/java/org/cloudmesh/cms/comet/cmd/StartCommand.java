@@ -24,7 +24,7 @@ import picocli.CommandLine.ParentCommand;
 final class StartCommand extends CometCommand.Sub {
     @ParentCommand
     CometCommand parent;
-    @Parameters(index = "0", paramLabel = "CLUSTER") String cluster;
+    @Parameters(index = "0", paramLabel = "CLUSTER", description = "The cluster whose compute nodes start") String cluster;
     @Parameters(index = "1", arity = "0..1", paramLabel = "HOSTLIST", description = "Compute nodes, e.g. vm-vc1-[0-3]") String hostlist;
     @Option(names = "--count", paramLabel = "N", description = "Number of free compute nodes to start") String count;
     @Option(names = "--walltime", paramLabel = "W", description = "How long: 100m, 6h, 2d, 1w (default: 2d)") String walltime;

@@ -149,7 +149,7 @@ public final class StatsCommand implements Callable<Integer> {
         CommandSpec spec;
         @Option(names = "--name", paramLabel = "NAME", description = "The source name 'stats wait --cluster' selects (default: the file name without extension).")
         String name;
-        @Parameters(index = "0", paramLabel = "FILE") Path file;
+        @Parameters(index = "0", paramLabel = "FILE", description = "The sacct -P export to read.") Path file;
 
         @Override
         public Integer call() {
