@@ -52,6 +52,37 @@ class HelpTextTest {
         }
     }
 
+    /**
+     * Help is read at 80 columns: a line never ends inside a path (picocli may break after "~/." and put
+     * "cloudmesh" on the next line).
+     */
+    @Test
+    void helpNeverBreaksAPathAcrossLines() {
+        StringWriter sink = new StringWriter();
+        Shell shell = new Shell(home, BuiltShell.DIST, new PrintWriter(sink), new PrintWriter(sink), false, false, false, false);
+        List<String> broken = new ArrayList<>();
+        breaks(shell.commandLine(), broken);
+        assertEquals(List.of(), broken, "help lines that end inside a path");
+    }
+
+    private static void breaks(CommandLine cl, List<String> broken) {
+        CommandSpec spec = cl.getCommandSpec();
+        String name = spec.qualifiedName(" ").replaceFirst("^cms ?", "");
+        String top = name.contains(" ") ? name.substring(0, name.indexOf(' ')) : name;
+        if (!UNDESCRIBED_FOR_NOW.contains(top)) {
+            spec.usageMessage().width(80);
+            for (String line : cl.getUsageMessage(CommandLine.Help.Ansi.OFF).lines().toList()) {
+                if (line.stripTrailing().matches(".*(~/\\.?|[A-Za-z0-9_]/\\.|\\$[A-Z_]+/)$")) {
+                    broken.add((name.isEmpty() ? "cms" : name) + ": " + line.strip());
+                }
+            }
+        }
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (sub.getCommandSpec().usageMessage().hidden() || sub.getCommandSpec().parent() != spec) continue;
+            breaks(sub, broken);
+        }
+    }
+
     private static void walk(CommandLine cl, List<String> bare, List<String> excused) {
         CommandSpec spec = cl.getCommandSpec();
         String name = spec.qualifiedName(" ").replaceFirst("^cms ?", "");

@@ -95,6 +95,13 @@ final class ComputesetCommand extends CometCommand.Sub {
         for (Computeset c : s.computesets(cluster, wanted, allocation)) {
             rows.add(Views.computeset(c));
         }
+        if (rows.isEmpty() && f == Format.TABLE && (states == null || states.isEmpty())) {
+            // rather than an empty table: say what was looked for and where the others are
+            ctx().out().println("No active computesets" + (cluster != null ? " of " + cluster : "")
+                    + (allocation != null ? " charged to " + allocation : "")
+                    + "; 'comet computeset --state all' lists the ended ones too.");
+            return 0;
+        }
         ctx().printer(f).list(COLUMNS, rows);
         return 0;
     }

@@ -110,6 +110,7 @@ final class Charts {
         plot.setRangeGridlinePaint(new Color(220, 220, 220));
         JFreeChart c = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, false);
         c.setBackgroundPaint(Color.WHITE);
+        c.setPadding(new org.jfree.chart.ui.RectangleInsets(2, 8, 2, 24));   // room for the last tick label on the right
         return c;
     }
 }
