@@ -137,10 +137,13 @@ final class Repl {
                 // the values of the positional parameter at the cursor: a fixed set (comet power's on, off, ...), or
                 // names a plugin knows; beside subcommand names ('comet cluster <TAB>' offers create and vc1)
                 List<String> values = typed.startsWith("-") ? List.of() : positionalValues(root.getCommandSpec(), before);
+                // where a positional has values, or must still be given, TAB offers those values (or nothing):
+                // options only once '-' is typed (else TAB would insert a '-' that the user did not want)
+                boolean positionalFirst = !typed.startsWith("-")
+                        && (!values.isEmpty() || requiredPositionalAt(root.getCommandSpec(), before));
                 for (CharSequence c : found) {
                     String word = typed + c;
-                    // where a positional has values, TAB offers those: options only once '-' is typed
-                    if (!values.isEmpty() && word.startsWith("-")) continue;
+                    if (positionalFirst && word.startsWith("-")) continue;
                     candidates.add(new Candidate(word, word, null, null, null, null, true));
                 }
                 for (String value : values) {
@@ -156,23 +159,60 @@ final class Repl {
          * options and their values skipped, the other words counted): its fixed set of values (picocli's
          * completion candidates, or an enum's constants), else what the plugin offers ({@link Completion}).
          */
-        static List<String> positionalValues(CommandLine.Model.CommandSpec root, List<String> before) {
+        /** Where the words before the cursor lead: the command, and the positionals typed so far; null at an option's value. */
+        private record At(CommandLine.Model.CommandSpec spec, List<String> positionals) {
+        }
+
+        private static At at(CommandLine.Model.CommandSpec root, List<String> before) {
             CommandLine.Model.CommandSpec spec = root;
-            int position = 0;
+            List<String> positionals = new ArrayList<>();
             for (int i = 0; i < before.size(); i++) {
                 String w = before.get(i);
                 CommandLine sub = spec.subcommands().get(w);
-                if (position == 0 && sub != null) {
+                if (positionals.isEmpty() && sub != null) {
                     spec = sub.getCommandSpec();
                 } else if (w.startsWith("-")) {
                     CommandLine.Model.OptionSpec o = spec.findOption(w.contains("=") ? w.substring(0, w.indexOf('=')) : w);
                     if (o != null && o.arity().max() > 0 && !w.contains("=")) {
-                        if (i == before.size() - 1) return List.of(); // the cursor is at this option's value
+                        if (i == before.size() - 1) return null; // the cursor is at this option's value
                         i++;
                     }
                 } else {
-                    position++;
+                    positionals.add(w);
                 }
+            }
+            return new At(spec, positionals);
+        }
+
+        /** True when the cursor is at a positional parameter that must still be given (no subcommand could go there). */
+        static boolean requiredPositionalAt(CommandLine.Model.CommandSpec root, List<String> before) {
+            At at = at(root, before);
+            if (at == null || (at.positionals().isEmpty() && !at.spec().subcommands().isEmpty())) return false;
+            for (CommandLine.Model.PositionalParamSpec p : at.spec().positionalParameters()) {
+                if (p.index().contains(at.positionals().size()) && p.arity().min() > 0
+                        && p.index().min() == at.positionals().size()) return true;
+            }
+            return false;
+        }
+
+        static List<String> positionalValues(CommandLine.Model.CommandSpec root, List<String> before) {
+            At at = at(root, before);
+            if (at == null) return List.of();
+            CommandLine.Model.CommandSpec spec = at.spec();
+            int position = at.positionals().size();
+            if (spec.userObject() instanceof org.cloudmesh.cms.app.builtin.HelpCommand) {
+                // help COMMAND [SUBCOMMAND...]: the names at the level the words so far lead to
+                CommandLine.Model.CommandSpec level = root;
+                for (String w : at.positionals()) {
+                    CommandLine next = level.subcommands().get(w);
+                    if (next == null) return List.of();
+                    level = next.getCommandSpec();
+                }
+                List<String> names = new ArrayList<>();
+                level.subcommands().forEach((name, cl) -> {
+                    if (!cl.getCommandSpec().usageMessage().hidden()) names.add(name);
+                });
+                return names;
             }
             for (CommandLine.Model.PositionalParamSpec p : spec.positionalParameters()) {
                 if (!p.index().contains(position)) continue;

@@ -76,6 +76,16 @@ class ReplTest {
         waitFor(s -> s.contains("cms> comet power shutdown"), "completion of a power action");
         keys("C-u", "comet power --", "Tab");
         waitFor(s -> s.contains("--endpoint"), "options once '-' is typed");
+        // a required positional with no values known yet (no computeset): TAB inserts no '-'
+        keys("C-u", "C-l", "comet terminate ", "Tab");
+        Thread.sleep(500);
+        assertTrue(screen().contains("cms> comet terminate") && !screen().contains("cms> comet terminate -")
+                && !screen().contains("--endpoint"), screen());
+        // help completes command names, and subcommands after a command
+        keys("C-u", "help co", "Tab");
+        waitFor(s -> s.contains("comet") && s.contains("config") && s.contains("cms> help co"), "command names after help");
+        keys("C-u", "help comet sta", "Tab");
+        waitFor(s -> s.contains("start") && s.contains("stats"), "subcommand names after help COMMAND");
         keys("C-u", "quit", "Enter");
     }
 
