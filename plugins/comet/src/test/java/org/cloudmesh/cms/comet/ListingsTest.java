@@ -44,6 +44,12 @@ class ListingsTest {
     }
 
     @Test
+    void oneComputeNodeIsNamedPlainly() {
+        assertEquals(0, cms.run("cluster", "create", "vc2", "--computes", "1"), cms.errText());
+        assertEquals("Created cluster vc2 on endpoint unit: frontend vc2, compute nodes vm-vc2-0, allocations acct1\n", cms.printed());
+    }
+
+    @Test
     void noActiveComputesetIsASentenceNotAnEmptyTable() {
         assertEquals(0, cms.run("computeset"), cms.errText());
         assertEquals("No active computesets; 'comet computeset --state all' lists the ended ones too.\n", cms.printed());

@@ -150,7 +150,7 @@ final class ClusterCommand extends CometCommand.Sub {
                     allocations, owner, description));
             List<String> allocs = c.allocations();
             ctx().out().println("Created cluster " + c.name() + " on endpoint " + c.endpoint() + ": frontend " + c.name()
-                    + ", compute nodes vm-" + c.name() + "-[0-" + (computes - 1) + "]"
+                    + ", compute nodes vm-" + c.name() + "-" + (computes == 1 ? "0" : "[0-" + (computes - 1) + "]")
                     + (allocs.isEmpty() ? " (no allocation: add --allocation to start computesets)"
                         : ", allocations " + String.join(",", allocs)));
             return 0;
