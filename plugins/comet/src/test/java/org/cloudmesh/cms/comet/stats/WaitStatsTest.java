@@ -244,6 +244,23 @@ class WaitStatsTest {
         return n;
     }
 
+    /** No request: a sentence and the counts, no statistics of nothing; a plot says why there is none. */
+    @Test
+    void noRequestsSaysSoAndPlotsNothing() throws Exception {
+        ok("stats", "wait", "--no-slurm");
+        String out = cms.printed();
+        assertTrue(out.startsWith("No started requests: no statistics to show.\n"), out);
+        assertTrue(out.contains("| count ") && !out.contains("median"), out);
+        ok("stats", "wait", "--no-slurm", "--output", "json");
+        Map<String, Object> got = new Yaml().load(cms.printed());
+        assertEquals(0, got.get("count"));
+        assertTrue(got.containsKey("median") && got.get("median") == null, cms.printed());
+        Path png = dir.resolve("none.png");
+        assertEquals("ERROR: no started requests for nothing to plot: " + png + " not written",
+                fails("stats", "wait", "--no-slurm", "--cluster", "nothing", "--plot", png.toString()));
+        assertTrue(!Files.exists(png));
+    }
+
     /** One request: the summary reads "0 s", not "0 s (0s)"; a wait from a minute on gets its 1m 15s form. */
     @Test
     void oneRequestReadsPlainly() throws Exception {
