@@ -31,7 +31,9 @@ final class Repl {
         preloadTerminalCapabilities();
         try (Terminal terminal = TerminalBuilder.builder().name("cms").system(true).providers("jni,exec").build()) {
             if (terminal.getWidth() <= 0) terminal.setSize(new Size(80, 24)); // a pty nobody sized (script, ssh -T)
-            PrintWriter out = terminal.writer();
+            // after a Ctrl-C the next output starts a new line (the terminal echoed "^C" where the cursor was)
+            FreshLine fresh = new FreshLine(terminal.writer());
+            PrintWriter out = new PrintWriter(fresh, true);
             Shell shell = new Shell(home, dist, out, out, true, debug, echo, true);
             Path historyFile = home.resolve("history");
             if (!Files.exists(historyFile)) {
@@ -48,6 +50,7 @@ final class Repl {
                     .option(LineReader.Option.HISTORY_IGNORE_SPACE, true)
                     .build();
             ShellContext ctx = shell.context();
+            ctx.freshLine = fresh::breakLine;
             ctx.reader = reader::readLine;
             ctx.history = () -> save(reader);
             ctx.historyClear = () -> {
@@ -65,9 +68,8 @@ final class Repl {
             models.start();
             Thread main = Thread.currentThread();
             terminal.handle(Terminal.Signal.INT, s -> { // Ctrl-C stops the running command
+                fresh.pending = true;
                 main.interrupt();
-                out.println(); // after the terminal's "^C": what follows (an error, the prompt) starts a line
-                out.flush();
             });
             shell.ready(); // the timer's Load ends at the first prompt, not when the first line is typed
             while (true) {
@@ -79,6 +81,7 @@ final class Repl {
                 } catch (EndOfFileException e) {
                     break; // Ctrl-D
                 }
+                fresh.reset();
                 try {
                     shell.processLine(line);
                 } catch (Shell.QuitSignal q) {
@@ -87,10 +90,59 @@ final class Repl {
                     out.println("ERROR: " + Shell.describe(e));
                 }
                 Thread.interrupted(); // a Ctrl-C that arrived after the command ended must not hit the next one
+                if (fresh.pending) fresh.breakLine(); // a command that printed nothing after Ctrl-C: not "^Ccms> "
                 out.flush();
             }
             save(reader);
             return 0;
+        }
+    }
+
+    /**
+     * The REPL's output: after a Ctrl-C ({@link #pending}, set by the signal handler, which itself prints nothing:
+     * it may run after the command's error) the next write first ends the line the terminal's "^C" is on; so does
+     * {@link #breakLine()}; at most once per command ({@link #reset()}).
+     */
+    static final class FreshLine extends java.io.Writer {
+        private final java.io.Writer out;
+        volatile boolean pending;
+        private boolean broken;
+
+        FreshLine(java.io.Writer out) {
+            this.out = out;
+        }
+
+        synchronized void reset() {
+            pending = false;
+            broken = false;
+        }
+
+        synchronized void breakLine() {
+            pending = false;
+            if (broken) return;
+            broken = true;
+            try {
+                out.write(System.lineSeparator());
+                out.flush();
+            } catch (IOException e) {
+                // the terminal is gone: the loop ends on its own
+            }
+        }
+
+        @Override
+        public synchronized void write(char[] buf, int off, int len) throws IOException {
+            if (pending && len > 0) breakLine();
+            out.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
         }
     }
 

@@ -91,7 +91,11 @@ public final class Shell {
             fail(describe(e), e);
             status = interrupted(e) ? INTERRUPTED : 1;
         }
+        if (status == INTERRUPTED && lastError == null && ctx.interactive()) {
+            lastError = words.get(0) + ": interrupted by Ctrl-C"; // e.g. '!sleep 9': the system command died of SIGINT
+        }
         if (status != 0 && lastError == null) lastError = "command failed with exit status " + status;
+        if (status == INTERRUPTED) ctx.freshLine.run();
         if (lastError != null) report();
         timer(words, began);
         if (ctx.quit) throw new QuitSignal();

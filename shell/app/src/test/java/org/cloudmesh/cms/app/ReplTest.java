@@ -120,6 +120,11 @@ class ReplTest {
         // one plain line (no Java class name), below the terminal's ^C
         waitFor(s -> s.contains("cms> sleep 20\n^C\nERROR: sleep: interrupted by Ctrl-C\ncms>"), "one line for the interrupt");
         assertTrue(!screen().contains("Exception"), screen());
+        // a system command that Ctrl-C ends: the same one line, never glued to the ^C
+        keys("!sleep 20", "Enter");
+        Thread.sleep(800);
+        keys("C-c");
+        waitFor(s -> s.contains("cms> !sleep 20\n^C\nERROR: shell: interrupted by Ctrl-C\ncms>"), "one line for an interrupted system command");
         keys("echo interrupted-ok", "Enter");
         waitFor(s -> s.contains("\ninterrupted-ok"), "Ctrl-C to stop a running command");
         keys("Up");
