@@ -206,11 +206,6 @@ final class Repl {
             }
         }
 
-        /**
-         * The values of the positional parameter that the words before the cursor lead to (subcommands are followed,
-         * options and their values skipped, the other words counted): its fixed set of values (picocli's
-         * completion candidates, or an enum's constants), else what the plugin offers ({@link Completion}).
-         */
         /** Where the words before the cursor lead: the command, and the positionals typed so far; null at an option's value. */
         private record At(CommandLine.Model.CommandSpec spec, List<String> positionals) {
         }
@@ -247,6 +242,12 @@ final class Repl {
             return false;
         }
 
+        /**
+         * The values of the positional parameter that the words before the cursor lead to (subcommands are followed,
+         * options and their values skipped, the other words counted): its fixed set of values (picocli's
+         * completion candidates, or an enum's constants), after 'help' the command names, else what the plugin
+         * offers ({@link Completion}).
+         */
         static List<String> positionalValues(CommandLine.Model.CommandSpec root, List<String> before) {
             At at = at(root, before);
             if (at == null) return List.of();
