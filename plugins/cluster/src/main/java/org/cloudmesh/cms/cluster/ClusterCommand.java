@@ -112,7 +112,7 @@ public final class ClusterCommand implements Completion {
     }
 
     @Command(name = "list", description = {"List the clusters, comet's too.", "--refresh asks the clouds for the states first."})
-    int list(@Option(names = "--refresh") boolean refresh, @Mixin OutputOption output) {
+    int list(@Option(names = "--refresh", description = "ask the clouds for the VMs' states first") boolean refresh, @Mixin OutputOption output) {
         Clusters s = clusters();
         if (refresh) {
             for (Cluster c : s.store().list()) {
@@ -154,7 +154,7 @@ public final class ClusterCommand implements Completion {
             "Name, description, owner, manager and nodes with state, ncpu, ram, disk and",
             "nics (mac, ip); the states are read from the cloud first. --output json or",
             "yaml prints the NIST Virtualcluster object; table and csv one row per node."})
-    int info(@Parameters(paramLabel = "NAME") String name, @Mixin OutputOption output) {
+    int info(@Parameters(paramLabel = "NAME", description = "the cluster") String name, @Mixin OutputOption output) {
         VirtualCluster vc = clusters().info(name, true);
         Format f = ctx.format(output.format);
         if (f == Format.JSON || f == Format.YAML) {
@@ -250,7 +250,7 @@ public final class ClusterCommand implements Completion {
 
     @Command(name = "add", description = {"Boot K more nodes and add them to the cluster.",
             "They are named on from the highest NAME-N and join the manager's ssh trust and hosts file."})
-    int add(@Parameters(paramLabel = "NAME") String name,
+    int add(@Parameters(paramLabel = "NAME", description = "the cluster that grows") String name,
             @Option(names = "--count", paramLabel = "K", defaultValue = "1", description = "number of nodes to add (default: ${DEFAULT-VALUE})") int count,
             @Option(names = "--setup", negatable = true, defaultValue = "true", fallbackValue = "true",
                     description = "extend ssh trust and the hosts file to them (--no-setup: boot and record only)") boolean setup,
@@ -264,28 +264,28 @@ public final class ClusterCommand implements Completion {
     }
 
     @Command(name = "remove", description = {"Terminate nodes of a cluster and forget them.", "HOSTLIST names compute nodes; the manager is never removed."})
-    int remove(@Parameters(index = "0", paramLabel = "NAME") String name,
-               @Parameters(index = "1", paramLabel = "HOSTLIST") String hostlist) {
+    int remove(@Parameters(index = "0", paramLabel = "NAME", description = "the cluster") String name,
+               @Parameters(index = "1", paramLabel = "HOSTLIST", description = "the nodes to remove, e.g. lab-[3-4]") String hostlist) {
         List<String> removed = audited("cluster remove " + name + " " + hostlist, name, hostlist, () -> clusters().remove(name, hostlist));
         ctx.out().println("removed " + Hostlist.compress(removed) + " from cluster " + name);
         return 0;
     }
 
     @Command(name = "start", description = "Start every VM of a stopped cluster.")
-    int start(@Parameters(paramLabel = "NAME") String name, @Mixin OutputOption output) {
+    int start(@Parameters(paramLabel = "NAME", description = "the cluster to start") String name, @Mixin OutputOption output) {
         printNodes(audited("cluster start " + name, name, null, () -> clusters().power(name, true)), output.format);
         return 0;
     }
 
     @Command(name = "stop", description = {"Stop every VM of a cluster.", "They keep their disks; 'cluster start' resumes."})
-    int stop(@Parameters(paramLabel = "NAME") String name, @Mixin OutputOption output) {
+    int stop(@Parameters(paramLabel = "NAME", description = "the cluster to stop") String name, @Mixin OutputOption output) {
         printNodes(audited("cluster stop " + name, name, null, () -> clusters().power(name, false)), output.format);
         return 0;
     }
 
     @Command(name = "delete", description = {"Terminate every VM of a cluster and forget it.",
             "Asks first at the prompt; scripts give --yes."})
-    int delete(@Parameters(paramLabel = "NAME") String name, @Option(names = "--yes", description = "do not ask") boolean yes) {
+    int delete(@Parameters(paramLabel = "NAME", description = "the cluster to delete") String name, @Option(names = "--yes", description = "do not ask") boolean yes) {
         Names.require("cluster", name);
         if (!yes) {
             if (!ctx.interactive()) throw new CmsException("cluster delete " + name + " needs --yes when not at the prompt");
@@ -303,7 +303,7 @@ public final class ClusterCommand implements Completion {
     }
 
     @Command(name = "setup", description = {"Set up ssh trust and the hosts file again.", "The manager gets the cluster's key, ssh config and hosts file and logs in to every running node."})
-    int setup(@Parameters(paramLabel = "NAME") String name,
+    int setup(@Parameters(paramLabel = "NAME", description = "the cluster") String name,
               @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "300",
                       description = "how long to wait for the VMs' addresses (default: ${DEFAULT-VALUE})") double wait) {
         Clusters service = clusters(wait);
@@ -319,8 +319,8 @@ public final class ClusterCommand implements Completion {
 
     @Command(name = "ssh", description = {"Log in to the manager, or through it to NODE.",
             "Uses the system ssh client; the manager's host key is pinned in $CLOUDMESH_HOME/known_hosts."})
-    int ssh(@Parameters(index = "0", paramLabel = "NAME") String name,
-            @Parameters(index = "1", paramLabel = "NODE", arity = "0..1") String node) throws IOException, InterruptedException {
+    int ssh(@Parameters(index = "0", paramLabel = "NAME", description = "the cluster") String name,
+            @Parameters(index = "1", paramLabel = "NODE", arity = "0..1", description = "a node to log in to through the manager (default: the manager)") String node) throws IOException, InterruptedException {
         Cluster c = clusters().require(name);
         Member m = c.manager().orElseThrow(() -> new CmsException("cluster '" + name + "' has no manager"));
         if (m.address() == null) throw new CmsException("the manager " + m.name() + " has no address (state " + m.state() + ")");
@@ -342,8 +342,8 @@ public final class ClusterCommand implements Completion {
             "could not be reached; the exit status is the worst of them (255: unreachable).",
             "--nodes HOSTLIST picks nodes (the manager too, by name or 'manager').",
             "Quote COMMAND when it has options or shell syntax: cluster run lab 'df -h /'."})
-    int run(@Parameters(index = "0", paramLabel = "NAME") String name,
-            @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND") List<String> command,
+    int run(@Parameters(index = "0", paramLabel = "NAME", description = "the cluster") String name,
+            @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND", description = "the command line to run on every node") List<String> command,
             @Option(names = "--nodes", paramLabel = "HOSTLIST", description = "only these nodes (default: all)") String nodes,
             @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600", description = "give up after this long (default: ${DEFAULT-VALUE})") double timeout) {
         String cmd = String.join(" ", command);
@@ -373,9 +373,9 @@ public final class ClusterCommand implements Completion {
     }
 
     @Command(name = "put", description = {"Copy a local file to the nodes.", "SOURCE goes to DESTINATION on every node (or --nodes), through the manager."})
-    int put(@Parameters(index = "0", paramLabel = "NAME") String name,
-            @Parameters(index = "1", paramLabel = "SOURCE") Path source,
-            @Parameters(index = "2", paramLabel = "DESTINATION") String destination,
+    int put(@Parameters(index = "0", paramLabel = "NAME", description = "the cluster") String name,
+            @Parameters(index = "1", paramLabel = "SOURCE", description = "the local file") Path source,
+            @Parameters(index = "2", paramLabel = "DESTINATION", description = "the path on each node") String destination,
             @Option(names = "--nodes", paramLabel = "HOSTLIST", description = "only these nodes (default: all)") String nodes) {
         if (!Files.isRegularFile(source)) throw new CmsException("no file " + source + " to copy");
         Cluster c = clusters().require(name);
@@ -393,9 +393,9 @@ public final class ClusterCommand implements Completion {
 
     @Command(name = "get", description = {"Copy a file from the nodes.", "SOURCE on the nodes comes to local DESTINATION, through the manager; with",
             "several nodes DESTINATION is a directory and each copy goes to DESTINATION/NODE/FILE."})
-    int get(@Parameters(index = "0", paramLabel = "NAME") String name,
-            @Parameters(index = "1", paramLabel = "SOURCE") String source,
-            @Parameters(index = "2", paramLabel = "DESTINATION") Path destination,
+    int get(@Parameters(index = "0", paramLabel = "NAME", description = "the cluster") String name,
+            @Parameters(index = "1", paramLabel = "SOURCE", description = "the path on the nodes") String source,
+            @Parameters(index = "2", paramLabel = "DESTINATION", description = "the local file, or directory for several nodes") Path destination,
             @Option(names = "--nodes", paramLabel = "HOSTLIST", description = "only these nodes (default: all)") String nodes) {
         Cluster c = clusters().require(name);
         List<String> targets = targets(c, nodes);
@@ -464,7 +464,7 @@ public final class ClusterCommand implements Completion {
     @Command(name = "inventory", description = {"Print the cluster for ansible, /etc/hosts or ssh.",
             "--format ansible (INI inventory), hosts (/etc/hosts lines) or ssh-config",
             "(Host entries; the nodes through the manager)."})
-    int inventory(@Parameters(paramLabel = "NAME") String name,
+    int inventory(@Parameters(paramLabel = "NAME", description = "the cluster") String name,
                   @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "ansible", description = "ansible, hosts or ssh-config (default: ${DEFAULT-VALUE})") String format) {
         Cluster c = clusters().require(name);
         ctx.out().print(switch (format) {

@@ -105,7 +105,7 @@ public final class Comet implements AutoCloseable {
             if (s.key() == null) throw new CmsException("endpoint '" + e.name() + "' has no slurm.key: name the ssh private key");
             if (ssh == null) ssh = new SshClient(home.resolve("known_hosts"));
             SshTarget t = new SshTarget(s.host(), s.port(), s.user(), Path.of(s.key()));
-            return new SlurmClient(new SshRemote(ssh, t, s.hostKey(), false), s.user(), s.bin());
+            return new SlurmClient(new SshRemote(ssh, t, s.hostKey(), false), s.user(), s.bin(), s.timeout());
         });
     }
 

@@ -15,7 +15,8 @@ import org.cloudmesh.cms.api.util.Walltime;
  * One named comet endpoint from cloudmesh.yaml ({@code cloudmesh.comet.endpoints.NAME}):
  * <pre>
  * slurm:   {host, port, user, key, host_key, partition, account, exclusive (true), output_dir (.cms/jobs),
- *           bin (the directory of sbatch/squeue/... on the login host; default: the login shell's PATH)}
+ *           bin (the directory of sbatch/squeue/... on the login host; default: the login shell's PATH),
+ *           timeout (5s: how long a read such as squeue waits for Slurm's controller, all its tries together)}
  * libvirt: {hosts: {HOST: URI, ...}, uri: "qemu+ssh://{host}/system" (template for hosts not listed),
  *           domain_type (test for test:// URIs, else kvm), network (default), disk_dir, frontend_host}
  * sriov:   {HOST: [PCI addresses like 0000:3b:00.1, ...], ...}
@@ -35,8 +36,11 @@ public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHost
                        Duration shutdownTimeout, Duration reconcileMaxAge) {
 
     public record Slurm(String host, int port, String user, String key, String hostKey, String partition,
-                        String account, boolean exclusive, String outputDir, String bin) {
+                        String account, boolean exclusive, String outputDir, String bin, Duration timeout) {
     }
+
+    /** How long a read waits for Slurm's controller unless slurm.timeout says otherwise. */
+    public static final Duration SLURM_TIMEOUT = Duration.ofSeconds(5);
 
     public static final String ROOT = "cloudmesh.comet";
 
@@ -84,8 +88,12 @@ public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHost
         if (bin != null && (!bin.matches("/[A-Za-z0-9._/-]*") || bin.contains(".."))) {
             throw new CmsException(where + ".slurm.bin '" + bin + "': give an absolute path of [A-Za-z0-9._/-] (e.g. /opt/slurm/bin)");
         }
+        Duration timeout = seconds(s.get("timeout"), SLURM_TIMEOUT, where + ".slurm.timeout");
+        if (timeout.toSeconds() < 1 || timeout.toSeconds() > 600) {
+            throw new CmsException(where + ".slurm.timeout '" + s.get("timeout") + "': use 1s to 10m");
+        }
         Slurm slurm = new Slurm(host, port, user, expand(str(s.get("key"), null)), str(s.get("host_key"), null),
-                partition, account, !"false".equalsIgnoreCase(str(s.get("exclusive"), "true")), outputDir, bin);
+                partition, account, !"false".equalsIgnoreCase(str(s.get("exclusive"), "true")), outputDir, bin, timeout);
 
         Map<String, Object> lv = map(m.get("libvirt"));
         Map<String, String> hosts = new TreeMap<>(Endpoint::natural);

@@ -241,6 +241,78 @@ class CometFaultsTest {
         for (Node n : cms.service().store().nodes(vc)) assertNull(n.vf(), n.name() + " VF freed");
     }
 
+    // ---- slurmctld down -----------------------------------------------------------------------------------------
+
+    /**
+     * slurmctld not listening at all (Slurm's commands pointed at a port where none listens): squeue alone would
+     * retry for about 9 s a call, 95 s over cms's tries; the listing waits slurm.timeout, names the controller, and
+     * shows the store marked stale, as it does when sshd is down.
+     */
+    @Test
+    void slurmControllerDownCostsSlurmTimeoutNamesItAndListsTheStore() throws Exception {
+        DeadController dead = new DeadController(tb.slurmConf());
+        closers.add(dead);
+        cms.importYaml("cloudmesh:\n  comet:\n    endpoints:\n      local:\n        slurm:\n          bin: " + dead.dir
+                + "\n          timeout: 3s\n");
+        ok("cluster", "create", vc, "--computes", "1");
+        ok("start", vc, "--count", "1", "--walltime", "5m", "--wait");
+        Computeset cs = sets().get(0);
+        assertEquals(CsState.RUNNING, cs.state());
+
+        dead.down(true);
+        long t0 = System.nanoTime();
+        ok("computeset");
+        double s = (System.nanoTime() - t0) / 1e9;
+        String warn = cms.errText().strip();
+        assertTrue(s < 7, "bounded by slurm.timeout (3s): " + s + " s; " + warn);
+        assertTrue(warn.startsWith("WARNING: squeue on " + tb.user() + "@127.0.0.1:" + tb.sshPort() + " failed: "), warn);
+        assertTrue(warn.contains("no answer from Slurm within 3 s (slurm.timeout 3s)")
+                || warn.contains("Unable to contact slurm controller"), warn);
+        assertTrue(warn.matches("(?s).*; slurmctld \\(primary\\) at \\S+ is DOWN; computeset states may be stale"), warn);
+        assertEquals(1, warn.lines().count(), warn);
+        assertTrue(cms.printed().contains("| " + cs.id() + " "), "the listing still shows the store: " + cms.printed());
+        assertEquals(CsState.RUNNING, set(cs.id()).state());
+        assertEquals(List.of("vm-" + vc + "-0"), running(), "the VM keeps running");
+
+        dead.down(false);
+        ok("terminate", String.valueOf(cs.id()));
+        assertEquals(CsState.CANCELLED, set(cs.id()).state());
+    }
+
+    /** Slurm's commands for the testbed user that, once down(true), use a slurm.conf whose controller port is dead. */
+    static final class DeadController implements AutoCloseable {
+        final Path dir;
+
+        DeadController(Path slurmConf) throws IOException {
+            dir = Files.createTempDirectory(Path.of("/tmp"), "cms-dead-");
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            int port;
+            try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = free.getLocalPort();   // closed again: nothing listens there
+            }
+            Path conf = Files.writeString(dir.resolve("slurm.conf"),
+                    Files.readString(slurmConf).replaceAll("(?m)^SlurmctldPort=.*$", "SlurmctldPort=" + port));
+            Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-r--r--"));
+            for (String c : Shim.COMMANDS) {
+                Path f = Files.writeString(dir.resolve(c), "#!/bin/sh\n[ -f " + dir + "/down ] && export SLURM_CONF=" + conf
+                        + "\nexec /usr/bin/" + c + " \"$@\"\n");
+                Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        }
+
+        void down(boolean down) throws IOException {
+            if (down) Files.writeString(dir.resolve("down"), "");
+            else Files.deleteIfExists(dir.resolve("down"));
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (Stream<Path> all = Files.walk(dir)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
     // ---- kill -9 in the middle of start -------------------------------------------------------------------------
 
     @Test

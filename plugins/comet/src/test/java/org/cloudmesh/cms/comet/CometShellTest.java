@@ -81,7 +81,9 @@ class CometShellTest {
         assertTrue(ll.out().contains(vc + ",,2,vm-" + vc + "-[0-1]," + vc + ",stopped,VM,cmsproj,"), ll.toString());
 
         Result cluster = ok("comet", "cluster", vc, "--concise");
-        assertTrue(cluster.out().startsWith("Cluster: " + vc + "\tFrontend: " + vc + "\tIP: \n"), cluster.toString());
+        // the frontend's IP as the table shows it, and how to power it on (create defines it powered off)
+        assertTrue(cluster.out().startsWith("Cluster: " + vc + "\tFrontend: " + vc + "\tIP: 10.0.0.1\tState: stopped (comet power on "
+                + vc + " starts it)\n"), cluster.toString());
         assertTrue(cluster.out().contains("| vm-" + vc + "-0 | active  | 1          | cmsproj    | on          |"), cluster.toString());
 
         Result sets = ok("comet", "computeset", "1", "--output", "json");

@@ -36,7 +36,7 @@ public final class Commands {
                     "'help COMMAND' or 'COMMAND --help' describes one command."})
     static final class Root implements Runnable {
         // Main reads these before picocli runs; they are declared here so that help and man pages show them.
-        @Option(names = "--home", paramLabel = "DIR", description = "State directory (default: $CLOUDMESH_HOME, else ~/.cloudmesh).")
+        @Option(names = "--home", paramLabel = "DIR", description = "State directory: $CLOUDMESH_HOME, else ~/.cloudmesh.")
         String home;
         @Option(names = "--file", paramLabel = "FILE", description = "Run the script FILE.")
         String file;
@@ -72,6 +72,10 @@ public final class Commands {
             if (ex instanceof CmsException c) {
                 shell.fail(c.getMessage(), c);
                 return c.status();
+            }
+            if (Shell.interrupted(ex)) {
+                shell.fail(cl.getCommandSpec().qualifiedName(" ").replaceFirst("^cms ", "") + ": interrupted by Ctrl-C", ex);
+                return Shell.INTERRUPTED;
             }
             shell.fail(Shell.describe(ex), ex);
             return 1;

@@ -31,7 +31,9 @@ final class Repl {
         preloadTerminalCapabilities();
         try (Terminal terminal = TerminalBuilder.builder().name("cms").system(true).providers("jni,exec").build()) {
             if (terminal.getWidth() <= 0) terminal.setSize(new Size(80, 24)); // a pty nobody sized (script, ssh -T)
-            PrintWriter out = terminal.writer();
+            // after a Ctrl-C the next output starts a new line (the terminal echoed "^C" where the cursor was)
+            FreshLine fresh = new FreshLine(terminal.writer());
+            PrintWriter out = new PrintWriter(fresh, true);
             Shell shell = new Shell(home, dist, out, out, true, debug, echo, true);
             Path historyFile = home.resolve("history");
             if (!Files.exists(historyFile)) {
@@ -48,6 +50,7 @@ final class Repl {
                     .option(LineReader.Option.HISTORY_IGNORE_SPACE, true)
                     .build();
             ShellContext ctx = shell.context();
+            ctx.freshLine = fresh::breakLine;
             ctx.reader = reader::readLine;
             ctx.history = () -> save(reader);
             ctx.historyClear = () -> {
@@ -64,7 +67,10 @@ final class Repl {
             models.setDaemon(true);
             models.start();
             Thread main = Thread.currentThread();
-            terminal.handle(Terminal.Signal.INT, s -> main.interrupt()); // Ctrl-C stops the running command
+            terminal.handle(Terminal.Signal.INT, s -> { // Ctrl-C stops the running command
+                fresh.pending = true;
+                main.interrupt();
+            });
             shell.ready(); // the timer's Load ends at the first prompt, not when the first line is typed
             while (true) {
                 String line;
@@ -75,6 +81,7 @@ final class Repl {
                 } catch (EndOfFileException e) {
                     break; // Ctrl-D
                 }
+                fresh.reset();
                 try {
                     shell.processLine(line);
                 } catch (Shell.QuitSignal q) {
@@ -83,10 +90,59 @@ final class Repl {
                     out.println("ERROR: " + Shell.describe(e));
                 }
                 Thread.interrupted(); // a Ctrl-C that arrived after the command ended must not hit the next one
+                if (fresh.pending) fresh.breakLine(); // a command that printed nothing after Ctrl-C: not "^Ccms> "
                 out.flush();
             }
             save(reader);
             return 0;
+        }
+    }
+
+    /**
+     * The REPL's output: after a Ctrl-C ({@link #pending}, set by the signal handler, which itself prints nothing:
+     * it may run after the command's error) the next write first ends the line the terminal's "^C" is on; so does
+     * {@link #breakLine()}; at most once per command ({@link #reset()}).
+     */
+    static final class FreshLine extends java.io.Writer {
+        private final java.io.Writer out;
+        volatile boolean pending;
+        private boolean broken;
+
+        FreshLine(java.io.Writer out) {
+            this.out = out;
+        }
+
+        synchronized void reset() {
+            pending = false;
+            broken = false;
+        }
+
+        synchronized void breakLine() {
+            pending = false;
+            if (broken) return;
+            broken = true;
+            try {
+                out.write(System.lineSeparator());
+                out.flush();
+            } catch (IOException e) {
+                // the terminal is gone: the loop ends on its own
+            }
+        }
+
+        @Override
+        public synchronized void write(char[] buf, int off, int len) throws IOException {
+            if (pending && len > 0) breakLine();
+            out.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
         }
     }
 
@@ -126,47 +182,98 @@ final class Repl {
             try {
                 CommandLine root = shell.commandLine();
                 String[] words = line.words().toArray(new String[0]);
+                String typed = line.word().substring(0, line.wordCursor());
+                List<String> before = line.words().subList(0, line.wordIndex());
                 List<CharSequence> found = new ArrayList<>();
                 AutoComplete.complete(root.getCommandSpec(), words, line.wordIndex(), line.wordCursor(), line.cursor(), found);
-                String typed = line.word().substring(0, line.wordCursor());
+                // the values of the positional parameter at the cursor: a fixed set (comet power's on, off, ...), or
+                // names a plugin knows; beside subcommand names ('comet cluster <TAB>' offers create and vc1)
+                List<String> values = typed.startsWith("-") ? List.of() : positionalValues(root.getCommandSpec(), before);
+                // where a positional has values, or must still be given, TAB offers those values (or nothing):
+                // options only once '-' is typed (else TAB would insert a '-' that the user did not want)
+                boolean positionalFirst = !typed.startsWith("-")
+                        && (!values.isEmpty() || requiredPositionalAt(root.getCommandSpec(), before));
                 for (CharSequence c : found) {
                     String word = typed + c;
+                    if (positionalFirst && word.startsWith("-")) continue;
                     candidates.add(new Candidate(word, word, null, null, null, null, true));
                 }
-                if (!typed.startsWith("-")) { // beside subcommand names: 'comet cluster <TAB>' offers create and vc1
-                    for (String value : pluginValues(root.getCommandSpec(), line.words().subList(0, line.wordIndex()))) {
-                        if (value.startsWith(typed)) candidates.add(new Candidate(value, value, null, null, null, null, true));
-                    }
+                for (String value : values) {
+                    if (value.startsWith(typed)) candidates.add(new Candidate(value, value, null, null, null, null, true));
                 }
             } catch (RuntimeException e) {
                 // completion is a hint: a failure must never disturb the line being typed
             }
         }
 
-        /**
-         * Values a plugin offers ({@link Completion}) for the positional parameter that the words before the cursor
-         * lead to: subcommands are followed, options (and their values) skipped, the other words counted.
-         */
-        static List<String> pluginValues(CommandLine.Model.CommandSpec root, List<String> before) {
+        /** Where the words before the cursor lead: the command, and the positionals typed so far; null at an option's value. */
+        private record At(CommandLine.Model.CommandSpec spec, List<String> positionals) {
+        }
+
+        private static At at(CommandLine.Model.CommandSpec root, List<String> before) {
             CommandLine.Model.CommandSpec spec = root;
-            int position = 0;
+            List<String> positionals = new ArrayList<>();
             for (int i = 0; i < before.size(); i++) {
                 String w = before.get(i);
                 CommandLine sub = spec.subcommands().get(w);
-                if (position == 0 && sub != null) {
+                if (positionals.isEmpty() && sub != null) {
                     spec = sub.getCommandSpec();
                 } else if (w.startsWith("-")) {
                     CommandLine.Model.OptionSpec o = spec.findOption(w.contains("=") ? w.substring(0, w.indexOf('=')) : w);
                     if (o != null && o.arity().max() > 0 && !w.contains("=")) {
-                        if (i == before.size() - 1) return List.of(); // the cursor is at this option's value
+                        if (i == before.size() - 1) return null; // the cursor is at this option's value
                         i++;
                     }
                 } else {
-                    position++;
+                    positionals.add(w);
                 }
+            }
+            return new At(spec, positionals);
+        }
+
+        /** True when the cursor is at a positional parameter that must still be given (no subcommand could go there). */
+        static boolean requiredPositionalAt(CommandLine.Model.CommandSpec root, List<String> before) {
+            At at = at(root, before);
+            if (at == null || (at.positionals().isEmpty() && !at.spec().subcommands().isEmpty())) return false;
+            for (CommandLine.Model.PositionalParamSpec p : at.spec().positionalParameters()) {
+                if (p.index().contains(at.positionals().size()) && p.arity().min() > 0
+                        && p.index().min() == at.positionals().size()) return true;
+            }
+            return false;
+        }
+
+        /**
+         * The values of the positional parameter that the words before the cursor lead to (subcommands are followed,
+         * options and their values skipped, the other words counted): its fixed set of values (picocli's
+         * completion candidates, or an enum's constants), after 'help' the command names, else what the plugin
+         * offers ({@link Completion}).
+         */
+        static List<String> positionalValues(CommandLine.Model.CommandSpec root, List<String> before) {
+            At at = at(root, before);
+            if (at == null) return List.of();
+            CommandLine.Model.CommandSpec spec = at.spec();
+            int position = at.positionals().size();
+            if (spec.userObject() instanceof org.cloudmesh.cms.app.builtin.HelpCommand) {
+                // help COMMAND [SUBCOMMAND...]: the names at the level the words so far lead to
+                CommandLine.Model.CommandSpec level = root;
+                for (String w : at.positionals()) {
+                    CommandLine next = level.subcommands().get(w);
+                    if (next == null) return List.of();
+                    level = next.getCommandSpec();
+                }
+                List<String> names = new ArrayList<>();
+                level.subcommands().forEach((name, cl) -> {
+                    if (!cl.getCommandSpec().usageMessage().hidden()) names.add(name);
+                });
+                return names;
             }
             for (CommandLine.Model.PositionalParamSpec p : spec.positionalParameters()) {
                 if (!p.index().contains(position)) continue;
+                if (p.completionCandidates() != null) {
+                    List<String> fixed = new ArrayList<>();
+                    p.completionCandidates().forEach(fixed::add);
+                    if (!fixed.isEmpty()) return fixed;
+                }
                 String command = spec.qualifiedName(" ").substring(root.name().length()).strip();
                 for (CommandLine.Model.CommandSpec s = spec; s != null; s = s.parent()) {
                     if (s.userObject() instanceof Completion c) return c.candidates(command, p.paramLabel());

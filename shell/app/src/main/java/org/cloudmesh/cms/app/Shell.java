@@ -89,9 +89,13 @@ public final class Shell {
             status = e.status();
         } catch (RuntimeException e) {
             fail(describe(e), e);
-            status = 1;
+            status = interrupted(e) ? INTERRUPTED : 1;
+        }
+        if (status == INTERRUPTED && lastError == null && ctx.interactive()) {
+            lastError = words.get(0) + ": interrupted by Ctrl-C"; // e.g. '!sleep 9': the system command died of SIGINT
         }
         if (status != 0 && lastError == null) lastError = "command failed with exit status " + status;
+        if (status == INTERRUPTED) ctx.freshLine.run();
         if (lastError != null) report();
         timer(words, began);
         if (ctx.quit) throw new QuitSignal();
@@ -201,9 +205,39 @@ public final class Shell {
         err.flush();
     }
 
+    /** The exit status of a command stopped by Ctrl-C (128 + SIGINT, as a POSIX shell reports it). */
+    static final int INTERRUPTED = 130;
+
+    /** True when {@code e} (or a cause of it) is how Java reports an interrupt: Ctrl-C stopped a command. */
+    static boolean interrupted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException
+                    || t instanceof java.nio.channels.ClosedByInterruptException) return true;
+        }
+        return false;
+    }
+
+    /**
+     * One line for an error that is not a {@link CmsException}: what happened, in words; never a Java class name
+     * (the class and stack trace are for --debug).
+     */
     static String describe(Throwable e) {
+        if (interrupted(e)) return "interrupted by Ctrl-C";
+        if (e instanceof java.io.UncheckedIOException && e.getCause() != null) return describe(e.getCause());
         String m = e.getMessage();
-        String kind = e.getClass().getSimpleName();
-        return m == null ? kind + " (run with --debug for details)" : kind + ": " + m;
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file or directory: " + m;
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied: " + m;
+        if (e instanceof java.nio.file.FileAlreadyExistsException) return "already exists: " + m;
+        if (e instanceof java.nio.file.NotDirectoryException) return "not a directory: " + m;
+        if (e instanceof java.nio.file.DirectoryNotEmptyException) return "directory not empty: " + m;
+        if (e instanceof java.net.UnknownHostException) return "unknown host: " + m;
+        boolean fault = e instanceof NullPointerException || e instanceof ClassCastException
+                || e instanceof IndexOutOfBoundsException || e instanceof ArithmeticException
+                || e instanceof UnsupportedOperationException || e instanceof java.util.NoSuchElementException
+                || e instanceof java.util.ConcurrentModificationException || e instanceof NumberFormatException
+                || e instanceof ArrayStoreException || e instanceof Error;
+        // a fault of cms itself, whose message (if any) speaks Java: the details are for --debug
+        if (fault || m == null || m.isBlank()) return "unexpected internal error (run with --debug for the details)";
+        return m;
     }
 }

@@ -35,6 +35,11 @@ public final class ShellContext implements Context {
     public Runnable historyClear;
     /** Set by quit/exit: the REPL or script ends after the current command. */
     public boolean quit;
+    /**
+     * Set by the REPL: after a Ctrl-C, whose "^C" the terminal echoed where the cursor was, ends that line so that
+     * what follows (an error, the prompt) starts a line of its own; at most once per Ctrl-C. A no-op elsewhere.
+     */
+    public Runnable freshLine = () -> { };
 
     ShellContext(Path home, Path dist, PrintWriter out, PrintWriter err, boolean interactive) {
         this.home = home;

@@ -67,7 +67,43 @@ class ReplTest {
         waitFor(s -> s.contains("cms> comet power on vc9"), "completion of the second positional parameter");
         keys("C-u", "comet cluster ", "Tab");
         waitFor(s -> s.contains("create") && s.contains("vc9"), "subcommands and cluster names together");
+        // a positional with a fixed set of values offers those, not the options
+        keys("C-u", "comet power ", "Tab");
+        waitFor(s -> s.contains("cms> comet power\n") && s.matches("(?s).*\\boff +on +reboot +reset +shutdown\\b.*"),
+                "the power actions (JLine sorts them)");
+        assertTrue(!screen().contains("--endpoint") && !screen().contains("cms> comet power -"), screen());
+        keys("C-u", "comet power sh", "Tab");
+        waitFor(s -> s.contains("cms> comet power shutdown"), "completion of a power action");
+        keys("C-u", "comet power --", "Tab");
+        waitFor(s -> s.contains("--endpoint"), "options once '-' is typed");
+        // a required positional with no values known yet (no computeset): TAB inserts no '-'
+        keys("C-u", "C-l", "comet terminate ", "Tab");
+        Thread.sleep(500);
+        assertTrue(screen().contains("cms> comet terminate") && !screen().contains("cms> comet terminate -")
+                && !screen().contains("--endpoint"), screen());
+        // help completes command names, and subcommands after a command
+        keys("C-u", "help co", "Tab");
+        waitFor(s -> s.contains("comet") && s.contains("config") && s.contains("cms> help co"), "command names after help");
+        keys("C-u", "help comet sta", "Tab");
+        waitFor(s -> s.contains("start") && s.contains("stats"), "subcommand names after help COMMAND");
         keys("C-u", "quit", "Enter");
+    }
+
+    /** Ctrl-C ends a running 'comet watch' with one plain line, and the next prompt starts its own line. */
+    @Test
+    void ctrlCEndsWatchAndThePromptStartsAFreshLine() throws Exception {
+        Path home = tmp.resolve("home");
+        Path endpoint = Files.writeString(tmp.resolve("endpoint.yaml"), "cloudmesh:\n  comet:\n    active: here\n    endpoints:\n"
+                + "      here:\n        slurm:\n          host: 127.0.0.1\n          user: nobody\n          key: /nonexistent\n"
+                + "          account: acct\n");
+        assertTrue(BuiltShell.run(home, null, "config", "import", endpoint.toString()).status() == 0);
+        keys("comet watch --interval 1", "Enter");
+        waitFor(s -> s.contains("watching endpoint here every 1.0 s (Ctrl-C stops)"), "watch to start");
+        Thread.sleep(300);
+        keys("C-c");
+        waitFor(s -> s.contains("^C\nstopped watching (Ctrl-C)\ncms>"), "watch to stop, the prompt on a line of its own");
+        assertTrue(!screen().contains("Exception"), screen());
+        keys("quit", "Enter");
     }
 
     @Test
@@ -81,6 +117,14 @@ class ReplTest {
         keys("sleep 20", "Enter");
         Thread.sleep(500);
         keys("C-c");
+        // one plain line (no Java class name), below the terminal's ^C
+        waitFor(s -> s.contains("cms> sleep 20\n^C\nERROR: sleep: interrupted by Ctrl-C\ncms>"), "one line for the interrupt");
+        assertTrue(!screen().contains("Exception"), screen());
+        // a system command that Ctrl-C ends: the same one line, never glued to the ^C
+        keys("!sleep 20", "Enter");
+        Thread.sleep(800);
+        keys("C-c");
+        waitFor(s -> s.contains("cms> !sleep 20\n^C\nERROR: shell: interrupted by Ctrl-C\ncms>"), "one line for an interrupted system command");
         keys("echo interrupted-ok", "Enter");
         waitFor(s -> s.contains("\ninterrupted-ok"), "Ctrl-C to stop a running command");
         keys("Up");

@@ -33,7 +33,7 @@ final class ClusterCommand extends CometCommand.Sub {
     CometCommand parent;
     @Mixin
     OutputOption output;
-    @Parameters(index = "0", arity = "0..1", paramLabel = "CLUSTER")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "CLUSTER", description = "Only this cluster (default: all of the endpoint).")
     String cluster;
 
     static final class View {
@@ -80,8 +80,7 @@ final class ClusterCommand extends CometCommand.Sub {
             }
             rows.sort(comparator());
             if (f == Format.TABLE) {
-                ctx().out().println("Cluster: " + c.name() + "\tFrontend: " + (fe == null ? "" : fe.name()) + "\tIP: "
-                        + (fe == null || fe.pubIp() == null ? "" : fe.pubIp()));
+                ctx().out().println(header(c, fe));
                 ctx().printer(f).list(cols, rows);
             } else {
                 all.addAll(rows);
@@ -89,6 +88,18 @@ final class ClusterCommand extends CometCommand.Sub {
         }
         if (f != Format.TABLE) ctx().printer(f).list(cols, all);
         return 0;
+    }
+
+    /**
+     * {@code Cluster: vc1  Frontend: vc1  IP: 10.0.0.1  State: stopped (comet power on vc1 starts it)}: the frontend's
+     * public IP where it has one, else its private one (the one the table shows), and its power state.
+     */
+    static String header(Cluster c, Node fe) {
+        if (fe == null) return "Cluster: " + c.name() + "\tFrontend: (none)";
+        String ip = fe.pubIp() != null ? fe.pubIp() : fe.ip() == null ? "" : fe.ip();
+        String state = fe.state() == null ? "unknown" : fe.state();
+        String hint = "stopped".equals(state) ? " (comet power on " + c.name() + " starts it)" : "";
+        return "Cluster: " + c.name() + "\tFrontend: " + fe.name() + "\tIP: " + ip + "\tState: " + state + hint;
     }
 
     private Comparator<Map<String, Object>> comparator() {
@@ -113,16 +124,16 @@ final class ClusterCommand extends CometCommand.Sub {
     static final class Create extends CometCommand.Sub {
         @ParentCommand
         ClusterCommand parent;
-        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Parameters(index = "0", paramLabel = "NAME", description = "The new cluster's name (also its frontend's)") String name;
         @Option(names = "--computes", required = true, paramLabel = "N", description = "Number of compute nodes") int computes;
         @Option(names = "--cpus", paramLabel = "N", description = "vCPUs per compute node (default: ${DEFAULT-VALUE})") int cpus = 2;
         @Option(names = "--memory", paramLabel = "SIZE", description = "Memory per compute node: MiB, or 4G (default: ${DEFAULT-VALUE})") String memory = "2048";
         @Option(names = "--disk", paramLabel = "GB", description = "Disk per node in GB (default: ${DEFAULT-VALUE})") String disk = "20";
-        @Option(names = "--project", paramLabel = "P") String project;
+        @Option(names = "--project", paramLabel = "P", description = "The project the cluster belongs to (a server shows it to that project's users)") String project;
         @Option(names = "--allocation", paramLabel = "A", split = ",", description = "Allocations (Slurm accounts) the cluster may charge; repeatable (default: the endpoint's account)")
         List<String> allocations = new ArrayList<>();
-        @Option(names = "--owner", paramLabel = "U") String owner;
-        @Option(names = "--description", paramLabel = "TEXT") String description;
+        @Option(names = "--owner", paramLabel = "U", description = "The cluster's owner, for the listings (default: none)") String owner;
+        @Option(names = "--description", paramLabel = "TEXT", description = "A line about the cluster, shown by comet ll") String description;
 
         @Override
         CometCommand root() {
@@ -139,7 +150,7 @@ final class ClusterCommand extends CometCommand.Sub {
                     allocations, owner, description));
             List<String> allocs = c.allocations();
             ctx().out().println("Created cluster " + c.name() + " on endpoint " + c.endpoint() + ": frontend " + c.name()
-                    + ", compute nodes vm-" + c.name() + "-[0-" + (computes - 1) + "]"
+                    + ", compute nodes vm-" + c.name() + "-" + (computes == 1 ? "0" : "[0-" + (computes - 1) + "]")
                     + (allocs.isEmpty() ? " (no allocation: add --allocation to start computesets)"
                         : ", allocations " + String.join(",", allocs)));
             return 0;
@@ -169,7 +180,7 @@ final class ClusterCommand extends CometCommand.Sub {
     static final class Delete extends CometCommand.Sub {
         @ParentCommand
         ClusterCommand parent;
-        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Parameters(index = "0", paramLabel = "NAME", description = "The cluster to delete") String name;
 
         @Override
         CometCommand root() {

@@ -30,10 +30,10 @@ final class ComputesetCommand extends CometCommand.Sub {
     CometCommand parent;
     @Mixin
     OutputOption output;
-    @Parameters(index = "0", arity = "0..1", paramLabel = "ID") String id;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "Only this computeset, in detail.") String id;
     @Option(names = "--state", paramLabel = "S", split = ",", description = "State(s), 'active' (default) or 'all'") List<String> states;
-    @Option(names = "--cluster", paramLabel = "C") String cluster;
-    @Option(names = "--allocation", paramLabel = "A") String allocation;
+    @Option(names = "--cluster", paramLabel = "C", description = "Only computesets of this cluster") String cluster;
+    @Option(names = "--allocation", paramLabel = "A", description = "Only computesets charged to this allocation") String allocation;
 
     @Override
     CometCommand root() {
@@ -94,6 +94,13 @@ final class ComputesetCommand extends CometCommand.Sub {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Computeset c : s.computesets(cluster, wanted, allocation)) {
             rows.add(Views.computeset(c));
+        }
+        if (rows.isEmpty() && f == Format.TABLE && (states == null || states.isEmpty())) {
+            // rather than an empty table: say what was looked for and where the others are
+            ctx().out().println("No active computesets" + (cluster != null ? " of " + cluster : "")
+                    + (allocation != null ? " charged to " + allocation : "")
+                    + "; 'comet computeset --state all' lists the ended ones too.");
+            return 0;
         }
         ctx().printer(f).list(COLUMNS, rows);
         return 0;

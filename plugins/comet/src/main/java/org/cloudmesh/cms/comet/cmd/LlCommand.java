@@ -20,7 +20,7 @@ final class LlCommand extends CometCommand.Sub {
     CometCommand parent;
     @Mixin
     OutputOption output;
-    @Parameters(index = "0", arity = "0..1", paramLabel = "CLUSTER")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "CLUSTER", description = "Only this cluster (default: all of the endpoint).")
     String cluster;
 
     @Override

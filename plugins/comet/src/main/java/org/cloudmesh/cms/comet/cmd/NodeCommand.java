@@ -30,8 +30,8 @@ final class NodeCommand implements java.util.concurrent.Callable<Integer> {
         NodeCommand parent;
         @Mixin
         OutputOption output;
-        @Parameters(index = "0", paramLabel = "CLUSTER") String cluster;
-        @Parameters(index = "1", arity = "0..1", paramLabel = "NODE") String node;
+        @Parameters(index = "0", paramLabel = "CLUSTER", description = "The cluster.") String cluster;
+        @Parameters(index = "1", arity = "0..1", paramLabel = "NODE", description = "A node of it (default: the frontend).") String node;
 
         @Override
         CometCommand root() {

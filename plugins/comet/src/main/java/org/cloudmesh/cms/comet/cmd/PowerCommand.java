@@ -17,9 +17,17 @@ import picocli.CommandLine.ParentCommand;
 final class PowerCommand extends CometCommand.Sub {
     @ParentCommand
     CometCommand parent;
-    @Parameters(index = "0", paramLabel = "ACTION", description = "on, off, reboot, reset or shutdown") String action;
-    @Parameters(index = "1", paramLabel = "CLUSTER") String cluster;
+    @Parameters(index = "0", paramLabel = "ACTION", description = "One of: ${COMPLETION-CANDIDATES}",
+            completionCandidates = Actions.class) String action;
+    @Parameters(index = "1", paramLabel = "CLUSTER", description = "The cluster") String cluster;
     @Parameters(index = "2", arity = "0..1", paramLabel = "TARGET", description = "HOSTLIST or COMPUTESET_ID") String target;
+
+    /** The actions, in the order help and TAB show them. */
+    static final class Actions extends java.util.ArrayList<String> {
+        Actions() {
+            super(List.of("on", "off", "reboot", "reset", "shutdown"));
+        }
+    }
 
     @Override
     CometCommand root() {

@@ -24,7 +24,7 @@ import picocli.CommandLine.ParentCommand;
 final class StartCommand extends CometCommand.Sub {
     @ParentCommand
     CometCommand parent;
-    @Parameters(index = "0", paramLabel = "CLUSTER") String cluster;
+    @Parameters(index = "0", paramLabel = "CLUSTER", description = "The cluster whose compute nodes start") String cluster;
     @Parameters(index = "1", arity = "0..1", paramLabel = "HOSTLIST", description = "Compute nodes, e.g. vm-vc1-[0-3]") String hostlist;
     @Option(names = "--count", paramLabel = "N", description = "Number of free compute nodes to start") String count;
     @Option(names = "--walltime", paramLabel = "W", description = "How long: 100m, 6h, 2d, 1w (default: 2d)") String walltime;
@@ -56,7 +56,14 @@ final class StartCommand extends CometCommand.Sub {
                 + ", walltime " + Walltime.format(wall) + ", allocation " + alloc + ")");
         out.flush();
         if (!await) return 0;
-        return waitFor(s, cs, wait);
+        try {
+            return waitFor(s, cs, wait);
+        } catch (InterruptedException | RuntimeException x) {
+            // Ctrl-C (in the REPL) ends the wait, not the computeset
+            if (x instanceof RuntimeException rx && !Thread.currentThread().isInterrupted()) throw rx;
+            throw new CmsException(130, "stopped waiting (Ctrl-C); computeset " + cs.id() + " goes on: see 'comet computeset "
+                    + cs.id() + "', or end it with 'comet terminate " + cs.id() + "'", x);
+        }
     }
 
     /** The single allocation, a menu in the REPL, or null (the service then lists the choices in its error). */

@@ -11,7 +11,7 @@ import picocli.CommandLine.ParentCommand;
 final class TerminateCommand extends CometCommand.Sub {
     @ParentCommand
     CometCommand parent;
-    @Parameters(index = "0", paramLabel = "ID") String id;
+    @Parameters(index = "0", paramLabel = "ID", description = "The computeset to end (see 'comet computeset').") String id;
 
     @Override
     CometCommand root() {

@@ -36,14 +36,19 @@ final class WatchCommand extends CometCommand.Sub {
         while (rounds == 0 || round < rounds) {
             round++;
             try {
+                if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
                 for (Comet.Change c : s.reconcile()) {
                     ctx().out().println(LocalTime.now().format(t) + " computeset " + c.computeset() + ": "
                             + (c.from() == null ? "" : c.from().label() + " -> ") + c.to().label()
                             + (c.detail() == null ? "" : " (" + c.detail() + ")"));
                 }
+            } catch (InterruptedException x) {
+                break;
             } catch (Remote.Unreachable u) {
+                if (Thread.currentThread().isInterrupted()) break;   // Ctrl-C during the round's ssh
                 ctx().err().println(LocalTime.now().format(t) + " WARNING: " + u.getMessage());
             } catch (CmsException x) {
+                if (Thread.currentThread().isInterrupted()) break;
                 if (!(s instanceof org.cloudmesh.cms.comet.remote.RemoteService)) throw x;
                 ctx().err().println(LocalTime.now().format(t) + " WARNING: " + x.getMessage());   // a server restarting
             }
@@ -56,6 +61,10 @@ final class WatchCommand extends CometCommand.Sub {
                 Thread.currentThread().interrupt();
                 break;
             }
+        }
+        if (Thread.interrupted()) {
+            ctx().err().println("stopped watching (Ctrl-C)");
+            ctx().err().flush();
         }
         return 0;
     }

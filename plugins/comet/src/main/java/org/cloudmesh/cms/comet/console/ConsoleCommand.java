@@ -40,8 +40,8 @@ public final class ConsoleCommand implements Callable<Integer> {
     boolean force;
     @Option(names = "--otp", paramLabel = "CODE", description = "Through a cms server: a fresh one-time code (console links need a second factor).")
     String otp;
-    @Parameters(index = "0", paramLabel = "CLUSTER") String cluster;
-    @Parameters(index = "1", arity = "0..1", paramLabel = "NODE") String node;
+    @Parameters(index = "0", paramLabel = "CLUSTER", description = "The cluster.") String cluster;
+    @Parameters(index = "1", arity = "0..1", paramLabel = "NODE", description = "A node of it (default: the frontend).") String node;
 
     @Override
     public Integer call() throws IOException {

@@ -97,9 +97,9 @@ public final class IsoCommand implements Callable<Integer> {
 
     @Command(name = "attach", description = "Attach an ISO (name or number from 'comet iso list') to nodes; no nodes = the frontend.")
     static final class Attach extends Sub {
-        @Parameters(index = "0", paramLabel = "ISO") String iso;
-        @Parameters(index = "1", paramLabel = "CLUSTER") String cluster;
-        @Parameters(index = "2", arity = "0..1", paramLabel = "HOSTLIST") String nodes;
+        @Parameters(index = "0", paramLabel = "ISO", description = "An ISO's name or number from 'comet iso list'.") String iso;
+        @Parameters(index = "1", paramLabel = "CLUSTER", description = "The cluster.") String cluster;
+        @Parameters(index = "2", arity = "0..1", paramLabel = "HOSTLIST", description = "Compute nodes, e.g. vm-vc1-[0-3] (default: the frontend).") String nodes;
 
         @Override
         public Integer call() {
@@ -112,8 +112,8 @@ public final class IsoCommand implements Callable<Integer> {
 
     @Command(name = "detach", description = "Detach the ISO from nodes; no nodes = the frontend.")
     static final class Detach extends Sub {
-        @Parameters(index = "0", paramLabel = "CLUSTER") String cluster;
-        @Parameters(index = "1", arity = "0..1", paramLabel = "HOSTLIST") String nodes;
+        @Parameters(index = "0", paramLabel = "CLUSTER", description = "The cluster.") String cluster;
+        @Parameters(index = "1", arity = "0..1", paramLabel = "HOSTLIST", description = "Compute nodes, e.g. vm-vc1-[0-3] (default: the frontend).") String nodes;
 
         @Override
         public Integer call() {

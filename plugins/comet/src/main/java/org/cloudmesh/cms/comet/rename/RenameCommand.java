@@ -26,9 +26,9 @@ public final class RenameCommand implements Callable<Integer> {
     CometCommand.EndpointOption endpointOption;
     @Option(names = {"-y", "--yes"}, description = "Do not ask for confirmation (needed in scripts).")
     boolean yes;
-    @Parameters(index = "0", paramLabel = "CLUSTER") String cluster;
-    @Parameters(index = "1", paramLabel = "OLDNAMES") String oldNames;
-    @Parameters(index = "2", paramLabel = "NEWNAMES") String newNames;
+    @Parameters(index = "0", paramLabel = "CLUSTER", description = "The cluster whose nodes are renamed.") String cluster;
+    @Parameters(index = "1", paramLabel = "OLDNAMES", description = "The nodes' names now, as a hostlist (vm-vc2-[0-3]).") String oldNames;
+    @Parameters(index = "2", paramLabel = "NEWNAMES", description = "Their new names, as many, in the same order (node-[0-3]).") String newNames;
 
     @Override
     public Integer call() {

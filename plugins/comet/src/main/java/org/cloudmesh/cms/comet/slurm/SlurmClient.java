@@ -17,7 +17,8 @@ import org.cloudmesh.cms.api.util.Names;
  * Slurm commands on the login host, over one {@link Remote}. Every value that reaches the command line is a
  * validated name or a number, and is quoted besides. Reads (squeue, sacct) are idempotent and retried with
  * backoff when the host cannot be reached or Slurm cannot be contacted for a moment (slurmctld or slurmdbd
- * restarting); writes (sbatch, scancel) are sent once.
+ * restarting), for at most slurm.timeout while Slurm does not answer (its own clients retry for minutes); writes
+ * (sbatch, scancel) are sent once.
  */
 public final class SlurmClient {
     /** What Slurm says about one job. Times are epoch seconds or null. */
@@ -36,6 +37,15 @@ public final class SlurmClient {
 
     /** @param bin where sbatch, squeue ... live on the login host (e.g. /opt/slurm/bin), or null to use PATH */
     public SlurmClient(Remote remote, String user, String bin) {
+        this(remote, user, bin, Duration.ofSeconds(5));
+    }
+
+    /** How long a read (squeue, sacct) waits for Slurm in all its tries: Slurm's own clients retry for minutes. */
+    private final Duration readTimeout;
+
+    /** @param readTimeout how long a read waits for Slurm's answer, all tries together (slurm.timeout) */
+    public SlurmClient(Remote remote, String user, String bin, Duration readTimeout) {
+        this.readTimeout = readTimeout;
         this.remote = remote;
         this.user = Names.require("Slurm user", user);
         if (bin != null && (!bin.matches("/[A-Za-z0-9._/-]*") || bin.contains(".."))) {
@@ -122,9 +132,8 @@ public final class SlurmClient {
         Map<String, Job> out = new HashMap<>();
         if (ids.isEmpty()) return out;
         for (String id : ids) requireId(id);
-        Remote.Result q = retry(() -> remote.run(slurm("squeue", "-h", "-t", "all", "-u", user,
-                "-o", "%i|%j|%T|%N|%r|%S|%e"), TIMEOUT));
-        if (!q.ok()) throw new CmsException("squeue on " + remote.where() + " failed: " + q.reason());
+        Remote.Result q = read(slurm("squeue", "-h", "-t", "all", "-u", user, "-o", "%i|%j|%T|%N|%r|%S|%e"));
+        if (!q.ok()) throw new CmsException("squeue on " + remote.where() + " failed: " + q.reason() + controller(q));
         for (String line : q.out().split("\n")) {
             String[] f = line.strip().split("\\|", -1);
             if (f.length < 7 || !ids.contains(f[0])) continue;
@@ -141,8 +150,8 @@ public final class SlurmClient {
         Map<String, Job> out = new HashMap<>();
         if (ids.isEmpty()) return out;
         for (String id : ids) requireId(id);
-        Remote.Result a = retry(() -> remote.run(slurm("sacct", "-n", "-P", "-X", "-j", String.join(",", ids),
-                "--format=JobID,JobName,State,NodeList,Reason,Start,End"), TIMEOUT));
+        Remote.Result a = read(slurm("sacct", "-n", "-P", "-X", "-j", String.join(",", ids),
+                "--format=JobID,JobName,State,NodeList,Reason,Start,End"));
         if (!a.ok()) throw new CmsException("sacct on " + remote.where() + " failed: " + a.reason());
         for (String line : a.out().split("\n")) {
             String[] f = line.strip().split("\\|", -1);
@@ -155,17 +164,16 @@ public final class SlurmClient {
     /** Finds a job by name among the user's jobs (squeue, then sacct of the last day): for recovery after a crash. */
     public Job byName(String name) {
         Names.require("job", name);
-        Remote.Result q = retry(() -> remote.run(slurm("squeue", "-h", "-t", "all", "-u", user, "-n", name,
-                "-o", "%i|%j|%T|%N|%r|%S|%e"), TIMEOUT));
-        if (!q.ok() && transient_(q)) throw new CmsException("squeue on " + remote.where() + " failed: " + q.reason());
+        Remote.Result q = read(slurm("squeue", "-h", "-t", "all", "-u", user, "-n", name, "-o", "%i|%j|%T|%N|%r|%S|%e"));
+        if (!q.ok() && transient_(q)) throw new CmsException("squeue on " + remote.where() + " failed: " + q.reason() + controller(q));
         if (q.ok()) {
             for (String line : q.out().split("\n")) {
                 String[] f = line.strip().split("\\|", -1);
                 if (f.length >= 7 && f[1].equals(name)) return new Job(f[0], f[1], f[2], blank(f[3]), reason(f[4]), time(f[5]), time(f[6]));
             }
         }
-        Remote.Result a = retry(() -> remote.run(slurm("sacct", "-n", "-P", "-X", "-u", user, "--name", name,
-                "-S", "now-2days", "--format=JobID,JobName,State,NodeList,Reason,Start,End"), TIMEOUT));
+        Remote.Result a = read(slurm("sacct", "-n", "-P", "-X", "-u", user, "--name", name,
+                "-S", "now-2days", "--format=JobID,JobName,State,NodeList,Reason,Start,End"));
         // an answer that is not "no such job" must not be taken for one: the caller would give up on the set
         if (!a.ok() && transient_(a)) throw new CmsException("sacct on " + remote.where() + " failed: " + a.reason());
         if (a.ok()) {
@@ -181,6 +189,44 @@ public final class SlurmClient {
         Remote.Result run();
     }
 
+    /** What a read that {@code timeout} ended says instead of Slurm (whose clients print nothing while they retry). */
+    static final String NO_ANSWER = "no answer from Slurm within ";
+
+    /**
+     * An idempotent read, bounded: every try runs under the login host's {@code timeout} with what is left of
+     * slurm.timeout, and tries stop when it is used up ({@link #retry}).
+     */
+    private Remote.Result read(String command) {
+        long deadline = System.nanoTime() + readTimeout.toNanos();
+        return retry(() -> {
+            long left = Math.max(1, (deadline - System.nanoTime() + 999_999_999L) / 1_000_000_000L);
+            Remote.Result r = remote.run("timeout " + left + " " + command, TIMEOUT.plusSeconds(left));
+            // 124: timeout ended it (the exit status of Slurm's own commands is 0 or 1)
+            if (r.status() == 124 && r.err().isBlank()) {
+                r = new Remote.Result(124, r.out(), NO_ANSWER + left + " s (slurm.timeout " + readTimeout.toSeconds() + "s)");
+            }
+            return r;
+        }, deadline);
+    }
+
+    /**
+     * For an answer that means Slurm's controller is away: its name and state as {@code scontrol ping} reports them
+     * ("; slurmctld (primary) at login1 is DOWN"); "" when it answers, or when that cannot be learnt quickly.
+     */
+    private String controller(Remote.Result failed) {
+        if (!transient_(failed)) return "";
+        try {
+            Remote.Result p = remote.run("timeout 3 " + slurm("scontrol", "ping"), Duration.ofSeconds(10));
+            StringBuilder down = new StringBuilder();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Slurmctld\\((\\w+)\\) at (\\S+) is (DOWN)")
+                    .matcher(p.out());
+            while (m.find()) down.append("; slurmctld (").append(m.group(1)).append(") at ").append(m.group(2)).append(" is DOWN");
+            return down.toString();
+        } catch (CmsException e) {
+            return "";
+        }
+    }
+
     /** Waits between the tries of a read: 5 tries over about 3.75 s. */
     static final long[] WAITS = {250, 500, 1000, 2000};
 
@@ -190,11 +236,17 @@ public final class SlurmClient {
      * caller's; an error names how many tries were made.
      */
     static Remote.Result retry(Call call) {
+        return retry(call, Long.MAX_VALUE);
+    }
+
+    /** As {@link #retry(Call)}; Slurm's "not now" answers are not tried again past {@code deadline} (System.nanoTime). */
+    static Remote.Result retry(Call call, long deadline) {
         long t0 = System.nanoTime();
         for (int i = 0; ; i++) {
             try {
                 Remote.Result r = call.run();
                 if (r.ok() || !transient_(r) || i >= WAITS.length) return r;
+                if (deadline != Long.MAX_VALUE && System.nanoTime() + WAITS[i] * 1_000_000L >= deadline) return r;
             } catch (Remote.Unreachable e) {
                 if (i >= WAITS.length) {
                     String tries = " (" + (i + 1) + " tries over " + String.format(java.util.Locale.ROOT, "%.1f s",
@@ -219,7 +271,7 @@ public final class SlurmClient {
                 || t.contains("connection refused") || t.contains("zero bytes were transmitted")
                 || t.contains("problem talking to the database") || t.contains("slurmdbd")
                 || t.contains("in standby mode") || t.contains("communication connection failure")
-                || t.contains("transient");
+                || t.contains("transient") || t.contains(NO_ANSWER.toLowerCase(java.util.Locale.ROOT));
     }
 
     /**

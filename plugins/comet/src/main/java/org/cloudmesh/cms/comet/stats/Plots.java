@@ -60,6 +60,19 @@ public final class Plots {
 
     public static void png(WaitStats s, String title, Path file) {
         imaging();
+        Views v = views(s);
+        WaitStats.Summary sum = s.summary();
+        int n = s.count();
+        Charts.draw(file, title + " — " + n + (n == 1 ? " request" : " requests") + "; median "
+                + WaitStats.human(sum.median()) + ", p90 " + WaitStats.human(sum.p90()) + ", max "
+                + WaitStats.human(sum.max()), v.unit(), v.per(), v.cdf(), v.logCdf());
+    }
+
+    /** The data of the three charts: x and y series, waits in {@code unit}. */
+    record Views(String unit, double[][] per, double[][] cdf, double[][] logCdf) {
+    }
+
+    static Views views(WaitStats s) {
         int n = s.count();
         if (n == 0) throw new CmsException("no waits to plot");
         WaitStats.Summary sum = s.summary();
@@ -76,26 +89,41 @@ public final class Plots {
                 lo = Math.min(lo, s.wait[i]);
                 hi = Math.max(hi, s.wait[i]);
             }
-            double x = (from + to) / 2.0 + 1;
+            double x = (from + 1 + to) / 2.0;   // requests from+1 .. to: a lone request at its own number
             per[0][2 * b] = x;
             per[1][2 * b] = lo / u.seconds();
             per[0][2 * b + 1] = x;
             per[1][2 * b + 1] = hi / u.seconds();
         }
-        // views 2 and 3: the empirical CDF at evenly spaced ranks
+        // views 2 and 3: the empirical CDF at evenly spaced ranks, drawn as steps from 0 (a lone wait is a step
+        // from 0 to 1, not a single point that draws nothing), out to the end of the axis
         int k = Math.min(CDF_POINTS, n);
-        double[][] cdf = new double[2][k];
-        double[][] logCdf = new double[2][k];
+        double xEnd = sum.max() > 0 ? sum.max() / u.seconds() * 1.05 : 1;
+        double logEnd = Math.max(10, sum.max() * 2.0);
+        double[][] cdf = new double[2][2 * k + 2];
+        double[][] logCdf = new double[2][2 * k + 2];
+        cdf[0][0] = 0;
+        logCdf[0][0] = 1;
+        double before = 0;
         for (int j = 0; j < k; j++) {
             int rank = (int) Math.max(1, Math.round((double) (j + 1) * n / k));
             long w = s.sorted[rank - 1];
-            cdf[0][j] = w / u.seconds();
-            cdf[1][j] = (double) rank / n;
-            logCdf[0][j] = Math.max(w, 1);
-            logCdf[1][j] = (double) rank / n;
+            double y = (double) rank / n;
+            cdf[0][2 * j + 1] = w / u.seconds();
+            cdf[1][2 * j + 1] = before;
+            cdf[0][2 * j + 2] = w / u.seconds();
+            cdf[1][2 * j + 2] = y;
+            logCdf[0][2 * j + 1] = Math.max(w, 1);
+            logCdf[1][2 * j + 1] = before;
+            logCdf[0][2 * j + 2] = Math.max(w, 1);
+            logCdf[1][2 * j + 2] = y;
+            before = y;
         }
-        Charts.draw(file, title + " — " + n + " requests; median " + WaitStats.human(sum.median()) + ", p90 "
-                + WaitStats.human(sum.p90()) + ", max " + WaitStats.human(sum.max()), u.name(), per, cdf, logCdf);
+        cdf[0][2 * k + 1] = xEnd;
+        cdf[1][2 * k + 1] = 1;
+        logCdf[0][2 * k + 1] = logEnd;
+        logCdf[1][2 * k + 1] = 1;
+        return new Views(u.name(), per, cdf, logCdf);
     }
 
     /** Eight heights of block characters. */

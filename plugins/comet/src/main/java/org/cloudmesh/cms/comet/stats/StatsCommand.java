@@ -6,6 +6,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.cloudmesh.cms.api.CmsException;
@@ -90,23 +91,30 @@ public final class StatsCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("count", s.count());
             m.put("not_started", r.notStarted());
-            if (f == Format.TABLE) {
-                m.put("mean", String.format("%.1f s (%s)", s.mean(), WaitStats.human(s.mean())));
-                for (Map.Entry<String, Long> x : values(s).entrySet()) m.put(x.getKey(), x.getValue() + " s (" + WaitStats.human(x.getValue()) + ")");
+            if (s.count() == 0) {
+                // no waits, no statistics: null for a script, and no "median 0 s" for a reader
+                if (f != Format.TABLE) for (String k : List.of("mean", "min", "median", "p75", "p90", "p99", "max")) m.put(k, null);
+            } else if (f == Format.TABLE) {
+                // seconds, and from a minute on also as 1m 15s (under a minute the two say the same)
+                m.put("mean", String.format("%.1f s", s.mean()) + (s.mean() >= 59.5 ? " (" + WaitStats.human(s.mean()) + ")" : ""));
+                for (Map.Entry<String, Long> x : values(s).entrySet()) {
+                    m.put(x.getKey(), x.getValue() + " s" + (x.getValue() >= 60 ? " (" + WaitStats.human(x.getValue()) + ")" : ""));
+                }
             } else {
                 m.put("mean", Math.round(s.mean() * 10) / 10.0);
                 m.putAll(values(s));
             }
+            String selection = (cluster != null ? " for " + cluster : "") + (from != null || to != null ? " in that period" : "");
             if (s.count() == 0 && f == Format.TABLE) {
-                ctx.out().println("No started requests" + (cluster != null ? " for " + cluster : "")
-                        + (from != null || to != null ? " in that period" : "") + ".");
+                ctx.out().println("No started requests" + selection + (r.notStarted() > 0 ? " (" + r.notStarted()
+                        + " not started yet)" : "") + ": no statistics to show.");
             }
             ctx.printer(f).attributes(m);
             if (f == Format.TABLE && s.count() > 0) {
                 ctx.out().print(Plots.terminal(r.stats(), 60));
             }
             if (plot != null) {
-                if (s.count() == 0) throw new CmsException("no started requests to plot");
+                if (s.count() == 0) throw new CmsException("no started requests" + selection + " to plot: " + plot + " not written");
                 Plots.png(r.stats(), "Wait from request to start" + (cluster != null ? " — " + cluster : ""), plot);
                 ctx.err().println("Wrote " + plot);
                 ctx.err().flush();
@@ -146,7 +154,7 @@ public final class StatsCommand implements Callable<Integer> {
         CommandSpec spec;
         @Option(names = "--name", paramLabel = "NAME", description = "The source name 'stats wait --cluster' selects (default: the file name without extension).")
         String name;
-        @Parameters(index = "0", paramLabel = "FILE") Path file;
+        @Parameters(index = "0", paramLabel = "FILE", description = "The sacct -P export to read.") Path file;
 
         @Override
         public Integer call() {

@@ -2,6 +2,7 @@ package org.cloudmesh.cms.comet.slurm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.cloudmesh.cms.api.CmsException;
@@ -27,6 +28,50 @@ class SlurmClientTest {
         }
         assertThrows(CmsException.class, () -> SlurmClient.submitCommand(new SlurmClient.Submit("cms-vc1-1", "a", 1, 1,
                 null, null, false, List.of(), "../etc")));
+    }
+
+    /**
+     * A controller that does not answer: Slurm's clients retry on their own for many seconds a call; a read gives
+     * up after slurm.timeout, and its error names the controller as scontrol ping reports it.
+     */
+    @Test
+    void aControllerThatDoesNotAnswerCostsSlurmTimeoutAndIsNamed() {
+        List<String> ran = new java.util.ArrayList<>();
+        Remote login = new Remote() {
+            @Override
+            public Result run(String command, java.time.Duration timeout) {
+                ran.add(command);
+                if (command.contains("scontrol")) {
+                    return new Result(1, "Slurmctld(primary) at login1 is DOWN\n*****************************************\n", "");
+                }
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("^timeout ([0-9]+) squeue ").matcher(command);
+                assertTrue(m.find(), command);
+                try {
+                    Thread.sleep(Long.parseLong(m.group(1)) * 1000);   // squeue retrying until timeout ends it
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return new Result(124, "", "");
+            }
+
+            @Override
+            public String where() {
+                return "u@login1:22";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        SlurmClient slurm = new SlurmClient(login, "u", null, java.time.Duration.ofSeconds(2));
+        long t0 = System.nanoTime();
+        CmsException e = assertThrows(CmsException.class, () -> slurm.jobs(List.of("7")));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals("squeue on u@login1:22 failed: no answer from Slurm within 2 s (slurm.timeout 2s);"
+                + " slurmctld (primary) at login1 is DOWN", e.getMessage());
+        assertTrue(seconds < 3, "bounded by slurm.timeout: " + seconds + " s");
+        assertEquals(2, ran.size(), ran.toString());
+        assertTrue(ran.get(1).startsWith("timeout 3 scontrol ping"), ran.toString());
     }
 
     @Test

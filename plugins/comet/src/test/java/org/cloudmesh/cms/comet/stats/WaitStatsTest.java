@@ -197,6 +197,88 @@ class WaitStatsTest {
         }
     }
 
+    /**
+     * 1, 2 and all-equal waits (and waits of 0 s) plot as charts a reader can use: axes of a sensible span with
+     * distinct labels, and a visible line in each panel, where JFreeChart's own ranges gave a sliver of an axis
+     * (1.5E0 sixteen times, ±5E-9) and empty CDF panels.
+     */
+    @Test
+    void smallAndDegenerateWaitsPlotSensibly() throws Exception {
+        for (long[] waits : List.of(new long[] {0}, new long[] {42}, new long[] {5, 7}, new long[] {30, 30, 30, 30},
+                new long[] {0, 0}, new long[] {7200})) {
+            String what = java.util.Arrays.toString(waits);
+            long[] submit = new long[waits.length];
+            for (int i = 0; i < waits.length; i++) submit[i] = 1000 + i;
+            WaitStats stats = new WaitStats(submit, waits);
+            Plots.Views v = Plots.views(stats);
+            org.jfree.chart.JFreeChart[] charts = Charts.charts(v.unit(), v.per(), v.cdf(), v.logCdf());
+            org.jfree.data.Range requests = charts[0].getXYPlot().getDomainAxis().getRange();
+            assertEquals(0.5, requests.getLowerBound(), 1e-9, what);
+            assertEquals(waits.length + 0.5, requests.getUpperBound(), 1e-9, what);
+            assertTrue(((org.jfree.chart.axis.NumberAxis) charts[0].getXYPlot().getDomainAxis()).getTickUnit().getSize() >= 1,
+                    "whole requests as ticks: " + what);
+            for (int i = 0; i < 2; i++) {
+                org.jfree.data.Range wait = (i == 0 ? charts[0].getXYPlot().getRangeAxis() : charts[1].getXYPlot().getDomainAxis()).getRange();
+                assertTrue(wait.getLowerBound() <= 0 && wait.getLowerBound() > -0.05 * wait.getUpperBound(), what + " " + wait);
+                assertTrue(wait.getUpperBound() >= Math.max(1, java.util.Arrays.stream(waits).max().orElseThrow() / (waits[0] >= 7200 ? 3600.0 : 1)) * 0.99,
+                        "the wait axis spans 0 .. the longest wait: " + what + " " + wait);
+            }
+            org.jfree.data.Range log = charts[2].getXYPlot().getDomainAxis().getRange();
+            assertTrue(log.getLowerBound() > 0.5 && log.getLowerBound() <= 1 && log.getUpperBound() >= 10, "a decade at least: " + what + " " + log);
+
+            Path png = dir.resolve("small.png");
+            Plots.png(stats, "Wait from request to start", png);
+            BufferedImage img = ImageIO.read(png.toFile());
+            assertTrue(pixels(img, 0, Charts.PER) > 0, "the wait of each request shows: " + what);
+            assertTrue(pixels(img, 1, Charts.CDF) > 100, "the CDF is drawn: " + what);
+            assertTrue(pixels(img, 2, Charts.LOG_CDF) > 100, "the CDF on log time is drawn: " + what);
+        }
+    }
+
+    /** Pixels of colour c in panel 0..2 of the PNG. */
+    static int pixels(BufferedImage img, int panel, java.awt.Color c) {
+        int n = 0;
+        for (int y = 30 + panel * Charts.HEIGHT; y < 30 + (panel + 1) * Charts.HEIGHT; y++) {
+            for (int x = 0; x < img.getWidth(); x++) if ((img.getRGB(x, y) & 0xffffff) == (c.getRGB() & 0xffffff)) n++;
+        }
+        return n;
+    }
+
+    /** No request: a sentence and the counts, no statistics of nothing; a plot says why there is none. */
+    @Test
+    void noRequestsSaysSoAndPlotsNothing() throws Exception {
+        ok("stats", "wait", "--no-slurm");
+        String out = cms.printed();
+        assertTrue(out.startsWith("No started requests: no statistics to show.\n"), out);
+        assertTrue(out.contains("| count ") && !out.contains("median"), out);
+        ok("stats", "wait", "--no-slurm", "--output", "json");
+        Map<String, Object> got = new Yaml().load(cms.printed());
+        assertEquals(0, got.get("count"));
+        assertTrue(got.containsKey("median") && got.get("median") == null, cms.printed());
+        Path png = dir.resolve("none.png");
+        assertEquals("ERROR: no started requests for nothing to plot: " + png + " not written",
+                fails("stats", "wait", "--no-slurm", "--cluster", "nothing", "--plot", png.toString()));
+        assertTrue(!Files.exists(png));
+    }
+
+    /** One request: the summary reads "0 s", not "0 s (0s)"; a wait from a minute on gets its 1m 15s form. */
+    @Test
+    void oneRequestReadsPlainly() throws Exception {
+        Path file = dir.resolve("one.txt");
+        Files.write(file, List.of("JobID|JobName|Account|Submit|Start|End|State|NNodes",
+                "1|a|acct|2017-01-02T00:00:00|2017-01-02T00:00:00|2017-01-02T01:00:00|COMPLETED|1"));
+        ok("stats", "import", file.toString());
+        ok("stats", "wait", "--cluster", "one", "--no-slurm");
+        String out = cms.printed();
+        assertTrue(out.contains(" 0 s ") && out.contains(" 0.0 s "), out);
+        assertTrue(!out.contains("(0s)"), out);
+        Files.write(file, List.of("JobID|JobName|Account|Submit|Start|End|State|NNodes",
+                "2|b|acct|2017-01-02T00:00:00|2017-01-02T00:01:15|2017-01-02T01:00:00|COMPLETED|1"));
+        ok("stats", "import", file.toString(), "--name", "two");
+        ok("stats", "wait", "--cluster", "two", "--no-slurm");
+        assertTrue(cms.printed().contains(" 75 s (1m 15s) "), cms.printed());
+    }
+
     /** The chart lines of Plots.terminal (each under its caption, indented by two spaces). */
     static List<String> chartLines(String text) {
         return text.lines().filter(l -> l.startsWith("  ")).map(String::strip).toList();

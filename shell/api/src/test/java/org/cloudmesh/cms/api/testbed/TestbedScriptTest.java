@@ -71,6 +71,54 @@ class TestbedScriptTest {
         assertEquals(before, testbed(tb.dir(), "status").output(), "same processes before and after");
     }
 
+    /** On a terminal virsh starts polkit's agent, which complains where no polkit runs: start must not show that. */
+    @Test
+    void startOnATerminalPrintsNoPolkitComplaint() throws Exception {
+        // script(1) gives the start a terminal of its own, as a user's quickstart has
+        Run start = run(Map.of("CMS_TESTBED", tb.dir().toString()), "script", "-qec", script + " start", "/dev/null");
+        assertEquals(0, start.status(), start.output());
+        assertTrue(start.output().contains("up in "), start.output());
+        assertFalse(start.output().contains("Authorization not available"), start.output());
+        assertFalse(start.output().contains("polkit"), start.output());
+    }
+
+    /** After a deliberate stop, status says the testbed is stopped (not that services are unhealthy). */
+    @Test
+    void statusAfterStopSaysStopped() throws Exception {
+        Path other = Files.createTempDirectory(Path.of("/tmp"), "cms-tb-stopped-");
+        try {
+            Files.copy(tb.dir().resolve("settings"), other.resolve("settings"));
+            Files.createFile(other.resolve(".cms-testbed"));
+            Run stop = testbed(other, "stop");
+            assertEquals(0, stop.status(), stop.output());
+            Run status = testbed(other, "status");
+            assertEquals(3, status.status(), status.output());
+            assertTrue(status.output().matches("testbed: stopped \\(by 'scripts/testbed stop' at [0-9-]+ [0-9:]+ \\w+\\); "
+                    + "'scripts/testbed start' starts it again\n"), status.output());
+            assertFalse(status.output().contains("not healthy"), status.output());
+            assertEquals(0, testbed(tb.dir(), "status").status(), "the real testbed is untouched");
+        } finally {
+            deleteTree(other);
+        }
+    }
+
+    /** {@code eval "$(scripts/testbed env)"} gives a plain shell the testbed's Slurm. */
+    @Test
+    void envGivesTheUsersOwnShellTheTestbedsSlurm() throws Exception {
+        Run env = testbed(tb.dir(), "env");
+        assertEquals(0, env.status(), env.output());
+        assertTrue(env.output().contains("export SLURM_CONF='" + tb.dir().resolve("slurm/slurm.conf") + "'\n"), env.output());
+        // a clean environment, as a new login shell has: no SLURM_CONF, no CMS_TESTBED
+        Run squeue = run(Map.of(), "env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root", "bash", "-c",
+                "export CMS_TESTBED='" + tb.dir() + "'; eval \"$(\"$1\" env)\" && unset CMS_TESTBED && "
+                        + "squeue -h -o %i >/dev/null && sinfo -h -o %P", "env-test", script.toString());
+        assertEquals(0, squeue.status(), squeue.output());
+        assertTrue(squeue.output().contains(tb.partition()), squeue.output());
+        Run none = testbed(Path.of("/tmp/cms-tb-never-made"), "env");
+        assertEquals(1, none.status(), none.output());
+        assertEquals("testbed: no testbed in /tmp/cms-tb-never-made (run scripts/testbed start)\n", none.output());
+    }
+
     @Test
     void stopWithStalePidFilesKillsNoStranger() throws Exception {
         Path other = Files.createTempDirectory(Path.of("/tmp"), "cms-tb-stale-");

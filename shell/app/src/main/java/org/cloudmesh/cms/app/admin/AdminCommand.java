@@ -59,7 +59,7 @@ public final class AdminCommand {
 
         @Command(name = "add", description = {"Add a user with a password (asked twice at a terminal) and a new TOTP secret.",
                 "Prints the otpauth:// URI and its QR code for an authenticator app."})
-        int add(@Parameters(paramLabel = "NAME") String name,
+        int add(@Parameters(paramLabel = "NAME", description = "The new user's login name.") String name,
                 @Option(names = "--project", paramLabel = "PROJECT", required = true, description = "A project whose clusters the user may use (repeatable).") List<String> projects,
                 @Option(names = "--admin", description = "The user sees and changes every project's clusters.") boolean isAdmin,
                 @Option(names = "--password-stdin", description = "Read the password from the first line of standard input (scripts).") boolean stdin,
@@ -103,7 +103,7 @@ public final class AdminCommand {
         }
 
         @Command(name = "disable", description = "Disable a user: every API key of theirs stops working within a second.")
-        int disable(@Parameters(paramLabel = "NAME") String name) {
+        int disable(@Parameters(paramLabel = "NAME", description = "The user to disable.") String name) {
             try (Accounts a = Accounts.open(admin.ctx.home())) {
                 a.disable(name);
             }
@@ -113,7 +113,7 @@ public final class AdminCommand {
         }
 
         @Command(name = "enable", description = "Enable a disabled user again; also unlocks a user locked by wrong one-time codes.")
-        int enable(@Parameters(paramLabel = "NAME") String name) {
+        int enable(@Parameters(paramLabel = "NAME", description = "The user to enable (or unlock).") String name) {
             try (Accounts a = Accounts.open(admin.ctx.home())) {
                 a.enable(name);
             }
@@ -124,7 +124,7 @@ public final class AdminCommand {
 
         @Command(name = "enroll", aliases = "enrol", description = {"Give a user a new TOTP secret (a lost phone or key): the old one stops working.",
                 "Prints the otpauth:// URI and its QR code."})
-        int enroll(@Parameters(paramLabel = "NAME") String name,
+        int enroll(@Parameters(paramLabel = "NAME", description = "The user who gets a new TOTP secret.") String name,
                    @Option(names = "--secret-only", description = "Print only the TOTP secret (base32), for scripts.") boolean secretOnly) {
             String secret;
             try (Accounts a = Accounts.open(admin.ctx.home())) {

@@ -22,7 +22,7 @@ public final class BannerCommand implements Callable<Integer> {
     @Option(names = {"-i", "--indent"}, paramLabel = "INDENT", defaultValue = "0", description = "Indentation (default: ${DEFAULT-VALUE}).")
     int indent;
 
-    @Parameters(paramLabel = "TEXT", arity = "1..*")
+    @Parameters(paramLabel = "TEXT", arity = "1..*", description = "The text inside the banner.")
     List<String> words;
 
     public BannerCommand(Context ctx) {

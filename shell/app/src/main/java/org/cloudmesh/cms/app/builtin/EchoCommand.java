@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 public final class EchoCommand implements Callable<Integer> {
     private final Context ctx;
 
-    @Parameters(paramLabel = "TEXT", arity = "0..*")
+    @Parameters(paramLabel = "TEXT", arity = "0..*", description = "The words to print, separated by one space.")
     List<String> words;
 
     public EchoCommand(Context ctx) {

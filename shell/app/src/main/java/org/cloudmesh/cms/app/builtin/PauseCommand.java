@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 public final class PauseCommand implements Callable<Integer> {
     private final Context ctx;
 
-    @Parameters(paramLabel = "MESSAGE", arity = "0..*")
+    @Parameters(paramLabel = "MESSAGE", arity = "0..*", description = "What to show while waiting for Enter.")
     List<String> message;
 
     public PauseCommand(Context ctx) {

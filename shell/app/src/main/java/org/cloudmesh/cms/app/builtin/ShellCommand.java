@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 public final class ShellCommand implements Callable<Integer> {
     private final Context ctx;
 
-    @Parameters(paramLabel = "COMMAND", arity = "1..*")
+    @Parameters(paramLabel = "COMMAND", arity = "1..*", description = "The system command and its arguments, run by /bin/sh.")
     List<String> command;
 
     public ShellCommand(Context ctx) {

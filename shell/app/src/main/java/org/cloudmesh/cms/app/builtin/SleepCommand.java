@@ -10,7 +10,7 @@ public final class SleepCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(paramLabel = "SECONDS")
+    @Parameters(paramLabel = "SECONDS", description = "How long to wait, 0 to 604800 (fractions allowed, e.g. 0.5).")
     double seconds;
 
     @Override
