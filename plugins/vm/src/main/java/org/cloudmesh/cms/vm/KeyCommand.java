@@ -43,11 +43,11 @@ public final class KeyCommand {
         return 0;
     }
 
-    @Command(name = "add", description = {"Add a public key file (default ~/.ssh/id_ed25519.pub, else ~/.ssh/id_rsa.pub)"
-                + " under --name (default: cloudmesh.profile.user)."})
+    @Command(name = "add", description = {"Add a public key file (default: your id_ed25519.pub, else id_rsa.pub, in the .ssh"
+                + " folder of your home) under --name (default: cloudmesh.profile.user)."})
     int add(@Option(names = "--name", paramLabel = "NAME", description = "The key's name (default: cloudmesh.profile.user).") String name,
-            @Parameters(paramLabel = "PATH", arity = "0..1", description = "The public key file (default ~/.ssh/id_ed25519.pub,"
-                    + " else ~/.ssh/id_rsa.pub).") Path path) {
+            @Parameters(paramLabel = "PATH", arity = "0..1", description = "The public key file (default: your id_ed25519.pub, else id_rsa.pub, in the"
+                    + " .ssh folder of your home).") Path path) {
         if (path == null) {
             Path ssh = Path.of(System.getProperty("user.home"), ".ssh");
             path = Files.exists(ssh.resolve("id_ed25519.pub")) ? ssh.resolve("id_ed25519.pub") : ssh.resolve("id_rsa.pub");

@@ -34,7 +34,7 @@ public final class ConfigCommand {
     }
 
     @Command(name = "get", description = "Print the value at KEY (a section prints as YAML).")
-    int get(@Parameters(paramLabel = "KEY") String key) {
+    int get(@Parameters(paramLabel = "KEY", description = "A dotted path, e.g. cloudmesh.profile.user.") String key) {
         Object value = ctx.config().get(key).orElseThrow(() -> new CmsException("no key " + key + " in "
                 + ctx.config().file() + " (see 'config list')"));
         if (value instanceof Map<?, ?> || value instanceof List<?>) {
@@ -46,7 +46,7 @@ public final class ConfigCommand {
     }
 
     @Command(name = "set", description = "Set KEY to VALUE, keeping the file's comments and order.")
-    int set(@Parameters(paramLabel = "KEY=VALUE") String assignment) {
+    int set(@Parameters(paramLabel = "KEY=VALUE", description = "A dotted path and its new value.") String assignment) {
         int eq = assignment.indexOf('=');
         if (eq <= 0) throw new CmsException("config set '" + assignment + "': write KEY=VALUE, e.g. cloudmesh.profile.user=alice");
         String key = assignment.substring(0, eq).strip();
@@ -57,7 +57,7 @@ public final class ConfigCommand {
     }
 
     @Command(name = "list", description = "List every setting (under PREFIX), secrets masked.")
-    int list(@Parameters(paramLabel = "PREFIX", arity = "0..1") String prefix, @Mixin OutputOption output) {
+    int list(@Parameters(paramLabel = "PREFIX", arity = "0..1", description = "Only the keys under this dotted path.") String prefix, @Mixin OutputOption output) {
         Map<String, Object> flat = new LinkedHashMap<>();
         if (prefix == null) {
             flatten("", ((ConfigFile) ctx.config()).root(), flat);
@@ -112,7 +112,7 @@ public final class ConfigCommand {
 
     @Command(name = "import", description = {"Merge a YAML file (e.g. the testbed's fragment) into cloudmesh.yaml.",
             "Sections are merged; a value in FILE replaces the same key's value."})
-    int importFile(@Parameters(paramLabel = "FILE") Path source) {
+    int importFile(@Parameters(paramLabel = "FILE", description = "A cloudmesh.yaml fragment, e.g. the testbed's.") Path source) {
         String text;
         try {
             text = Files.readString(source);
