@@ -33,20 +33,8 @@ class ClusterGuestTest {
         String id = UUID.randomUUID().toString().substring(0, 6);
         String cloud = "g" + id;
         String c = "lab" + id;
-        Path guest = tb.dir().resolve("guest");
-        TestContext shell = new TestContext(tmp.resolve("home"), """
-                cloudmesh:
-                  profile: {user: u%s}
-                  cloud:
-                    %s:
-                      cm: {kind: libvirt}
-                      default: {image: cms-guest, flavor: nano, username: root, network: user}
-                      credentials: {uri: "%s"}
-                      pool: cms-vms
-                      images:
-                        cms-guest: {kernel: %s, initrd: %s, cmdline: "%s"}
-                """.formatted(id, cloud, tb.qemuUri(), guest.resolve("vmlinux"), guest.resolve("initrd.gz"),
-                Files.readString(guest.resolve("cmdline")).strip()), new LibvirtProvider());
+        TestContext shell = new TestContext(tmp.resolve("home"), "cloudmesh:\n  profile: {user: u" + id + "}\n  cloud:\n"
+                + tb.guestCloud(cloud), new LibvirtProvider());
         List<String> vms = List.of(c + "-manager", c + "-1", c + "-2");
         try {
             TestContext.Run create = shell.cms("cluster", "create", c, "--cloud", cloud, "--count", "2");
@@ -87,15 +75,7 @@ class ClusterGuestTest {
                 assertFalse(left.contains(c), "no volume or qemu process left: " + left);
             }
         } finally {
-            try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
-                for (String n : vms) {
-                    if (hv.exists(n)) {
-                        if (hv.state(n).active()) hv.destroy(n);
-                        hv.undefine(n);
-                    }
-                    hv.deleteVolume("cms-vms", n + "-seed.iso");
-                }
-            }
+            tb.removeGuests(vms);
         }
     }
 }

@@ -57,7 +57,7 @@ class VmConsoleTest {
         } finally {
             tmux("kill-server");
             BuiltShell.run(home, null, "vm", "delete", vm);
-            VmGuestTest.cleanup(tb, List.of(vm));
+            tb.removeGuests(List.of(vm));
         }
     }
 

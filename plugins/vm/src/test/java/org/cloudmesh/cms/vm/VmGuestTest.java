@@ -31,22 +31,10 @@ class VmGuestTest {
     Path tmp;
 
     /** A cloud like the testbed's {@code local}, under its own name so that tests never see each other's VMs. */
-    static String cloudYaml(TestbedSupport tb, String user, String cloud) throws Exception {
+    static String cloudYaml(TestbedSupport tb, String user, String cloud) {
         Path guest = tb.dir().resolve("guest");
-        return """
-                cloudmesh:
-                  profile: {user: %s}
-                  cloud:
-                    %s:
-                      cm: {kind: libvirt}
-                      default: {image: cms-guest, flavor: nano, username: root, network: user}
-                      credentials: {uri: "%s"}
-                      pool: cms-vms
-                      images:
-                        cms-guest: {kernel: %s, initrd: %s, cmdline: "%s"}
-                        broken: {kernel: /nonexistent/vmlinuz, initrd: %s}
-                """.formatted(user, cloud, tb.qemuUri(), guest.resolve("vmlinux"), guest.resolve("initrd.gz"),
-                Files.readString(guest.resolve("cmdline")).strip(), guest.resolve("initrd.gz"));
+        return "cloudmesh:\n  profile: {user: " + user + "}\n  cloud:\n" + tb.guestCloud(cloud)
+                + "        broken: {kernel: /nonexistent/vmlinuz, initrd: " + guest.resolve("initrd.gz") + "}\n";
     }
 
     static String onTestbed(TestbedSupport tb, String command) {
@@ -128,7 +116,7 @@ class VmGuestTest {
             assertFalse(Files.readString(shell.home.resolve("known_hosts")).contains("[127.0.0.1]:" + port + " "),
                     "the VM's pinned host key went with it");
         } finally {
-            cleanup(tb, List.of(vm));
+            tb.removeGuests(List.of(vm));
         }
     }
 
@@ -163,20 +151,8 @@ class VmGuestTest {
             String left = onTestbed(tb, "ls " + tb.dir().resolve("qemu/vms"));
             assertFalse(left.contains(id), "no volume left: " + left);
         } finally {
-            cleanup(tb, List.of("b" + id, "c" + id, "m" + id));
+            tb.removeGuests(List.of("b" + id, "c" + id, "m" + id));
         }
     }
 
-    static void cleanup(TestbedSupport tb, List<String> names) {
-        try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
-            for (String n : names) {
-                if (hv.exists(n)) {
-                    if (hv.state(n).active()) hv.destroy(n);
-                    hv.undefine(n);
-                }
-                hv.deleteVolume("cms-vms", n + "-seed.iso");
-                hv.deleteVolume("cms-vms", n + ".qcow2");
-            }
-        }
-    }
 }

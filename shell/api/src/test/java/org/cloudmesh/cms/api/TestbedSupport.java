@@ -258,6 +258,44 @@ public final class TestbedSupport {
         return get("QEMU_URI");
     }
 
+    /**
+     * The YAML of a libvirt cloud entry {@code name} (for under {@code cloudmesh.cloud}, indented four spaces) that
+     * boots the testbed's guest image as its cloud {@code local} does: real guests under qemu:///session, ssh
+     * forwarded on 127.0.0.1, volumes in the session's pool cms-vms. A test's own name keeps its VMs apart.
+     */
+    public String guestCloud(String name) {
+        Path guest = dir.resolve("guest");
+        String cmdline;
+        try {
+            cmdline = java.nio.file.Files.readString(guest.resolve("cmdline")).strip();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("the testbed has no guest image (scripts/testbed start --qemu)", e);
+        }
+        return """
+                    %s:
+                      cm: {kind: libvirt}
+                      default: {image: cms-guest, flavor: nano, username: root, network: user}
+                      credentials: {uri: "%s"}
+                      pool: cms-vms
+                      images:
+                        cms-guest: {kernel: %s, initrd: %s, cmdline: "%s"}
+                """.formatted(name, qemuUri(), guest.resolve("vmlinux"), guest.resolve("initrd.gz"), cmdline);
+    }
+
+    /** Test clean-up: the session's domains {@code names} destroyed and undefined, their volumes deleted. */
+    public void removeGuests(List<String> names) {
+        try (org.cloudmesh.cms.api.libvirt.LibvirtConnection hv = org.cloudmesh.cms.api.libvirt.LibvirtConnection.open(qemuUri())) {
+            for (String n : names) {
+                if (hv.exists(n)) {
+                    if (hv.state(n).active()) hv.destroy(n);
+                    hv.undefine(n);
+                }
+                hv.deleteVolume("cms-vms", n + "-seed.iso");
+                hv.deleteVolume("cms-vms", n + ".qcow2");
+            }
+        }
+    }
+
     public Path isoDir() {
         return Path.of(get("ISO_DIR"));
     }

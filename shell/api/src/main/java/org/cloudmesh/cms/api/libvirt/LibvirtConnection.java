@@ -299,11 +299,7 @@ public final class LibvirtConnection implements Hypervisor, AutoCloseable {
             } catch (LibvirtException absent) {
                 return null;
             }
-            try {
-                vol.delete(0);
-            } finally {
-                vol.free();
-            }
+            delete(vol);
             return null;
         });
     }
@@ -368,14 +364,7 @@ public final class LibvirtConnection implements Hypervisor, AutoCloseable {
         return call("upload volume '" + name + "' to pool '" + poolName + "'", c -> {
             StoragePool p = pool(c, poolName);
             try {
-                if (hasVolume(p, name)) {
-                    StorageVol old = p.storageVolLookupByName(name);
-                    try {
-                        old.delete(0);
-                    } finally {
-                        old.free();
-                    }
-                }
+                if (hasVolume(p, name)) delete(p.storageVolLookupByName(name));
                 StorageVol v = p.storageVolCreateXML(DomainXml.rawVolume(name, data.length), 0);
                 try {
                     Stream s = c.streamNew(0);
@@ -414,22 +403,20 @@ public final class LibvirtConnection implements Hypervisor, AutoCloseable {
                 return null;
             }
             try {
-                StorageVol v;
-                try {
-                    v = p.storageVolLookupByName(name);
-                } catch (LibvirtException absent) {
-                    return null;
-                }
-                try {
-                    v.delete(0);
-                } finally {
-                    v.free();
-                }
+                if (hasVolume(p, name)) delete(p.storageVolLookupByName(name));
                 return null;
             } finally {
                 p.free();
             }
         });
+    }
+
+    private static void delete(StorageVol v) throws LibvirtException {
+        try {
+            v.delete(0);
+        } finally {
+            v.free();
+        }
     }
 
     @Override
