@@ -88,9 +88,20 @@ class VmGuestTest {
             assertTrue(stop.out().contains("| " + vm + " | " + cloud + " | stopped"), stop.toString());
             assertTrue((System.nanoTime() - t0) / 1e9 < 15, "the guest obeyed the power button");
 
-            assertEquals(0, shell.cms("vm", "start").status());
-            assertEquals(0, shell.cms("vm", "wait", "--timeout", "120", "--interval", "0.5").status());
-            assertEquals(vm + ": " + vm + "\n", shell.cms("vm", "ssh", "--command", "hostname").out());
+            // another program took the VM's port while it was off: the VM starts on another one, its key pinned there
+            int newPort;
+            try (java.net.ServerSocket taken = new java.net.ServerSocket(port, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+                TestContext.Run start = shell.cms("vm", "start");
+                assertEquals(0, start.status(), start.toString());
+                assertEquals(0, shell.cms("vm", "wait", "--timeout", "120", "--interval", "0.5").status());
+                Matcher moved = Pattern.compile("127\\.0\\.0\\.1:(\\d+)").matcher(shell.cms("vm", "info", vm).out());
+                assertTrue(moved.find());
+                newPort = Integer.parseInt(moved.group(1));
+                assertTrue(newPort != port, "a new port, not the taken " + port);
+                assertEquals(vm + ": " + vm + "\n", shell.cms("vm", "ssh", "--command", "hostname").out(),
+                        "the same host key (seeded by cms) on the new port, pinned there");
+            }
+            port = newPort;
 
             // qemu killed under the running VM: cms does not call it running
             String pid = onTestbed(tb, "pgrep -u " + tb.user() + " -f " + Shell.quote("guest=" + vm + ",")).strip();
@@ -136,14 +147,25 @@ class VmGuestTest {
             assertEquals(1, noFile.status());
             assertTrue(noFile.err().contains("disk image /nonexistent/disk.qcow2 not found"), noFile.toString());
 
-            // a VM whose guest never answers ssh (no kernel, no disk): named, with what was tried and where to look
-            TestContext.Run mute = shell.cms("vm", "boot", "--name", "m" + id, "--image", "none");
-            assertEquals(0, mute.status(), mute.toString());
+            // a disk image: the VM gets a copy-on-write overlay backed by it. This one holds no system, so its guest
+            // never answers ssh: the timeout names the VM, what was tried and where to look
+            String base = "base" + id + ".qcow2";
+            try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
+                String basePath = hv.createVolume("cms-vms", org.cloudmesh.cms.api.libvirt.DomainXml.volume(base, 1));
+                TestContext.Run mute = shell.cms("vm", "boot", "--name", "m" + id, "--image", basePath);
+                assertEquals(0, mute.status(), mute.toString());
+                String overlay = onTestbed(tb, "qemu-img info -U " + tb.dir().resolve("qemu/vms/m" + id + ".qcow2"));
+                assertTrue(overlay.contains("backing file: " + basePath) && overlay.contains("file format: qcow2"), overlay);
+            }
             TestContext.Run wait = shell.cms("vm", "wait", "m" + id, "--timeout", "3", "--interval", "0.5");
             assertEquals(1, wait.status());
             assertTrue(wait.err().matches("(?s).*ERROR: vm m" + id + " unavailable after timeout of 3 s \\(state running, no ssh answer at"
                     + " 127\\.0\\.0\\.1:\\d+\\): look at its console with 'vm console m" + id + "'\n"), wait.toString());
-            assertEquals(0, shell.cms("vm", "delete", "m" + id).status());
+            try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
+                hv.deleteVolume("cms-vms", "m" + id + "-seed.iso"); // a volume already gone does not stop the delete
+            }
+            TestContext.Run gone = shell.cms("vm", "delete", "m" + id);
+            assertEquals(0, gone.status(), gone.toString());
 
             try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
                 for (String n : List.of("b", "c", "m")) assertFalse(hv.exists(n + id), "nothing defined for " + n + id);
@@ -152,6 +174,9 @@ class VmGuestTest {
             assertFalse(left.contains(id), "no volume left: " + left);
         } finally {
             tb.removeGuests(List.of("b" + id, "c" + id, "m" + id));
+            try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
+                hv.deleteVolume("cms-vms", "base" + id + ".qcow2");
+            }
         }
     }
 
