@@ -101,7 +101,7 @@ public final class ServerHost implements AutoCloseable {
     private ServerHost(ServerOptions options, Accounts accounts, AuditTrail audit, PrintWriter log, LongSupplier clock) {
         this.options = options;
         this.auth = new Authenticator(accounts, options.maxNonces(), options.keyLifetimeSeconds(), clock);
-        this.bodyBudget = Math.max(options.maxJson() * 4, Runtime.getRuntime().maxMemory() / 2);
+        this.bodyBudget = options.bodyMemory() > 0 ? options.bodyMemory() : Math.max(options.maxJson() * 4, Runtime.getRuntime().maxMemory() / 2);
         this.audit = audit;
         this.log = log;
         this.app = Javalin.create(config -> {
@@ -117,6 +117,8 @@ public final class ServerHost implements AutoCloseable {
             config.jetty.addConnector((server, http) -> {
                 http.setSendServerVersion(false);
                 http.setIdleTimeout(IO_TIMEOUT_MILLIS);
+                // dispatch on the request head: a request is authenticated (or refused) before its body comes
+                http.setDelayDispatchUntilContent(false);
                 ServerConnector c;
                 if (options.tlsKeystore() != null) {
                     SslContextFactory.Server ssl = new SslContextFactory.Server();
@@ -496,11 +498,16 @@ public final class ServerHost implements AutoCloseable {
                 if (filled < chunk.length) break;
             }
         } catch (org.eclipse.jetty.http.BadMessageException e) {
-            int code = e.getCode() == 408 ? 408 : 400;
-            throw new RestException(code, code == 408 ? "the body came too slowly (under " + MIN_BODY_RATE + " bytes a second): send it again"
-                    : "malformed body: " + (e.getReason() == null ? "bad chunked encoding" : e.getReason()), null);
+            throw malformed(e);
         } catch (IOException e) {
-            throw new RestException(408, "the body did not arrive whole and in time (at least " + MIN_BODY_RATE + " bytes a second)", null);
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof org.eclipse.jetty.http.BadMessageException b) throw malformed(b);
+            }
+            log("WARN " + jc.method() + " " + truncate(target(jc), AUDIT_PATH_CHARS) + " (" + call.principal.user() + "): the body ended after "
+                    + total + " bytes: " + e);
+            // Jetty's parser reports a broken chunked encoding as an early end of the body, like a client gone away
+            throw RestException.badRequest("the body is malformed or incomplete (a bad chunked encoding, or it stopped"
+                    + " before its end or slower than " + MIN_BODY_RATE + " bytes a second)", null);
         } finally {
             guard.read(connection);
         }
@@ -513,6 +520,10 @@ public final class ServerHost implements AutoCloseable {
             at += c.length;
         }
         return body;
+    }
+
+    private static RestException malformed(org.eclipse.jetty.http.BadMessageException e) {
+        return RestException.badRequest("malformed body: " + (e.getReason() == null ? "bad chunked encoding" : e.getReason()), null);
     }
 
     /** How long a body of {@code bytes} may take to arrive, in nanoseconds. */
