@@ -161,6 +161,7 @@ public final class Store implements AutoCloseable {
                     for (String sql : SCHEMA_2) st.execute(sql);
                 }
                 update(c, "INSERT INTO meta(key, value) VALUES ('schema', ?), ('next_mac', '1')", String.valueOf(SCHEMA_VERSION));
+                addIsoProject(c);
                 return null;
             }
             int v = Integer.parseInt(one(c, "SELECT value FROM meta WHERE key = 'schema'").orElse("0"));
@@ -174,8 +175,25 @@ public final class Store implements AutoCloseable {
                 }
                 update(c, "UPDATE meta SET value = '2' WHERE key = 'schema'");
             }
+            addIsoProject(c);
             return null;
         });
+    }
+
+    /**
+     * Additive, within schema 2: the project an ISO uploaded through the server belongs to (null: one an
+     * administrator registered from the shell, which every project sees). Older cms versions ignore the column.
+     */
+    private static void addIsoProject(Connection c) throws SQLException {
+        boolean has = false;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(isos)")) {
+            while (rs.next()) has |= rs.getString("name").equals("project");
+        }
+        if (!has) {
+            try (Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE isos ADD COLUMN project TEXT");
+            }
+        }
     }
 
     // ---- transactions -------------------------------------------------------------------------------------
