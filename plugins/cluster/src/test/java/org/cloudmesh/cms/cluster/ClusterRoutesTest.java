@@ -121,7 +121,14 @@ class ClusterRoutesTest {
         FakeRest.Answer otherName = api.call(ALICE, "PUT", "/virtualcluster/c1", "{\"name\":\"c2\"}");
         assertEquals(400, otherName.status());
         assertTrue(otherName.json().contains("\"field\":\"name\""), otherName.json());
-        assertEquals(404, api.call(BOB, "PUT", "/virtualcluster/c1", "{\"description\":\"x\"}").status());
+        // bob's PUT on alice's c1 answers exactly as on a free name, until the name is taken at creation (names are unique)
+        FakeRest.Answer theirs = api.call(BOB, "PUT", "/virtualcluster/c1", "{\"description\":\"x\"}");
+        assertEquals(400, theirs.status());
+        assertEquals(api.call(BOB, "PUT", "/virtualcluster/free", "{\"description\":\"x\"}").json(), theirs.json());
+        FakeRest.Answer taken = api.call(BOB, "PUT", "/virtualcluster/c1", "{\"cloud\":\"" + cloud + "\",\"nodes\":[{}]}");
+        assertEquals(409, taken.status(), taken.json());
+        assertTrue(taken.json().contains("cluster name 'c1' is taken: cluster names are unique on this server, whichever project uses them"), taken.json());
+        assertTrue(shell.cms("cluster", "list").out().contains("| c1 "));
         FakeRest.Answer noCloud = api.call(ALICE, "PUT", "/virtualcluster/c2", "{\"nodes\":[{}]}");
         assertEquals(400, noCloud.status());
         assertTrue(noCloud.json().contains("\"field\":\"cloud\""), noCloud.json());
