@@ -67,13 +67,13 @@ public final class ServerCommand {
         if (port < 0 || port > 65535) throw new CmsException("--port " + port + ": use 0 to 65535");
         if (threads < 4 || threads > 1000) throw new CmsException("--threads " + threads + ": use 4 to 1000");
         if (tls != null && !Files.isReadable(tls)) throw new CmsException("--tls " + tls + ": no such readable keystore");
+        long lifetime = keyLifetime(keyLifetime);
         Path home = ctx.home();
         Optional<ServerFiles.Running> running = ServerFiles.running(home);
         if (running.isPresent() && running.get().pid() != ProcessHandle.current().pid()) {
             throw new CmsException("cms server is already running at " + running.get().url() + " (PID " + running.get().pid()
                     + "): run 'server stop' first");
         }
-        long lifetime = keyLifetime(keyLifetime);
         ServerOptions options = ServerOptions.loopback(port).withBind(bind).withThreads(threads).withKeyLifetime(lifetime);
         if (tls != null) options = options.withTls(tls.toAbsolutePath(), System.getenv("CMS_TLS_PASSWORD"));
         return foreground ? runHere(options) : runInBackground(options, tls);

@@ -423,7 +423,7 @@ public final class ServerHost implements AutoCloseable {
             try {
                 Authenticator.Signed signed = open ? null : auth.verify(method, target, jc::header);
                 if (signed != null) call.principal = signed.principal();
-                call.body = readBody(jc, signed, call);
+                readBody(jc, signed, call);
                 RestReply r = h.handle(call);
                 if (r == null) r = RestReply.noContent();
                 send(jc, r);
@@ -466,14 +466,14 @@ public final class ServerHost implements AutoCloseable {
      * The body, read through SHA-256 in chunks as it arrives (never allocated from Content-Length), within the size
      * limit and the servers' memory for bodies; compared with the signed Digest when the route is signed.
      */
-    private byte[] readBody(io.javalin.http.Context jc, Authenticator.Signed signed, Call call) throws IOException {
+    private void readBody(io.javalin.http.Context jc, Authenticator.Signed signed, Call call) throws IOException {
         long declared = jc.req().getContentLengthLong();
         if (declared > options.maxBody()) throw tooLarge(declared, options.maxBody());
         MessageDigest sha = sha256();
         // HTTP/1.1: neither Content-Length nor Transfer-Encoding means no body (every GET of a client)
         if (declared == 0 || declared < 0 && jc.header("Transfer-Encoding") == null || signed == null) {
             if (signed != null) Authenticator.checkDigest(signed, sha.digest());
-            return EMPTY;
+            return;
         }
         if (declared > 0) call.reserve(declared);
         List<byte[]> chunks = new ArrayList<>();
@@ -512,14 +512,8 @@ public final class ServerHost implements AutoCloseable {
             guard.read(connection);
         }
         Authenticator.checkDigest(signed, sha.digest());
-        if (chunks.size() == 1) return chunks.get(0);
-        byte[] body = new byte[(int) total];
-        int at = 0;
-        for (byte[] c : chunks) {
-            System.arraycopy(c, 0, body, at, c.length);
-            at += c.length;
-        }
-        return body;
+        call.chunks = chunks;
+        call.length = total;
     }
 
     private static RestException malformed(org.eclipse.jetty.http.BadMessageException e) {
@@ -590,7 +584,10 @@ public final class ServerHost implements AutoCloseable {
     private final class Call implements RestCall {
         private final io.javalin.http.Context jc;
         Principal principal = Principal.ANONYMOUS;
-        byte[] body = new byte[0];
+        /** The body as read, in chunks; made one array only when a route asks for the bytes. */
+        List<byte[]> chunks = new ArrayList<>();
+        long length;
+        private byte[] bytes;
         String cluster;
         String nodes;
         private long reserved;
@@ -636,15 +633,15 @@ public final class ServerHost implements AutoCloseable {
 
         @Override
         public <T> T body(Class<T> type) {
-            if (body.length > options.maxJson()) throw tooLarge(body.length, options.maxJson());
-            if (body.length == 0) throw RestException.badRequest("a JSON body is required", null);
+            if (length > options.maxJson()) throw tooLarge(length, options.maxJson());
+            if (length == 0) throw RestException.badRequest("a JSON body is required", null);
             String ct = jc.contentType() == null ? "" : jc.contentType().toLowerCase(Locale.ROOT).split(";")[0].strip();
             if (!ct.equals("application/json") && !ct.endsWith("+json")) {
                 throw new RestException(415, "send the body as Content-Type: application/json (it came as "
                         + (ct.isEmpty() ? "no type" : truncate(ct, 60)) + ")", null);
             }
             try {
-                return JSON.readValue(body, type);
+                return JSON.readValue(bytes(), type);
             } catch (UnrecognizedPropertyException e) {
                 throw RestException.badRequest("unknown field '" + e.getPropertyName() + "'", field(e));
             } catch (InvalidFormatException e) {
@@ -667,7 +664,28 @@ public final class ServerHost implements AutoCloseable {
 
         @Override
         public byte[] bodyBytes() {
-            return body;
+            return bytes();
+        }
+
+        /**
+         * The body as one array, made once: each chunk is let go as soon as it is copied, so a large body is not
+         * held twice.
+         */
+        private byte[] bytes() {
+            if (bytes != null) return bytes;
+            if (chunks.size() == 1) {
+                bytes = chunks.get(0);
+            } else {
+                bytes = new byte[(int) length];
+                int at = 0;
+                for (int i = 0; i < chunks.size(); i++) {
+                    byte[] c = chunks.set(i, EMPTY);
+                    System.arraycopy(c, 0, bytes, at, c.length);
+                    at += c.length;
+                }
+            }
+            chunks = List.of();
+            return bytes;
         }
 
         @Override
@@ -682,7 +700,7 @@ public final class ServerHost implements AutoCloseable {
             // Jetty's parser over the body already read (and signed); a part over 1 MB goes to a file in
             // $CLOUDMESH_HOME/.multipart (removed when done, and at the next start after a kill)
             java.io.File spill = spillDirectory();
-            var parts = new org.eclipse.jetty.server.MultiPartFormInputStream(new java.io.ByteArrayInputStream(body), type,
+            var parts = new org.eclipse.jetty.server.MultiPartFormInputStream(new java.io.ByteArrayInputStream(bytes()), type,
                     new jakarta.servlet.MultipartConfigElement(spill.toString(), options.maxBody(), options.maxBody(), 1 << 20), spill);
             try {
                 jakarta.servlet.http.Part part = parts.getPart(field);
