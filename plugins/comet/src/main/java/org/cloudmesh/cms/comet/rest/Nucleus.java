@@ -533,11 +533,19 @@ public final class Nucleus {
         throw RestException.badRequest("name the project the ISO belongs to: ?project=P, one of " + c.principal().projects(), "project");
     }
 
+    /** The content types an ISO upload may come as (none at all is taken as the first). */
+    static final Set<String> UPLOAD_TYPES = Set.of("application/octet-stream", "multipart/form-data", "application/x-iso9660-image");
+
     /**
      * The image as the body with {@code ?name=NAME.iso}, or as Nucleus clients send it: a multipart field
      * {@code file} (its file name is the ISO name unless ?name= says otherwise) and an {@code md5} header.
      */
     RestReply upload(RestCall c) {
+        String type = c.header("Content-Type").map(t -> t.toLowerCase(Locale.ROOT).split(";")[0].strip()).orElse("");
+        if (!type.isEmpty() && !UPLOAD_TYPES.contains(type)) {
+            throw new RestException(415, "send the ISO as Content-Type: application/octet-stream, or as multipart/form-data field"
+                    + " 'file' (it came as " + (type.length() > 60 ? type.substring(0, 60) + "..." : type) + ")", null);
+        }
         Optional<RestCall.FilePart> part = c.file("file");
         String name = c.query("name").or(() -> part.map(p -> p.fileName() == null ? null : p.fileName().replaceAll(".*[/\\\\]", "")))
                 .filter(n -> !n.isBlank())

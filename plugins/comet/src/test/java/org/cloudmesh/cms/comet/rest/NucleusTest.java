@@ -156,6 +156,9 @@ class NucleusTest {
         assertEquals(attachNone.message().replace("c.iso", "b.iso"), attachTheirs.message());
         assertEquals(404, api.call(alice, "PUT", B + "/cluster/vca/frontend/attach_iso?iso_name=1", null).status(), "nor by number");
 
+        FakeRest.Answer text = api.call(alice, "POST", B + "/image?name=t.iso", iso, false, Map.of("content-type", "text/plain"));
+        assertEquals(415, text.status());
+        assertTrue(text.message().startsWith("send the ISO as Content-Type: application/octet-stream"), text.message());
         FakeRest.Answer squat = api.call(alice, "POST", B + "/image?name=b.iso", iso);
         assertEquals(409, squat.status());
         assertEquals("ISO name 'b.iso' is taken: ISO names are unique on this server, whichever project uses them; choose another", squat.message());
