@@ -35,7 +35,7 @@ import picocli.CommandLine.ParentCommand;
  * {@code cms admin key list|revoke} (the API keys {@code GET /getkey} handed out) and
  * {@code cms admin audit} (the audit trail). Changes to accounts are themselves recorded in the trail.
  */
-@Command(name = "admin", description = {"Manage the server's users and read the audit trail.",
+@Command(name = "admin", description = {"Manage the server's users and API keys and read the audit trail.",
         "Users log in to 'cms server' with a password and a one-time code (TOTP, RFC 6238) from an authenticator app."},
         subcommands = {AdminCommand.UserCommand.class, AdminCommand.KeyCommand.class, AdminCommand.AuditCommand.class},
         footer = {"%nExamples:", "  admin user add alice --project p1 --project p2",

@@ -41,6 +41,8 @@ import picocli.CommandLine.Option;
  * </pre>
  * {@code cms admin user enroll NAME --secret-only} gives a user a new TOTP secret and prints only that; a test computes
  * codes from it with RFC 6238 (HMAC-SHA1, 6 digits, 30 s). {@code cms admin audit --output json} shows the trail.
+ * A key works for {@code --key-lifetime} (default 3d); {@code cms admin key list} and {@code cms admin key revoke KEY}
+ * manage them. Failed logins are throttled per user and per address (429 with Retry-After).
  * Environment: {@code CMS_TLS_PASSWORD} (password of the {@code --tls} keystore), {@code CMS_SERVER_JAVA_OPTS}
  * (JVM options of the background server, default {@code -Xmx192m}).
  */
