@@ -25,7 +25,7 @@ import org.pf4j.Extension;
  * {@link ClusterBackend}'s (comet's), and the corrected OpenAPI document at {@code /openapi.yaml}. A cluster of a
  * project the caller does not belong to answers 404, exactly as one that does not exist. Cluster names are unique
  * on the server: a PUT that would create a cluster under a name in use (the caller's project's or another's) is
- * checked like any creation and then answers 409 "taken", the same for both.
+ * checked like any creation and then answers 409 "already exists", the same for both.
  */
 @Extension
 public final class ClusterRoutes implements RestRoutes {
@@ -120,7 +120,7 @@ public final class ClusterRoutes implements RestRoutes {
             text(body.description(), "description");
             call.auditTarget(name, names == null ? null : String.join(",", names));
             if (existing.isPresent()) {
-                throw new RestException(409, "cluster name '" + name + "' is taken: cluster names are unique on this server,"
+                throw new RestException(409, "cluster '" + name + "' already exists: cluster names are unique on this server,"
                         + " whichever project uses them; choose another", "name");
             }
             VirtualCluster vc = clusters.create(new Clusters.Spec(name, body.cloud(), body.nodes().size(), names, null, null,

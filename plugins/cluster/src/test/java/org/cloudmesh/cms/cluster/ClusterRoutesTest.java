@@ -127,7 +127,7 @@ class ClusterRoutesTest {
         assertEquals(api.call(BOB, "PUT", "/virtualcluster/free", "{\"description\":\"x\"}").json(), theirs.json());
         FakeRest.Answer taken = api.call(BOB, "PUT", "/virtualcluster/c1", "{\"cloud\":\"" + cloud + "\",\"nodes\":[{}]}");
         assertEquals(409, taken.status(), taken.json());
-        assertTrue(taken.json().contains("cluster name 'c1' is taken: cluster names are unique on this server, whichever project uses them"), taken.json());
+        assertTrue(taken.json().contains("cluster 'c1' already exists: cluster names are unique on this server, whichever project uses them"), taken.json());
         assertTrue(shell.cms("cluster", "list").out().contains("| c1 "));
         FakeRest.Answer noCloud = api.call(ALICE, "PUT", "/virtualcluster/c2", "{\"nodes\":[{}]}");
         assertEquals(400, noCloud.status());
