@@ -59,7 +59,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * The HTTP host of {@code cms server} (Javalin on Jetty): the routes of every plugin's {@link RestRoutes} behind one
  * authentication layer ({@link Authenticator}), plus its own {@code GET /getkey}, {@code GET /whoami} and the public
  * {@code GET /health}. Every error answer is {@code {"code", "message", "field"}} JSON, never a stack trace (those
- * go to the log); every request that is not a GET, and every {@code /getkey}, is written to the audit trail.
+ * go to the log); every authenticated request that is not a GET or HEAD, and every login with {@code /getkey}, is
+ * written to the audit trail; unauthenticated refusals are counted into one row a minute at most.
+ *
+ * <p>Against hostile clients: a request is dispatched as soon as its head is complete and authenticated from the
+ * head alone (the signature covers the Digest header); only then is its body read, in chunks through SHA-256,
+ * within the size limit and the memory for bodies (half the heap; 503 past it, or on running out of memory). A
+ * request head must arrive within {@value #HEAD_DEADLINE_MILLIS} ms and at most {@value #MAX_PENDING_CONNECTIONS}
+ * connections may be sending one ({@link ConnectionGuard}); a body must arrive at {@value #MIN_BODY_RATE} bytes a
+ * second after {@value #IO_TIMEOUT_MILLIS} ms. Every GET route also answers HEAD behind the same signature.
  *
  * <p>Tests start one in-process with {@link #start} on port 0 and their own routes.
  */
