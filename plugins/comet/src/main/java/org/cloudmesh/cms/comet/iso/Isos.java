@@ -73,6 +73,12 @@ public final class Isos {
         });
     }
 
+    /** The one answer for an ISO name in use, in the shell and through the server alike (it names no project). */
+    public static String exists(String name) {
+        return "an ISO named '" + name + "' already exists: ISO names are unique on this machine, whichever project uses them;"
+                + " choose another with --isoname";
+    }
+
     /** The project of each ISO that belongs to one (an ISO not in the map is shared by every project). */
     public static Map<String, String> projects(Store store) {
         return store.read(c -> {
@@ -136,7 +142,7 @@ public final class Isos {
             throw new CmsException("endpoint '" + e.name() + "' has no iso_dir: set cloudmesh.comet.endpoints." + e.name() + ".iso_dir");
         }
         if (find(store, isoName) != null) {
-            throw new CmsException("an ISO named '" + isoName + "' already exists: choose another with --isoname, see 'comet iso list'");
+            throw new CmsException(exists(isoName));
         }
         Path dir = Path.of(e.isoDir());
         Path target = dir.resolve(isoName);

@@ -219,8 +219,7 @@ public final class Nucleus {
      * files in iso_dir), so the answer is the same for the caller's own cluster or ISO and another project's.
      */
     static RestException taken(String what, String name) {
-        return new RestException(409, ("ISO".equals(what) ? "an ISO named '" + name + "'" : what + " '" + name + "'")
-                + " already exists: " + what + " names are unique on this server, whichever project uses them; choose another", "name");
+        return new RestException(409, "ISO".equals(what) ? Isos.exists(name) : Store.clusterExists(name), "name");
     }
 
     // ---- power, ISO, rename, console --------------------------------------------------------------------------

@@ -300,6 +300,14 @@ public final class Store implements AutoCloseable {
 
     // ---- clusters -------------------------------------------------------------------------------------------
 
+    /**
+     * The one answer for a cluster name in use, in the shell and through the server alike: it says nothing of whose
+     * cluster it is (names are unique on the machine: they name Slurm jobs and libvirt domains).
+     */
+    public static String clusterExists(String name) {
+        return "cluster '" + name + "' already exists: cluster names are unique on this machine, whichever project uses them; choose another";
+    }
+
     /** What {@link #createCluster} makes. */
     public record ClusterSpec(String name, String endpoint, String project, String description, String owner,
                               List<String> allocations, int computes, int cpus, int memoryMb, int diskGb,
@@ -314,7 +322,7 @@ public final class Store implements AutoCloseable {
     public Cluster createCluster(ClusterSpec s) {
         return write(c -> {
             if (one(c, "SELECT name FROM clusters WHERE name = ?", s.name()).isPresent()) {
-                throw new CmsException("cluster '" + s.name() + "' already exists: choose another name or delete it first");
+                throw new CmsException(clusterExists(s.name()));
             }
             long created = now();
             long id = insert(c, "INSERT INTO clusters(name, endpoint, project, description, owner, allocations, created)"

@@ -139,7 +139,7 @@ class NucleusTest {
         FakeRest.Answer theirs = api.call(alice, "POST", B + "/cluster", Map.of("name", "vcb", "computes", 1));
         FakeRest.Answer mine = api.call(alice, "POST", B + "/cluster", Map.of("name", "vca", "computes", 1));
         assertEquals(409, theirs.status());
-        assertEquals("cluster 'vcb' already exists: cluster names are unique on this server, whichever project uses them; choose another",
+        assertEquals("cluster 'vcb' already exists: cluster names are unique on this machine, whichever project uses them; choose another",
                 theirs.message());
         assertEquals(mine.message().replace("vca", "vcb"), theirs.message(), "the same for the caller's own cluster");
 
@@ -161,7 +161,7 @@ class NucleusTest {
         assertTrue(text.message().startsWith("send the ISO as Content-Type: application/octet-stream"), text.message());
         FakeRest.Answer squat = api.call(alice, "POST", B + "/image?name=b.iso", iso);
         assertEquals(409, squat.status());
-        assertEquals("an ISO named 'b.iso' already exists: ISO names are unique on this server, whichever project uses them; choose another", squat.message());
+        assertEquals("an ISO named 'b.iso' already exists: ISO names are unique on this machine, whichever project uses them; choose another with --isoname", squat.message());
         FakeRest.Answer a = api.call(alice, "POST", B + "/image?name=a.iso", iso);
         assertEquals(201, a.status(), String.valueOf(a.body()));
         assertEquals(1, ((Number) a.map().get("index")).intValue(), "numbered as alice sees the list");
