@@ -23,7 +23,9 @@ import org.pf4j.Extension;
 /**
  * The NIST virtual-cluster paths ({@code reference/vc-model.md} §1) over the cluster plugin's clusters and every
  * {@link ClusterBackend}'s (comet's), and the corrected OpenAPI document at {@code /openapi.yaml}. A cluster of a
- * project the caller does not belong to answers 404, exactly as one that does not exist.
+ * project the caller does not belong to answers 404, exactly as one that does not exist. Cluster names are unique
+ * on the server: a PUT that would create a cluster under a name in use (the caller's project's or another's) is
+ * checked like any creation and then answers 409 "already exists", the same for both.
  */
 @Extension
 public final class ClusterRoutes implements RestRoutes {
@@ -82,9 +84,9 @@ public final class ClusterRoutes implements RestRoutes {
             }
             Optional<VirtualCluster> existing = find(name);
             Principal p = call.principal();
-            if (existing.isPresent()) {
+            // another project's cluster is checked like a free name, up to the point of creating it (names are unique)
+            if (existing.isPresent() && p.mayAccess(existing.get().project())) {
                 VirtualCluster vc = existing.get();
-                if (!p.mayAccess(vc.project())) throw notFound(name);
                 if (clusters.store().get(name).isEmpty()) {
                     throw RestException.conflict("cluster '" + name + "' is kept by " + kind(name) + ": change it through its own routes");
                 }
@@ -117,6 +119,10 @@ public final class ClusterRoutes implements RestRoutes {
             }
             text(body.description(), "description");
             call.auditTarget(name, names == null ? null : String.join(",", names));
+            if (existing.isPresent()) {
+                throw new RestException(409, "cluster '" + name + "' already exists: cluster names are unique on this server,"
+                        + " whichever project uses them; choose another", "name");
+            }
             VirtualCluster vc = clusters.create(new Clusters.Spec(name, body.cloud(), body.nodes().size(), names, null, null,
                     null, null, project, body.owner() != null ? body.owner() : p.user(), body.description(), true));
             return RestReply.created(vc, "/virtualcluster/" + name);

@@ -121,7 +121,14 @@ class ClusterRoutesTest {
         FakeRest.Answer otherName = api.call(ALICE, "PUT", "/virtualcluster/c1", "{\"name\":\"c2\"}");
         assertEquals(400, otherName.status());
         assertTrue(otherName.json().contains("\"field\":\"name\""), otherName.json());
-        assertEquals(404, api.call(BOB, "PUT", "/virtualcluster/c1", "{\"description\":\"x\"}").status());
+        // bob's PUT on alice's c1 answers exactly as on a free name, until the name is taken at creation (names are unique)
+        FakeRest.Answer theirs = api.call(BOB, "PUT", "/virtualcluster/c1", "{\"description\":\"x\"}");
+        assertEquals(400, theirs.status());
+        assertEquals(api.call(BOB, "PUT", "/virtualcluster/free", "{\"description\":\"x\"}").json(), theirs.json());
+        FakeRest.Answer taken = api.call(BOB, "PUT", "/virtualcluster/c1", "{\"cloud\":\"" + cloud + "\",\"nodes\":[{}]}");
+        assertEquals(409, taken.status(), taken.json());
+        assertTrue(taken.json().contains("cluster 'c1' already exists: cluster names are unique on this server, whichever project uses them"), taken.json());
+        assertTrue(shell.cms("cluster", "list").out().contains("| c1 "));
         FakeRest.Answer noCloud = api.call(ALICE, "PUT", "/virtualcluster/c2", "{\"nodes\":[{}]}");
         assertEquals(400, noCloud.status());
         assertTrue(noCloud.json().contains("\"field\":\"cloud\""), noCloud.json());
@@ -170,7 +177,16 @@ class ClusterRoutesTest {
         SwaggerParseResult parsed = new OpenAPIV3Parser().readContents((String) doc.body(), null, resolveFully());
         assertEquals(List.of(), parsed.getMessages() == null ? List.of() : parsed.getMessages(), "the parser's complaints");
         OpenAPI api = parsed.getOpenAPI();
-        assertEquals(Set.of("/virtualcluster", "/virtualcluster/{name}", "/virtualcluster/{name}/{node}"), api.getPaths().keySet());
+        assertTrue(api.getPaths().keySet().containsAll(Set.of("/virtualcluster", "/virtualcluster/{name}", "/virtualcluster/{name}/{node}",
+                "/health", "/whoami", "/getkey", "/openapi.yaml", "/nucleus/v1/cluster", "/nucleus/v1/image")), api.getPaths().keySet().toString());
+        // every signed operation names 401 and 503; every operation with a JSON body 413 and 415
+        api.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, op) -> {
+            boolean signed = op.getSecurity() == null;
+            if (signed) assertTrue(op.getResponses().keySet().containsAll(Set.of("401", "503")), method + " " + path);
+            if (op.getRequestBody() != null && op.getRequestBody().getContent().containsKey("application/json")) {
+                assertTrue(op.getResponses().keySet().containsAll(Set.of("413", "415")), method + " " + path);
+            }
+        }));
         api.getPaths().forEach((path, item) -> item.readOperations().forEach(op -> {
             List<io.swagger.v3.oas.models.parameters.Parameter> all = new java.util.ArrayList<>();
             if (item.getParameters() != null) all.addAll(item.getParameters());

@@ -73,6 +73,46 @@ public final class Isos {
         });
     }
 
+    /** The one answer for an ISO name in use, in the shell and through the server alike (it names no project). */
+    public static String exists(String name) {
+        return "an ISO named '" + name + "' already exists: ISO names are unique on this machine, whichever project uses them;"
+                + " choose another with --isoname";
+    }
+
+    /** The project of each ISO that belongs to one (an ISO not in the map is shared by every project). */
+    public static Map<String, String> projects(Store store) {
+        return store.read(c -> {
+            Map<String, String> out = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT name, project FROM isos WHERE project IS NOT NULL");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.put(rs.getString(1), rs.getString(2));
+            }
+            return out;
+        });
+    }
+
+    /** Whether the name is free: neither registered nor a file in the endpoint's iso_dir. */
+    public static boolean nameFree(Store store, Endpoint e, String name) {
+        return find(store, name) == null && (e.isoDir() == null || !Files.exists(Path.of(e.isoDir()).resolve(name)));
+    }
+
+    /**
+     * Removes what an upload cut off by a kill left in the endpoint's iso_dir ({@code .NAME.*.part} files).
+     * @return how many files were removed
+     */
+    public static int removeUnfinished(Endpoint e) {
+        if (e.isoDir() == null || !Files.isDirectory(Path.of(e.isoDir()))) return 0;
+        int n = 0;
+        try (var files = Files.newDirectoryStream(Path.of(e.isoDir()), ".*.part")) {
+            for (Path f : files) {
+                if (Files.isRegularFile(f) && Files.deleteIfExists(f)) n++;
+            }
+        } catch (IOException x) {
+            // best effort: the next start tries again
+        }
+        return n;
+    }
+
     /** True when the file carries the ISO 9660 signature. */
     static boolean isIso9660(Path file) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
@@ -89,12 +129,20 @@ public final class Isos {
      * copying) and registers it. Refuses a name already registered or already present in iso_dir.
      */
     public static Iso upload(Store store, Endpoint e, Path file, String name) {
+        return upload(store, e, file, name, null);
+    }
+
+    /**
+     * {@link #upload(Store, Endpoint, Path, String)} for a project (null: an ISO every project sees): the server's
+     * uploads belong to the uploader's project.
+     */
+    public static Iso upload(Store store, Endpoint e, Path file, String name, String project) {
         String isoName = check(file, name);
         if (e.isoDir() == null) {
             throw new CmsException("endpoint '" + e.name() + "' has no iso_dir: set cloudmesh.comet.endpoints." + e.name() + ".iso_dir");
         }
         if (find(store, isoName) != null) {
-            throw new CmsException("an ISO named '" + isoName + "' already exists: choose another with --isoname, see 'comet iso list'");
+            throw new CmsException(exists(isoName));
         }
         Path dir = Path.of(e.isoDir());
         Path target = dir.resolve(isoName);
@@ -122,12 +170,13 @@ public final class Isos {
             try {
                 store.write(c -> {
                     try (PreparedStatement ps = c.prepareStatement(
-                            "INSERT INTO isos(name, sha256, size, path, uploaded) VALUES (?,?,?,?,?)")) {
+                            "INSERT INTO isos(name, sha256, size, path, uploaded, project) VALUES (?,?,?,?,?,?)")) {
                         ps.setString(1, isoName);
                         ps.setString(2, hex);
                         ps.setLong(3, size);
                         ps.setString(4, target.toString());
                         ps.setLong(5, now);
+                        ps.setString(6, project);
                         ps.executeUpdate();
                     }
                     return null;

@@ -27,6 +27,11 @@ public final class CometRoutes implements RestRoutes {
         Comet comet = Comet.shared(ctx.home());
         Nucleus n = new Nucleus(ctx, comet);
         n.register(api);
+        int removed = n.removeUnfinishedUploads();
+        if (removed > 0) {
+            ctx.err().println("comet: removed " + removed + " file(s) of ISO uploads a stopped server left unfinished");
+            ctx.err().flush();
+        }
         Duration every = n.reconcileInterval();
         ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "comet-reconcile");

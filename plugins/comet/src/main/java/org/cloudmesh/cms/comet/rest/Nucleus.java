@@ -202,6 +202,7 @@ public final class Nucleus {
                 text(b, "owner", false) == null ? c.principal().user() : text(b, "owner", false), text(b, "description", false));
         Endpoint e = endpoint(null);
         c.auditTarget(name, null);
+        if (Names.isValid(name) && comet.store().cluster(name).isPresent()) throw taken("cluster", name);
         Cluster cl = new DirectService(comet, e, c.principal().user()).createCluster(r);
         return RestReply.created(Json.cluster(cl, comet.store().nodes(cl.name())), BASE + "/cluster/" + cl.name());
     }
@@ -211,6 +212,14 @@ public final class Nucleus {
         c.auditTarget(cl.name(), null);
         service(c, cl).deleteCluster(cl.name());
         return RestReply.noContent();
+    }
+
+    /**
+     * A name in use, whoever's it is: names are unique on this server (they name Slurm jobs, libvirt domains and
+     * files in iso_dir), so the answer is the same for the caller's own cluster or ISO and another project's.
+     */
+    static RestException taken(String what, String name) {
+        return new RestException(409, "ISO".equals(what) ? Isos.exists(name) : Store.clusterExists(name), "name");
     }
 
     // ---- power, ISO, rename, console --------------------------------------------------------------------------
@@ -249,6 +258,10 @@ public final class Nucleus {
         Cluster cl = visible(c, name(c));
         String id = c.pathParam("id");
         if (id == null || !id.matches("[0-9]{1,18}")) throw RestException.badRequest("invalid computeset id '" + id + "'", "id");
+        // a set of another cluster (maybe another project's) answers like one that does not exist
+        if (comet.store().computeset(Long.parseLong(id)).filter(cs -> cs.cluster().equals(cl.name())).isEmpty()) {
+            throw RestException.notFound("unknown computeset " + id + ": see 'comet computeset'");
+        }
         Comet.Action action = action(c.pathParam("action"));
         c.auditTarget(cl.name(), "computeset " + id);
         return power(cl, action, service(c, cl).power(cl.name(), action, id));
@@ -257,6 +270,7 @@ public final class Nucleus {
     RestReply attachIso(RestCall c, Cluster cl, String nodes) {
         String iso = c.query("iso_name").map(String::strip).orElse("");
         if (iso.startsWith("public/")) iso = iso.substring("public/".length());
+        if (!iso.isEmpty()) iso = visibleIso(c, iso).name();
         c.auditTarget(cl.name(), nodes);
         List<Map<String, Object>> out = new ArrayList<>();
         for (Isos.Change ch : service(c, cl).attachIso(iso.isEmpty() ? null : iso, cl.name(), nodes)) out.add(Json.change(ch));
@@ -456,22 +470,101 @@ public final class Nucleus {
     RestReply images(RestCall c) {
         boolean detail = c.query("detail").map(Boolean::parseBoolean).orElse(false);
         List<Object> out = new ArrayList<>();
-        for (Isos.Iso i : Isos.list(comet.store())) out.add(detail ? Json.iso(i) : "public/" + i.name());
+        for (Isos.Iso i : visibleIsos(c)) out.add(detail ? Json.iso(i) : "public/" + i.name());
         return RestReply.ok(out);
     }
+
+    /**
+     * The ISOs the caller sees, numbered from 1 as they see them: their projects' and the shared ones (registered
+     * from the shell); an administrator sees all.
+     */
+    List<Isos.Iso> visibleIsos(RestCall c) {
+        Map<String, String> owners = Isos.projects(comet.store());
+        List<Isos.Iso> out = new ArrayList<>();
+        for (Isos.Iso i : Isos.list(comet.store())) {
+            String p = owners.get(i.name());
+            if (p == null || c.principal().mayAccess(p)) {
+                out.add(new Isos.Iso(out.size() + 1, i.name(), i.sha256(), i.size(), i.path(), i.uploaded()));
+            }
+        }
+        return out;
+    }
+
+    /** An ISO the caller sees, by name or number; another project's answers exactly like a missing one. */
+    Isos.Iso visibleIso(RestCall c, String nameOrIndex) {
+        List<Isos.Iso> all = visibleIsos(c);
+        if (nameOrIndex.matches("[0-9]{1,9}")) {
+            int i = Integer.parseInt(nameOrIndex);
+            if (i >= 1 && i <= all.size()) return all.get(i - 1);
+        } else {
+            for (Isos.Iso iso : all) if (iso.name().equals(nameOrIndex)) return iso;
+        }
+        throw RestException.notFound("The specified index or image name '" + nameOrIndex + "' does not match any from the ISO list ("
+                + (all.isEmpty() ? "empty: upload one with 'comet iso upload PATH'" : "1-" + all.size() + ": see 'comet iso list'") + ")");
+    }
+
+    /** {@code cloudmesh.comet.projects.P.limits.max_iso_bytes}: what a project's uploaded ISOs may add up to. */
+    public static final long DEFAULT_ISO_QUOTA = 8L << 30;
+
+    long isoQuota(String project) {
+        String at = "cloudmesh.comet.projects." + project + ".limits.max_iso_bytes";
+        Optional<String> v = ctx.config().getString(at);
+        if (v.isEmpty()) return DEFAULT_ISO_QUOTA;
+        try {
+            return Long.parseLong(v.get().strip());
+        } catch (NumberFormatException x) {
+            throw new CmsException(at + " must be a number of bytes, not '" + v.get() + "'");
+        }
+    }
+
+    /** The project an upload belongs to: ?project=, else the caller's only project; an administrator's may be shared. */
+    String uploadProject(RestCall c) {
+        Optional<String> asked = c.query("project").map(String::strip).filter(p -> !p.isEmpty());
+        if (asked.isPresent()) {
+            Names.require("project", asked.get());
+            if (!c.principal().mayAccess(asked.get())) {
+                throw new RestException(403, "you are not a member of project '" + asked.get() + "'", "project");
+            }
+            return asked.get();
+        }
+        if (c.principal().projects().size() == 1) return c.principal().projects().iterator().next();
+        if (c.principal().admin()) return null;
+        throw RestException.badRequest("name the project the ISO belongs to: ?project=P, one of " + c.principal().projects(), "project");
+    }
+
+    /** The content types an ISO upload may come as (none at all is taken as the first). */
+    static final Set<String> UPLOAD_TYPES = Set.of("application/octet-stream", "multipart/form-data", "application/x-iso9660-image");
 
     /**
      * The image as the body with {@code ?name=NAME.iso}, or as Nucleus clients send it: a multipart field
      * {@code file} (its file name is the ISO name unless ?name= says otherwise) and an {@code md5} header.
      */
     RestReply upload(RestCall c) {
+        String type = c.header("Content-Type").map(t -> t.toLowerCase(Locale.ROOT).split(";")[0].strip()).orElse("");
+        if (!type.isEmpty() && !UPLOAD_TYPES.contains(type)) {
+            throw new RestException(415, "send the ISO as Content-Type: application/octet-stream, or as multipart/form-data field"
+                    + " 'file' (it came as " + (type.length() > 60 ? type.substring(0, 60) + "..." : type) + ")", null);
+        }
         Optional<RestCall.FilePart> part = c.file("file");
         String name = c.query("name").or(() -> part.map(p -> p.fileName() == null ? null : p.fileName().replaceAll(".*[/\\\\]", "")))
                 .filter(n -> !n.isBlank())
                 .orElseThrow(() -> RestException.badRequest("name the image: ?name=NAME.iso, or send it as multipart field 'file'", "name"));
         if (name.startsWith("public/")) name = name.substring("public/".length());
         Names.require("ISO", name);
+        String project = uploadProject(c);
+        Endpoint e = endpoint(null);
+        if (!Isos.nameFree(comet.store(), e, name)) throw taken("ISO", name);
         byte[] body = part.map(RestCall.FilePart::content).orElseGet(c::bodyBytes);
+        if (project != null) {
+            long quota = isoQuota(project);
+            long used = 0;
+            Map<String, String> owners = Isos.projects(comet.store());
+            for (Isos.Iso i : Isos.list(comet.store())) if (project.equals(owners.get(i.name()))) used += i.size();
+            if (used + body.length > quota) {
+                throw new RestException(403, "project '" + project + "' has " + used + " bytes of ISOs; " + body.length + " more would pass its quota of "
+                        + quota + " bytes (cloudmesh.comet.projects." + project + ".limits.max_iso_bytes): ask an administrator", null);
+            }
+        }
         Optional<String> md5 = c.header("md5");
         if (md5.isPresent() && !md5.get().strip().equalsIgnoreCase(md5(body))) {
             throw RestException.badRequest("the md5 header (" + md5.get().strip() + ") does not match the " + body.length
@@ -484,12 +577,15 @@ public final class Nucleus {
             c.auditTarget(null, name);
             Isos.Iso iso;
             try {
-                iso = Isos.upload(comet.store(), endpoint(null), tmp, name);
+                iso = Isos.upload(comet.store(), e, tmp, name, project);
             } catch (CmsException x) {
+                if (!Isos.nameFree(comet.store(), e, name)) throw taken("ISO", name); // taken meanwhile
                 // the message names the file: the client's name, not the server's temp file
                 throw new CmsException(x.getMessage().replace(tmp.toString(), name), x);
             }
-            return RestReply.created(Json.iso(iso), BASE + "/image");
+            String uploaded = name;
+            int index = visibleIsos(c).stream().filter(i -> i.name().equals(uploaded)).mapToInt(Isos.Iso::index).findFirst().orElse(iso.index());
+            return RestReply.created(Json.iso(new Isos.Iso(index, iso.name(), iso.sha256(), iso.size(), iso.path(), iso.uploaded())), BASE + "/image");
         } catch (IOException x) {
             throw new CmsException("cannot store the upload: " + x.getMessage(), x);
         } finally {
@@ -501,6 +597,27 @@ public final class Nucleus {
                 }
             }
         }
+    }
+
+    /**
+     * Removes what uploads cut off by a kill left behind: {@code .upload-*.iso} in $CLOUDMESH_HOME and
+     * {@code .NAME.*.part} in each endpoint's iso_dir. @return how many files
+     */
+    public int removeUnfinishedUploads() {
+        int n = 0;
+        try (var files = Files.newDirectoryStream(ctx.home(), ".upload-*.iso")) {
+            for (Path f : files) if (Files.deleteIfExists(f)) n++;
+        } catch (IOException x) {
+            // best effort: the next start tries again
+        }
+        for (String name : ctx.config().getMap("cloudmesh.comet.endpoints").keySet()) {
+            try {
+                n += Isos.removeUnfinished(endpoint(name));
+            } catch (CmsException x) {
+                // a remote or incomplete endpoint has no iso_dir here
+            }
+        }
+        return n;
     }
 
     // ---- body fields ------------------------------------------------------------------------------------------

@@ -161,6 +161,7 @@ public final class Store implements AutoCloseable {
                     for (String sql : SCHEMA_2) st.execute(sql);
                 }
                 update(c, "INSERT INTO meta(key, value) VALUES ('schema', ?), ('next_mac', '1')", String.valueOf(SCHEMA_VERSION));
+                addIsoProject(c);
                 return null;
             }
             int v = Integer.parseInt(one(c, "SELECT value FROM meta WHERE key = 'schema'").orElse("0"));
@@ -174,8 +175,25 @@ public final class Store implements AutoCloseable {
                 }
                 update(c, "UPDATE meta SET value = '2' WHERE key = 'schema'");
             }
+            addIsoProject(c);
             return null;
         });
+    }
+
+    /**
+     * Additive, within schema 2: the project an ISO uploaded through the server belongs to (null: one an
+     * administrator registered from the shell, which every project sees). Older cms versions ignore the column.
+     */
+    private static void addIsoProject(Connection c) throws SQLException {
+        boolean has = false;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(isos)")) {
+            while (rs.next()) has |= rs.getString("name").equals("project");
+        }
+        if (!has) {
+            try (Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE isos ADD COLUMN project TEXT");
+            }
+        }
     }
 
     // ---- transactions -------------------------------------------------------------------------------------
@@ -282,6 +300,14 @@ public final class Store implements AutoCloseable {
 
     // ---- clusters -------------------------------------------------------------------------------------------
 
+    /**
+     * The one answer for a cluster name in use, in the shell and through the server alike: it says nothing of whose
+     * cluster it is (names are unique on the machine: they name Slurm jobs and libvirt domains).
+     */
+    public static String clusterExists(String name) {
+        return "cluster '" + name + "' already exists: cluster names are unique on this machine, whichever project uses them; choose another";
+    }
+
     /** What {@link #createCluster} makes. */
     public record ClusterSpec(String name, String endpoint, String project, String description, String owner,
                               List<String> allocations, int computes, int cpus, int memoryMb, int diskGb,
@@ -296,7 +322,7 @@ public final class Store implements AutoCloseable {
     public Cluster createCluster(ClusterSpec s) {
         return write(c -> {
             if (one(c, "SELECT name FROM clusters WHERE name = ?", s.name()).isPresent()) {
-                throw new CmsException("cluster '" + s.name() + "' already exists: choose another name or delete it first");
+                throw new CmsException(clusterExists(s.name()));
             }
             long created = now();
             long id = insert(c, "INSERT INTO clusters(name, endpoint, project, description, owner, allocations, created)"

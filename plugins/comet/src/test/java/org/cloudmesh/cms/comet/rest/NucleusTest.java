@@ -121,6 +121,64 @@ class NucleusTest {
         assertEquals(200, api.call(admin, "GET", B + "/cluster/vcb", null).status());
     }
 
+    /**
+     * Names are unique on the server (they name Slurm jobs, libvirt domains and files): a taken name answers the same
+     * whether the caller's project or another one holds it; nothing else of another project shows, not even a
+     * computeset's cluster. ISOs belong to the uploader's project, are seen only there, and count against its quota.
+     */
+    @Test
+    void anotherProjectsNamesComputesetsAndIsosLeakNothing() throws Exception {
+        final Principal bob = new Principal("bob", Set.of("p2"), false);
+        Computeset cs = cms.service().store().createComputeset("vcb", "unit", List.of("vm-vcb-0"), 0, "acct1", 10, null);
+        FakeRest.Answer other = api.call(alice, "PUT", B + "/cluster/vca/computeset/" + cs.id() + "/reboot", null);
+        FakeRest.Answer never = api.call(alice, "PUT", B + "/cluster/vca/computeset/999/reboot", null);
+        assertEquals(404, other.status());
+        assertEquals("unknown computeset " + cs.id() + ": see 'comet computeset'", other.message());
+        assertEquals(never.message().replace("999", String.valueOf(cs.id())), other.message());
+
+        FakeRest.Answer theirs = api.call(alice, "POST", B + "/cluster", Map.of("name", "vcb", "computes", 1));
+        FakeRest.Answer mine = api.call(alice, "POST", B + "/cluster", Map.of("name", "vca", "computes", 1));
+        assertEquals(409, theirs.status());
+        assertEquals("cluster 'vcb' already exists: cluster names are unique on this machine, whichever project uses them; choose another",
+                theirs.message());
+        assertEquals(mine.message().replace("vca", "vcb"), theirs.message(), "the same for the caller's own cluster");
+
+        cms.importYaml("cloudmesh:\n  comet:\n    endpoints:\n      unit:\n        iso_dir: " + home.resolve("isos") + "\n"
+                + "    projects:\n      p1:\n        limits: {max_iso_bytes: 50000}\n");
+        byte[] iso = new byte[0x9000];
+        System.arraycopy("\u0001CD001".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, iso, 0x8000, 6);
+        assertEquals(201, api.call(bob, "POST", B + "/image?name=b.iso", iso).status());
+        assertEquals(List.of("public/b.iso"), api.call(bob, "GET", B + "/image", null).list());
+        assertEquals(List.of(), api.call(alice, "GET", B + "/image", null).list(), "another project's ISO is not listed");
+        FakeRest.Answer attachTheirs = api.call(alice, "PUT", B + "/cluster/vca/frontend/attach_iso?iso_name=public/b.iso", null);
+        FakeRest.Answer attachNone = api.call(alice, "PUT", B + "/cluster/vca/frontend/attach_iso?iso_name=public/c.iso", null);
+        assertEquals(404, attachTheirs.status());
+        assertEquals(attachNone.message().replace("c.iso", "b.iso"), attachTheirs.message());
+        assertEquals(404, api.call(alice, "PUT", B + "/cluster/vca/frontend/attach_iso?iso_name=1", null).status(), "nor by number");
+
+        FakeRest.Answer text = api.call(alice, "POST", B + "/image?name=t.iso", iso, false, Map.of("content-type", "text/plain"));
+        assertEquals(415, text.status());
+        assertTrue(text.message().startsWith("send the ISO as Content-Type: application/octet-stream"), text.message());
+        FakeRest.Answer squat = api.call(alice, "POST", B + "/image?name=b.iso", iso);
+        assertEquals(409, squat.status());
+        assertEquals("an ISO named 'b.iso' already exists: ISO names are unique on this machine, whichever project uses them; choose another with --isoname", squat.message());
+        FakeRest.Answer a = api.call(alice, "POST", B + "/image?name=a.iso", iso);
+        assertEquals(201, a.status(), String.valueOf(a.body()));
+        assertEquals(1, ((Number) a.map().get("index")).intValue(), "numbered as alice sees the list");
+        FakeRest.Answer overQuota = api.call(alice, "POST", B + "/image?name=a2.iso", iso);
+        assertEquals(403, overQuota.status());
+        assertEquals("project 'p1' has 36864 bytes of ISOs; 36864 more would pass its quota of 50000 bytes"
+                + " (cloudmesh.comet.projects.p1.limits.max_iso_bytes): ask an administrator", overQuota.message());
+        assertEquals(List.of("public/a.iso"), api.call(alice, "GET", B + "/image", null).list());
+        assertEquals(2, api.call(admin, "GET", B + "/image", null).list().size(), "an administrator sees all");
+
+        // what a killed upload leaves behind is removed when the routes start again
+        java.nio.file.Files.write(home.resolve(".upload-123.iso"), new byte[10]);
+        java.nio.file.Files.write(home.resolve("isos").resolve(".big.iso.456.part"), new byte[10]);
+        assertEquals(2, new Nucleus(cms, cms.service()).removeUnfinishedUploads());
+        assertTrue(java.nio.file.Files.exists(home.resolve("isos").resolve("a.iso")), "finished ISOs stay");
+    }
+
     @Test
     void startChecksItsFieldsAndTheProjectLimits() {
         long before = cms.service().store().count("computesets");

@@ -36,8 +36,11 @@ public final class Accounts implements AutoCloseable {
     public static final int MAX_WRONG_CODES = 5;
     public static final long LOCK_SECONDS = 15 * 60;
 
-    /** An API key as the server checks it: whose it is and its secret in clear. */
-    public record ApiKey(String keyId, String secret, User user) {}
+    /** An API key as the server checks it: whose it is, its secret in clear, and when it was made (unix seconds). */
+    public record ApiKey(String keyId, String secret, User user, long created) {}
+
+    /** An API key as an administrator sees it (never the secret). */
+    public record KeyInfo(String keyId, String user, Instant created) {}
 
     private final Path file;
     private final Connection db;
@@ -201,12 +204,23 @@ public final class Accounts implements AutoCloseable {
     /** What a login attempt found wrong, in words the 401 answer uses. */
     public enum LoginFailure { BAD_PASSWORD, NOT_ENROLLED, BAD_CODE, REUSED_CODE, DISABLED, LOCKED }
 
+    /**
+     * What a refused login is told, whatever was wrong, until both factors are right: a password is never confirmed
+     * without the second factor (the audit trail has the real reason).
+     */
+    public static final String LOGIN_FAILED = "wrong user, password or one-time code (a code is good once: wait for the next one)";
+
     public static final class LoginException extends CmsException {
         public final LoginFailure failure;
 
         LoginException(LoginFailure failure, String message) {
             super(message);
             this.failure = failure;
+        }
+
+        /** What the client is told: the reason only when both factors were right (disabled, locked). */
+        public String answer() {
+            return failure == LoginFailure.DISABLED || failure == LoginFailure.LOCKED ? getMessage() : LOGIN_FAILED;
         }
     }
 
@@ -237,12 +251,16 @@ public final class Accounts implements AutoCloseable {
         }
         // the slow hash runs outside the lock, and for an unknown user too (no timing hint of who exists)
         if (!Passwords.verify(password, hash)) throw new LoginException(LoginFailure.BAD_PASSWORD, "wrong user or password");
-        if (disabled) throw new LoginException(LoginFailure.DISABLED, "user " + name + " is disabled");
         if (sealedSecret == null) throw new LoginException(LoginFailure.NOT_ENROLLED, "user " + name + " has no second factor: ask an administrator for 'admin user enroll " + name + "'");
-        if (lockedUntil > unixSeconds) throw new LoginException(LoginFailure.LOCKED, locked(name, lockedUntil));
         long step = Totp.match(box.open(sealedSecret), code, unixSeconds);
+        if (lockedUntil > unixSeconds) {
+            // while locked, a wrong code is not counted; only with both factors right does the answer say "locked"
+            throw new LoginException(step < 0 || step <= lastStep ? LoginFailure.BAD_CODE : LoginFailure.LOCKED,
+                    (step < 0 ? "wrong one-time code while " : "") + locked(name, lockedUntil));
+        }
         if (step < 0) throw new LoginException(LoginFailure.BAD_CODE, wrongCode(name, unixSeconds));
         if (step <= lastStep || !useStep(name, step)) throw new LoginException(LoginFailure.REUSED_CODE, "this one-time code was already used: wait for the next one");
+        if (disabled) throw new LoginException(LoginFailure.DISABLED, "user " + name + " is disabled");
         String keyId = randomId();
         String secret = randomSecret();
         synchronized (this) {
@@ -256,7 +274,7 @@ public final class Accounts implements AutoCloseable {
                 throw Sqlite.failure(file, e);
             }
         }
-        return new ApiKey(keyId, secret, find(name).orElseThrow());
+        return new ApiKey(keyId, secret, find(name).orElseThrow(), unixSeconds);
     }
 
     /**
@@ -335,16 +353,60 @@ public final class Accounts implements AutoCloseable {
 
     /** The key and its user as they are now (a disabled user's key comes back with {@code disabled} set). */
     public synchronized Optional<ApiKey> key(String keyId) {
-        try (PreparedStatement ps = db.prepareStatement("SELECT secret, user FROM api_keys WHERE key_id = ?")) {
+        try (PreparedStatement ps = db.prepareStatement("SELECT secret, user, created FROM api_keys WHERE key_id = ?")) {
             ps.setString(1, keyId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
                 String sealed = rs.getString(1);
                 String user = rs.getString(2);
+                long created = rs.getLong(3);
                 Optional<User> u = find(user);
                 if (u.isEmpty()) return Optional.empty();
-                return Optional.of(new ApiKey(keyId, box.open(sealed), u.get()));
+                return Optional.of(new ApiKey(keyId, box.open(sealed), u.get(), created));
             }
+        } catch (SQLException e) {
+            throw Sqlite.failure(file, e);
+        }
+    }
+
+    /** The API keys, oldest first; only {@code user}'s when it is not null. */
+    public synchronized List<KeyInfo> keys(String user) {
+        List<KeyInfo> out = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT key_id, user, created FROM api_keys"
+                + (user == null ? "" : " WHERE user = ?") + " ORDER BY created, key_id")) {
+            if (user != null) ps.setString(1, user);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(new KeyInfo(rs.getString(1), rs.getString(2), Instant.ofEpochSecond(rs.getLong(3))));
+            }
+        } catch (SQLException e) {
+            throw Sqlite.failure(file, e);
+        }
+        return out;
+    }
+
+    /** Revokes one API key: it stops working at once (a server notices within a second). @return whose key it was */
+    public synchronized String revoke(String keyId) {
+        try (PreparedStatement q = db.prepareStatement("SELECT user FROM api_keys WHERE key_id = ?");
+             PreparedStatement d = db.prepareStatement("DELETE FROM api_keys WHERE key_id = ?")) {
+            q.setString(1, keyId);
+            String user;
+            try (ResultSet rs = q.executeQuery()) {
+                if (!rs.next()) throw new CmsException("no API key " + keyId + " (see 'admin key list')");
+                user = rs.getString(1);
+            }
+            d.setString(1, keyId);
+            d.executeUpdate();
+            return user;
+        } catch (SQLException e) {
+            throw Sqlite.failure(file, e);
+        }
+    }
+
+    /** Removes the keys made before {@code createdBefore} (unix seconds): expired ones. @return how many */
+    public synchronized int purgeKeys(long createdBefore) {
+        try (PreparedStatement d = db.prepareStatement("DELETE FROM api_keys WHERE created < ?")) {
+            d.setLong(1, createdBefore);
+            return d.executeUpdate();
         } catch (SQLException e) {
             throw Sqlite.failure(file, e);
         }

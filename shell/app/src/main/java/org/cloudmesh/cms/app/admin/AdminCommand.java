@@ -31,15 +31,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code cms admin user add|list|disable|enable|enroll} (the server's accounts, {@link Accounts}) and
+ * {@code cms admin user add|list|disable|enable|enroll} (the server's accounts, {@link Accounts}),
+ * {@code cms admin key list|revoke} (the API keys {@code GET /getkey} handed out) and
  * {@code cms admin audit} (the audit trail). Changes to accounts are themselves recorded in the trail.
  */
-@Command(name = "admin", description = {"Manage the server's users and read the audit trail.",
+@Command(name = "admin", description = {"Manage the server's users and API keys and read the audit trail.",
         "Users log in to 'cms server' with a password and a one-time code (TOTP, RFC 6238) from an authenticator app."},
-        subcommands = {AdminCommand.UserCommand.class, AdminCommand.AuditCommand.class},
+        subcommands = {AdminCommand.UserCommand.class, AdminCommand.KeyCommand.class, AdminCommand.AuditCommand.class},
         footer = {"%nExamples:", "  admin user add alice --project p1 --project p2",
                 "  echo \"$PASSWORD\" | cms admin user add bob --project p1 --password-stdin --secret-only",
                 "  admin user list --output json", "  admin user disable bob", "  admin user enroll alice",
+                "  admin key list --user alice", "  admin key revoke KEY",
                 "  admin audit --user alice --since 1d"})
 public final class AdminCommand {
     final ShellContext ctx;
@@ -169,6 +171,46 @@ public final class AdminCommand {
             }
             if (p.length < 8) throw new CmsException("the password is too short: use at least 8 characters");
             return p;
+        }
+    }
+
+    @Command(name = "key", description = {"List and revoke the API keys users got with GET /getkey.",
+            "A key works for the server's --key-lifetime (3 days unless set) after it was made; a revoked one stops within a second."})
+    static final class KeyCommand {
+        @ParentCommand
+        AdminCommand admin;
+
+        @Command(name = "list", description = "List the API keys (never their secrets): key, user, when made.")
+        int list(@Option(names = "--user", paramLabel = "USER", description = "Only this user's keys.") String user,
+                 @Mixin OutputOption output) {
+            if (user != null) Accounts.checkName(user, "user name");
+            List<Map<String, Object>> rows = new ArrayList<>();
+            try (Accounts a = Accounts.open(admin.ctx.home())) {
+                for (Accounts.KeyInfo k : a.keys(user)) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("key", k.keyId());
+                    row.put("user", k.user());
+                    row.put("created", k.created().toString());
+                    rows.add(row);
+                }
+            }
+            admin.ctx.printer(output.format).list(List.of("key", "user", "created"), rows);
+            return 0;
+        }
+
+        @Command(name = "revoke", description = "Revoke API keys: each stops working within a second; the user logs in again for a new one.")
+        int revoke(@Parameters(paramLabel = "KEY", arity = "1..*", description = "Key names as 'admin key list' shows them.") List<String> keys) {
+            for (String k : keys) {
+                if (!k.matches("[A-Z2-7]{1,64}")) throw new CmsException("invalid API key '" + k + "': see 'admin key list'");
+            }
+            try (Accounts a = Accounts.open(admin.ctx.home())) {
+                for (String k : keys) {
+                    String user = a.revoke(k);
+                    admin.record("admin key revoke " + k + " (of " + user + ")", "ok");
+                    admin.ctx.out().println("API key " + k + " of " + user + " revoked");
+                }
+            }
+            return 0;
         }
     }
 

@@ -22,7 +22,7 @@ import org.cloudmesh.cms.app.admin.Accounts;
  */
 final class Authenticator {
     /** What a good signature proved. */
-    record Signed(String keyId, Accounts.User user, Principal principal) {}
+    record Signed(String keyId, Accounts.User user, Principal principal, String digest) {}
 
     private record Cached(Accounts.ApiKey key, long loadedNanos) {}
 
@@ -30,12 +30,15 @@ final class Authenticator {
     private final Accounts accounts;
     private final NonceCache nonces;
     private final LongSupplier clock;
+    private final long keyLifetime;
     private final ConcurrentHashMap<String, Cached> keys = new ConcurrentHashMap<>();
     /** Password checks are slow on purpose: at most two at a time, so a flood of logins cannot take every core. */
     private final Semaphore logins = new Semaphore(2, true);
+    private final LoginThrottle throttle = new LoginThrottle();
 
-    Authenticator(Accounts accounts, long maxNonces, LongSupplier clock) {
+    Authenticator(Accounts accounts, long maxNonces, long keyLifetimeSeconds, LongSupplier clock) {
         this.accounts = accounts;
+        this.keyLifetime = keyLifetimeSeconds;
         this.nonces = new NonceCache(RequestSigner.WINDOW_SECONDS, maxNonces);
         this.clock = clock;
     }
@@ -44,8 +47,13 @@ final class Authenticator {
         return clock.getAsLong();
     }
 
-    /** @param header a request header by name (case-insensitive), or null */
-    Signed verify(String method, String target, Function<String, String> header, byte[] body) {
+    /**
+     * Checks the headers of a signed request: key, timestamp, nonce, signature over the Digest header as sent, the
+     * user, then records the nonce. The body is not read yet: {@link #checkDigest} compares it afterwards, so that
+     * nobody without a key can make the server wait for a body. @param header a request header by name
+     * (case-insensitive), or null @return what the signature proved, and the Digest the body must match
+     */
+    Signed verify(String method, String target, Function<String, String> header) {
         String authorization = header.apply(RequestSigner.AUTHORIZATION);
         String apiKey = header.apply(RequestSigner.API_KEY);
         if (authorization == null || authorization.isBlank()) {
@@ -80,9 +88,9 @@ final class Authenticator {
             throw RestException.unauthorized("missing or malformed timestamp header (unix seconds)");
         }
         long now = now();
-        if (Math.abs(now - timestamp) > RequestSigner.WINDOW_SECONDS) {
-            throw RestException.unauthorized("stale timestamp: " + timestamp + " is " + Math.abs(now - timestamp)
-                    + " s from the server's clock (" + now + "); allowed: ±" + RequestSigner.WINDOW_SECONDS + " s");
+        if (!withinWindow(timestamp, now)) {
+            throw RestException.unauthorized("stale timestamp: " + timestamp + " is not within ±" + RequestSigner.WINDOW_SECONDS
+                    + " s of the server's clock (" + now + ")");
         }
         String nonce = header.apply(RequestSigner.NONCE);
         if (!RequestSigner.validNonce(nonce)) {
@@ -90,8 +98,8 @@ final class Authenticator {
         }
         String digest = header.apply(RequestSigner.DIGEST);
         if (digest == null) throw RestException.unauthorized("no Digest header (SHA-256 of the body)");
-        if (!digest.equals(RequestSigner.digest(body))) {
-            throw RestException.unauthorized("the Digest header does not match the body");
+        if (!digest.startsWith("SHA-256=") || digest.length() != 52) {
+            throw RestException.unauthorized("the Digest header is not SHA-256=BASE64 of the body's SHA-256");
         }
 
         Accounts.ApiKey key = key(keyId).orElseThrow(() -> RestException.unauthorized("unknown API key: get one with GET /getkey"));
@@ -107,13 +115,37 @@ final class Authenticator {
         }
         // only after the signature is good: nobody can fill the cache with made-up nonces
         if (key.user().disabled()) throw RestException.unauthorized("user " + key.user().name() + " is disabled");
+        if (now >= expires(key)) {
+            throw RestException.unauthorized("the API key expired at " + java.time.Instant.ofEpochSecond(expires(key)) + ": get a new one with GET /getkey");
+        }
         switch (nonces.add(keyId, nonce, timestamp, now)) {
             case REPLAYED -> throw RestException.unauthorized("replayed nonce: this nonce was already used with this key");
             case FULL -> throw new RestException(503, "too many requests within the replay window: try again shortly", null);
             default -> { }
         }
         Accounts.User u = key.user();
-        return new Signed(keyId, u, new Principal(u.name(), u.projects(), u.admin()));
+        return new Signed(keyId, u, new Principal(u.name(), u.projects(), u.admin()), digest);
+    }
+
+    /** When a key stops working (unix seconds): its creation plus the server's key lifetime. */
+    long expires(Accounts.ApiKey key) {
+        return key.created() + keyLifetime;
+    }
+
+    /** Whether {@code timestamp} is within the replay window of {@code now}, without overflow for any long. */
+    static boolean withinWindow(long timestamp, long now) {
+        return timestamp >= now - RequestSigner.WINDOW_SECONDS && timestamp <= now + RequestSigner.WINDOW_SECONDS;
+    }
+
+    /** The body read matches the signed Digest header. @param sha256 the SHA-256 of the body as read */
+    static void checkDigest(Signed signed, byte[] sha256) {
+        byte[] claimed;
+        try {
+            claimed = Base64.getDecoder().decode(signed.digest().substring("SHA-256=".length()));
+        } catch (IllegalArgumentException e) {
+            claimed = new byte[0];
+        }
+        if (!MessageDigest.isEqual(claimed, sha256)) throw RestException.unauthorized("the Digest header does not match the body");
     }
 
     private Optional<Accounts.ApiKey> key(String keyId) {
@@ -130,8 +162,28 @@ final class Authenticator {
         return k;
     }
 
-    /** {@code GET /getkey}: HTTP Basic user and password, the one-time code in X-OTP or appended to the password. */
-    Accounts.ApiKey getKey(String authorization, String otp) {
+    /**
+     * A refused {@code GET /getkey}: the client is told {@link Accounts#LOGIN_FAILED} (or that it must wait), the
+     * audit trail the real reason; {@code verifiedUser} is the user when the password was right, else null.
+     */
+    static final class LoginRefused extends RestException {
+        final String reason;
+        final String verifiedUser;
+        final long retryAfter;
+
+        LoginRefused(int status, String answer, String reason, String verifiedUser, long retryAfter) {
+            super(status, answer, null);
+            this.reason = reason;
+            this.verifiedUser = verifiedUser;
+            this.retryAfter = retryAfter;
+        }
+    }
+
+    /**
+     * {@code GET /getkey}: HTTP Basic user and password, the one-time code in X-OTP or appended to the password.
+     * Failed attempts are throttled per user and per address ({@link LoginThrottle}). @throws LoginRefused
+     */
+    Accounts.ApiKey getKey(String authorization, String otp, String address) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             throw RestException.unauthorized("no credentials: send user and password with HTTP Basic and the one-time code in the X-OTP header");
         }
@@ -152,6 +204,11 @@ final class Authenticator {
             password = password.substring(0, password.length() - 6);
         }
         if (code == null || code.isEmpty()) throw RestException.unauthorized("no one-time code: send it in the X-OTP header");
+        long wait = throttle.wait(user, address, now());
+        if (wait > 0) {
+            throw new LoginRefused(429, "too many failed logins for this user or from this address: try again in " + wait + " s",
+                    "throttled for " + wait + " s", null, wait);
+        }
         try {
             if (!logins.tryAcquire(10, TimeUnit.SECONDS)) throw new RestException(503, "too many logins at once: try again shortly", null);
         } catch (InterruptedException e) {
@@ -159,9 +216,13 @@ final class Authenticator {
             throw new RestException(503, "the server is stopping", null);
         }
         try {
-            return accounts.login(user, password.toCharArray(), code, now());
+            Accounts.ApiKey key = accounts.login(user, password.toCharArray(), code, now());
+            throttle.succeeded(user, address);
+            return key;
         } catch (Accounts.LoginException e) {
-            throw RestException.unauthorized(e.getMessage());
+            throttle.failed(user, address, now());
+            boolean passwordRight = e.failure != Accounts.LoginFailure.BAD_PASSWORD;
+            throw new LoginRefused(401, e.answer(), e.getMessage(), passwordRight ? user : null, 0);
         } finally {
             logins.release();
         }

@@ -41,6 +41,8 @@ import picocli.CommandLine.Option;
  * </pre>
  * {@code cms admin user enroll NAME --secret-only} gives a user a new TOTP secret and prints only that; a test computes
  * codes from it with RFC 6238 (HMAC-SHA1, 6 digits, 30 s). {@code cms admin audit --output json} shows the trail.
+ * A key works for {@code --key-lifetime} (default 3d); {@code cms admin key list} and {@code cms admin key revoke KEY}
+ * manage them. Failed logins are throttled per user and per address (429 with Retry-After).
  * Environment: {@code CMS_TLS_PASSWORD} (password of the {@code --tls} keystore), {@code CMS_SERVER_JAVA_OPTS}
  * (JVM options of the background server, default {@code -Xmx192m}).
  */
@@ -62,19 +64,34 @@ public final class ServerCommand {
               @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + ServerOptions.DEFAULT_PORT, description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).") int port,
               @Option(names = "--tls", paramLabel = "KEYSTORE", description = "Serve HTTPS with this PKCS12/JKS keystore (password in $CMS_TLS_PASSWORD).") Path tls,
               @Option(names = "--threads", paramLabel = "N", defaultValue = "32", description = "Worker threads (default: ${DEFAULT-VALUE}).") int threads,
+              @Option(names = "--key-lifetime", paramLabel = "DURATION", defaultValue = "3d", description = "How long an API key from GET /getkey works: 30m, 12h, 3d, 2w (default: ${DEFAULT-VALUE}; at most a year).") String keyLifetime,
               @Option(names = "--foreground", description = "Run in this process until stopped (Ctrl-C or SIGTERM).") boolean foreground) {
         if (port < 0 || port > 65535) throw new CmsException("--port " + port + ": use 0 to 65535");
         if (threads < 4 || threads > 1000) throw new CmsException("--threads " + threads + ": use 4 to 1000");
         if (tls != null && !Files.isReadable(tls)) throw new CmsException("--tls " + tls + ": no such readable keystore");
+        long lifetime = keyLifetime(keyLifetime);
         Path home = ctx.home();
         Optional<ServerFiles.Running> running = ServerFiles.running(home);
         if (running.isPresent() && running.get().pid() != ProcessHandle.current().pid()) {
             throw new CmsException("cms server is already running at " + running.get().url() + " (PID " + running.get().pid()
                     + "): run 'server stop' first");
         }
-        ServerOptions options = ServerOptions.loopback(port).withBind(bind).withThreads(threads);
+        ServerOptions options = ServerOptions.loopback(port).withBind(bind).withThreads(threads).withKeyLifetime(lifetime);
         if (tls != null) options = options.withTls(tls.toAbsolutePath(), System.getenv("CMS_TLS_PASSWORD"));
         return foreground ? runHere(options) : runInBackground(options, tls);
+    }
+
+    static long keyLifetime(String text) {
+        long seconds;
+        try {
+            seconds = org.cloudmesh.cms.api.util.Walltime.parse(text).toSeconds();
+        } catch (CmsException | IllegalArgumentException e) {
+            throw new CmsException("--key-lifetime '" + text + "': give a duration such as 30m, 12h, 3d or 2w");
+        }
+        if (seconds < 60 || seconds > ServerOptions.MAX_KEY_LIFETIME_SECONDS) {
+            throw new CmsException("--key-lifetime '" + text + "': use 1m to 366d");
+        }
+        return seconds;
     }
 
     private int runHere(ServerOptions options) {
@@ -139,7 +156,8 @@ public final class ServerCommand {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("org.cloudmesh.cms.app.Main");
         cmd.addAll(List.of("--home", home.toString(), "server", "start", "--foreground", "--bind", options.bind(),
-                "--port", Integer.toString(options.port()), "--threads", Integer.toString(options.threads())));
+                "--port", Integer.toString(options.port()), "--threads", Integer.toString(options.threads()),
+                "--key-lifetime", (options.keyLifetimeSeconds() / 60) + "m"));
         if (tls != null) cmd.addAll(List.of("--tls", tls.toAbsolutePath().toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

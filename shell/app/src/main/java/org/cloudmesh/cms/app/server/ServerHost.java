@@ -21,6 +21,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,14 +59,36 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * The HTTP host of {@code cms server} (Javalin on Jetty): the routes of every plugin's {@link RestRoutes} behind one
  * authentication layer ({@link Authenticator}), plus its own {@code GET /getkey}, {@code GET /whoami} and the public
  * {@code GET /health}. Every error answer is {@code {"code", "message", "field"}} JSON, never a stack trace (those
- * go to the log); every request that is not a GET, and every {@code /getkey}, is written to the audit trail.
+ * go to the log); every authenticated request that is not a GET or HEAD, and every login with {@code /getkey}, is
+ * written to the audit trail; unauthenticated refusals are counted into one row a minute at most.
+ *
+ * <p>Against hostile clients: a request is dispatched as soon as its head is complete and authenticated from the
+ * head alone (the signature covers the Digest header); only then is its body read, in chunks through SHA-256,
+ * within the size limit and the memory for bodies (half the heap; 503 past it, or on running out of memory). A
+ * request head must arrive within {@value #HEAD_DEADLINE_MILLIS} ms and at most {@value #MAX_PENDING_CONNECTIONS}
+ * connections may be sending one ({@link ConnectionGuard}); a body must arrive at {@value #MIN_BODY_RATE} bytes a
+ * second after {@value #IO_TIMEOUT_MILLIS} ms. Every GET route also answers HEAD behind the same signature.
  *
  * <p>Tests start one in-process with {@link #start} on port 0 and their own routes.
  */
 public final class ServerHost implements AutoCloseable {
     static final String HANDLED = "cms.handled";
     private static final byte[] EMPTY = new byte[0];
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /**
+     * A body must arrive within {@link #IO_TIMEOUT_MILLIS} plus its size at this rate (bytes a second) from when the
+     * server starts to read it, or the connection is closed: nobody holds a worker thread by dripping a body.
+     */
+    static final long MIN_BODY_RATE = 1024;
+    /** How long a blocking read or write of a request may wait for the client. */
+    static final long IO_TIMEOUT_MILLIS = 10_000;
+    /** How long a connection may take to send a whole request head, and how many may be doing so at once. */
+    static final long HEAD_DEADLINE_MILLIS = 15_000;
+    static final int MAX_PENDING_CONNECTIONS = 256;
+    /** Unauthenticated refusals are written to the audit trail as one row a minute at most, with this long a path. */
+    static final long REFUSAL_ROW_NANOS = 60_000_000_000L;
+    static final int AUDIT_PATH_CHARS = 120;
 
     private final ServerOptions options;
     private final Authenticator auth;
@@ -72,11 +96,20 @@ public final class ServerHost implements AutoCloseable {
     private final PrintWriter log;
     private final Javalin app;
     private final Map<String, String> routeOwners = new LinkedHashMap<>();
+    private final ConnectionGuard guard = new ConnectionGuard(MAX_PENDING_CONNECTIONS, HEAD_DEADLINE_MILLIS);
+    /** Bytes of request bodies held in memory now, and the most there may be (half the heap). */
+    private final java.util.concurrent.atomic.AtomicLong bodyBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final long bodyBudget;
+    private final Object refusalLock = new Object();
+    private long refusals;
+    private long lastRefusalRow = System.nanoTime() - REFUSAL_ROW_NANOS;
     private String url;
+    private Path home;
 
     private ServerHost(ServerOptions options, Accounts accounts, AuditTrail audit, PrintWriter log, LongSupplier clock) {
         this.options = options;
-        this.auth = new Authenticator(accounts, options.maxNonces(), clock);
+        this.auth = new Authenticator(accounts, options.maxNonces(), options.keyLifetimeSeconds(), clock);
+        this.bodyBudget = options.bodyMemory() > 0 ? options.bodyMemory() : Math.max(options.maxJson() * 4, Runtime.getRuntime().maxMemory() / 2);
         this.audit = audit;
         this.log = log;
         this.app = Javalin.create(config -> {
@@ -91,6 +124,9 @@ public final class ServerHost implements AutoCloseable {
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             config.jetty.addConnector((server, http) -> {
                 http.setSendServerVersion(false);
+                http.setIdleTimeout(IO_TIMEOUT_MILLIS);
+                // dispatch on the request head: a request is authenticated (or refused) before its body comes
+                http.setDelayDispatchUntilContent(false);
                 ServerConnector c;
                 if (options.tlsKeystore() != null) {
                     SslContextFactory.Server ssl = new SslContextFactory.Server();
@@ -106,6 +142,8 @@ public final class ServerHost implements AutoCloseable {
                 }
                 c.setHost(options.bind());
                 c.setPort(options.port());
+                c.setIdleTimeout(30_000);
+                c.addBean(guard);
                 return c;
             });
         });
@@ -126,6 +164,10 @@ public final class ServerHost implements AutoCloseable {
     public static ServerHost start(ServerOptions options, Context ctx, List<RestRoutes> plugins, Accounts accounts,
             AuditTrail audit, PrintWriter log, LongSupplier clock) {
         ServerHost host = new ServerHost(options, accounts, audit, log, clock);
+        host.home = ctx.home();
+        host.removeSpilledParts();
+        int expired = accounts.purgeKeys(clock.getAsLong() - options.keyLifetimeSeconds());
+        if (expired > 0) host.log("removed " + expired + " expired API key(s)");
         host.builtins();
         for (RestRoutes r : plugins) {
             Api api = host.new Api(r.getClass().getName());
@@ -175,6 +217,33 @@ public final class ServerHost implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        guard.close();
+        synchronized (refusalLock) {
+            if (refusals > 0) writeRefusals(null, "(stop)", "the server stopped");
+        }
+    }
+
+    /** Where multipart parts over 1 MB are parked while a request is handled. */
+    private java.io.File spillDirectory() {
+        Path dir = home.resolve(".multipart");
+        org.cloudmesh.cms.app.Files2.createPrivateDirectory(dir);
+        return dir.toFile();
+    }
+
+    /** Parts a killed server left behind. */
+    private void removeSpilledParts() {
+        Path dir = home.resolve(".multipart");
+        if (!Files.isDirectory(dir)) return;
+        try (var files = Files.list(dir)) {
+            int n = 0;
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+                n++;
+            }
+            if (n > 0) log("removed " + n + " part file(s) of uploads a stopped server left in " + dir);
+        } catch (IOException e) {
+            log("WARN cannot clean " + dir + ": " + e.getMessage());
+        }
     }
 
     void log(String line) {
@@ -197,31 +266,72 @@ public final class ServerHost implements AutoCloseable {
         });
         own.commit();
         register("GET", "/getkey", "cms server", this::getKey);
+        register("HEAD", "/getkey", "cms server", jc -> {
+            jc.attribute(HANDLED, true);
+            jc.header("Allow", "GET");
+            error(jc, 405, "GET /getkey only: a key is never handed out in answer to HEAD", null);
+        });
     }
 
-    /** {@code GET /getkey}: Basic user:password and the one-time code; answers Nucleus' {@code {key_name, key}}. */
+    /**
+     * {@code GET /getkey}: Basic user:password and the one-time code; answers Nucleus' {@code {key_name, key}}. A
+     * refused login is audited with the real reason (and the user only when the password was right); requests
+     * without credentials, and those throttled, are only counted.
+     */
     private void getKey(io.javalin.http.Context jc) {
         jc.attribute(HANDLED, true);
         String authorization = jc.header(RequestSigner.AUTHORIZATION);
-        String user = basicUser(authorization);
-        String result;
         try {
-            Accounts.ApiKey key = auth.getKey(authorization, jc.header(RequestSigner.OTP));
+            Accounts.ApiKey key = auth.getKey(authorization, jc.header(RequestSigner.OTP), jc.ip());
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("key_name", key.keyId());
             m.put("key", key.secret());
             m.put("user", key.user().name());
+            m.put("expires", Instant.ofEpochSecond(auth.expires(key)).toString());
             jc.header("Cache-Control", "no-store");
             send(jc, RestReply.ok(m));
-            result = "200 key " + key.keyId();
+            record(key.user().name(), jc.ip(), "GET /getkey", null, null, "200 key " + key.keyId());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
+        } catch (Authenticator.LoginRefused e) {
+            if (e.httpStatus() == 401) jc.header("WWW-Authenticate", "Basic realm=\"cms\"");
+            if (e.retryAfter > 0) jc.header("Retry-After", Long.toString(e.retryAfter));
+            error(jc, e.httpStatus(), e.getMessage(), null);
+            String claimed = basicUser(authorization);
+            if (e.httpStatus() == 429) {
+                refused(jc.ip(), "GET /getkey", "429 " + e.reason);
+            } else {
+                record(e.verifiedUser, jc.ip(), "GET /getkey", null, null, "401 " + e.reason
+                        + (e.verifiedUser == null && claimed != null ? " (as '" + truncate(claimed, 64) + "')" : ""));
+            }
         } catch (RestException e) {
             if (e.httpStatus() == 401) jc.header("WWW-Authenticate", "Basic realm=\"cms\"");
             error(jc, e.httpStatus(), e.getMessage(), e.field());
-            result = e.httpStatus() + " " + e.getMessage();
+            refused(jc.ip(), "GET /getkey", e.httpStatus() + " " + e.getMessage());
         }
-        record(user, jc.ip(), "GET /getkey", null, null, result);
+    }
+
+    /**
+     * An unauthenticated request refused: counted, and written to the audit trail as one row a minute at most
+     * (with no user: nothing the client claimed is proven), so that a flood of them cannot flood the trail.
+     */
+    private void refused(String from, String action, String result) {
+        synchronized (refusalLock) {
+            refusals++;
+            if (System.nanoTime() - lastRefusalRow >= REFUSAL_ROW_NANOS) writeRefusals(from, action, result);
+        }
+    }
+
+    /** One row for the refusals counted so far: the latest one's action and result, and how many there were. */
+    private void writeRefusals(String from, String action, String result) {
+        record(null, from, truncate(action, AUDIT_PATH_CHARS), null, null, truncate(result, 200) + " (" + refusals
+                + " unauthenticated request(s) refused since the last such entry)");
+        refusals = 0;
+        lastRefusalRow = System.nanoTime();
+    }
+
+    static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max) + "...";
     }
 
     static String basicUser(String authorization) {
@@ -276,6 +386,8 @@ public final class ServerHost implements AutoCloseable {
             for (Object[] h : handlers) {
                 String method = (String) h[0];
                 register(method, (String) h[1], owner, handler(method, (RestHandler) h[2], (Boolean) h[3]));
+                // HEAD is a GET without the body, behind the same authentication (a client signs "head PATH")
+                if (method.equals("GET")) register("HEAD", (String) h[1], owner, handler("HEAD", (RestHandler) h[2], (Boolean) h[3]));
             }
         }
 
@@ -305,19 +417,21 @@ public final class ServerHost implements AutoCloseable {
         }
     }
 
+    /**
+     * One route behind the authentication layer: the request head is checked (signature over the Digest header)
+     * before a byte of the body is read; the body is then read through SHA-256 and compared with that Digest.
+     */
     private Handler handler(String method, RestHandler h, boolean open) {
-        boolean audited = !method.equals("GET");
+        boolean audited = !method.equals("GET") && !method.equals("HEAD");
         return jc -> {
             jc.attribute(HANDLED, true);
             Call call = new Call(jc);
             String target = target(jc);
             String result;
             try {
-                call.body = readBody(jc);
-                if (!open) {
-                    Authenticator.Signed s = auth.verify(method, target, jc::header, call.body);
-                    call.principal = s.principal();
-                }
+                Authenticator.Signed signed = open ? null : auth.verify(method, target, jc::header);
+                if (signed != null) call.principal = signed.principal();
+                readBody(jc, signed, call);
                 RestReply r = h.handle(call);
                 if (r == null) r = RestReply.noContent();
                 send(jc, r);
@@ -328,21 +442,24 @@ public final class ServerHost implements AutoCloseable {
             } catch (CmsException e) {
                 error(jc, 400, e.getMessage(), null);
                 result = "400 " + e.getMessage();
+            } catch (OutOfMemoryError e) {
+                call.release();
+                log("ERROR " + method + " " + truncate(target, AUDIT_PATH_CHARS) + " (" + call.principal.user() + "): out of memory ("
+                        + bodyBytes.get() + " bytes of bodies held): answered 503");
+                error(jc, 503, "the server is short of memory: try again shortly", null);
+                result = "503 out of memory";
             } catch (RuntimeException | IOException e) {
                 log("ERROR " + method + " " + target + " (" + call.principal.user() + "): " + stackTrace(e));
                 error(jc, 500, "internal server error (the server's log has the details)", null);
                 result = "500 " + e;
+            } finally {
+                call.release();
             }
             if (audited) {
-                String user = call.principal == Principal.ANONYMOUS ? claimedUser(jc) : call.principal.user();
-                record(user, jc.ip(), method + " " + target, call.cluster, call.nodes, result);
+                if (call.principal == Principal.ANONYMOUS) refused(jc.ip(), method + " " + target, result);
+                else record(call.principal.user(), jc.ip(), method + " " + target, call.cluster, call.nodes, result);
             }
         };
-    }
-
-    private static String claimedUser(io.javalin.http.Context jc) {
-        String key = jc.header(RequestSigner.API_KEY);
-        return key == null ? null : "key " + key;
     }
 
     /** The path and query exactly as on the request line: what the client signed. */
@@ -351,21 +468,81 @@ public final class ServerHost implements AutoCloseable {
         return q == null ? jc.req().getRequestURI() : jc.req().getRequestURI() + "?" + q;
     }
 
-    private byte[] readBody(io.javalin.http.Context jc) throws IOException {
+    private static final int CHUNK = 64 << 10;
+
+    /**
+     * The body, read through SHA-256 in chunks as it arrives (never allocated from Content-Length), within the size
+     * limit and the servers' memory for bodies; compared with the signed Digest when the route is signed.
+     */
+    private void readBody(io.javalin.http.Context jc, Authenticator.Signed signed, Call call) throws IOException {
         long declared = jc.req().getContentLengthLong();
         if (declared > options.maxBody()) throw tooLarge(declared, options.maxBody());
+        MessageDigest sha = sha256();
         // HTTP/1.1: neither Content-Length nor Transfer-Encoding means no body (every GET of a client)
-        if (declared == 0 || declared < 0 && jc.header("Transfer-Encoding") == null) return EMPTY;
+        if (declared == 0 || declared < 0 && jc.header("Transfer-Encoding") == null || signed == null) {
+            if (signed != null) Authenticator.checkDigest(signed, sha.digest());
+            return;
+        }
+        if (declared > 0) call.reserve(declared);
+        List<byte[]> chunks = new ArrayList<>();
+        long total = 0;
+        org.eclipse.jetty.io.Connection connection = connection(jc);
+        long start = System.nanoTime();
+        guard.readBy(connection, start + deadline(Math.max(declared, 0)));
         try (InputStream in = jc.req().getInputStream()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
-            byte[] buf = new byte[8192];
-            long total = 0;
-            for (int n; (n = in.read(buf)) > 0; ) {
-                total += n;
+            while (true) {
+                if (declared < 0) call.reserve(CHUNK);
+                byte[] chunk = new byte[(int) Math.min(CHUNK, declared > 0 ? Math.max(1, declared - total) : CHUNK)];
+                int filled = 0;
+                for (int n; filled < chunk.length && (n = in.read(chunk, filled, chunk.length - filled)) > 0; ) {
+                    filled += n;
+                    if (declared < 0) guard.readBy(connection, start + deadline(total + filled));
+                }
+                if (filled == 0) break;
+                total += filled;
                 if (total > options.maxBody()) throw tooLarge(total, options.maxBody());
-                out.write(buf, 0, n);
+                sha.update(chunk, 0, filled);
+                chunks.add(filled == chunk.length ? chunk : java.util.Arrays.copyOf(chunk, filled));
+                if (filled < chunk.length) break;
             }
-            return out.toByteArray();
+        } catch (org.eclipse.jetty.http.BadMessageException e) {
+            throw malformed(e);
+        } catch (IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof org.eclipse.jetty.http.BadMessageException b) throw malformed(b);
+            }
+            log("WARN " + jc.method() + " " + truncate(target(jc), AUDIT_PATH_CHARS) + " (" + call.principal.user() + "): the body ended after "
+                    + total + " bytes: " + e);
+            // Jetty's parser reports a broken chunked encoding as an early end of the body, like a client gone away
+            throw RestException.badRequest("the body is malformed or incomplete (a bad chunked encoding, or it stopped"
+                    + " before its end or slower than " + MIN_BODY_RATE + " bytes a second)", null);
+        } finally {
+            guard.read(connection);
+        }
+        Authenticator.checkDigest(signed, sha.digest());
+        call.chunks = chunks;
+        call.length = total;
+    }
+
+    private static RestException malformed(org.eclipse.jetty.http.BadMessageException e) {
+        return RestException.badRequest("malformed body: " + (e.getReason() == null ? "bad chunked encoding" : e.getReason()), null);
+    }
+
+    /** How long a body of {@code bytes} may take to arrive, in nanoseconds. */
+    static long deadline(long bytes) {
+        return java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(IO_TIMEOUT_MILLIS) + bytes * 1_000_000_000L / MIN_BODY_RATE;
+    }
+
+    private static org.eclipse.jetty.io.Connection connection(io.javalin.http.Context jc) {
+        Request base = Request.getBaseRequest(jc.req());
+        return base == null ? null : base.getHttpChannel().getConnection();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
         }
     }
 
@@ -415,12 +592,32 @@ public final class ServerHost implements AutoCloseable {
     private final class Call implements RestCall {
         private final io.javalin.http.Context jc;
         Principal principal = Principal.ANONYMOUS;
-        byte[] body = new byte[0];
+        /** The body as read, in chunks; made one array only when a route asks for the bytes. */
+        List<byte[]> chunks = new ArrayList<>();
+        long length;
+        private byte[] bytes;
         String cluster;
         String nodes;
+        private long reserved;
 
         Call(io.javalin.http.Context jc) {
             this.jc = jc;
+        }
+
+        /** Takes {@code n} bytes of the memory for bodies, or answers 503 when other bodies hold it. */
+        void reserve(long n) {
+            long now = bodyBytes.addAndGet(n);
+            reserved += n;
+            if (now > bodyBudget) {
+                log("WARN " + jc.method() + " " + truncate(target(jc), AUDIT_PATH_CHARS) + " (" + principal.user() + "): " + (now - n)
+                        + " bytes of request bodies are in memory already (at most " + bodyBudget + "): answered 503");
+                throw new RestException(503, "the server is receiving too many large bodies at once: try again shortly", null);
+            }
+        }
+
+        void release() {
+            bodyBytes.addAndGet(-reserved);
+            reserved = 0;
         }
 
         @Override
@@ -444,10 +641,15 @@ public final class ServerHost implements AutoCloseable {
 
         @Override
         public <T> T body(Class<T> type) {
-            if (body.length > options.maxJson()) throw tooLarge(body.length, options.maxJson());
-            if (body.length == 0) throw RestException.badRequest("a JSON body is required", null);
+            if (length > options.maxJson()) throw tooLarge(length, options.maxJson());
+            if (length == 0) throw RestException.badRequest("a JSON body is required", null);
+            String ct = jc.contentType() == null ? "" : jc.contentType().toLowerCase(Locale.ROOT).split(";")[0].strip();
+            if (!ct.equals("application/json") && !ct.endsWith("+json")) {
+                throw new RestException(415, "send the body as Content-Type: application/json (it came as "
+                        + (ct.isEmpty() ? "no type" : truncate(ct, 60)) + ")", null);
+            }
             try {
-                return JSON.readValue(body, type);
+                return JSON.readValue(bytes(), type);
             } catch (UnrecognizedPropertyException e) {
                 throw RestException.badRequest("unknown field '" + e.getPropertyName() + "'", field(e));
             } catch (InvalidFormatException e) {
@@ -470,7 +672,28 @@ public final class ServerHost implements AutoCloseable {
 
         @Override
         public byte[] bodyBytes() {
-            return body;
+            return bytes();
+        }
+
+        /**
+         * The body as one array, made once: each chunk is let go as soon as it is copied, so a large body is not
+         * held twice.
+         */
+        private byte[] bytes() {
+            if (bytes != null) return bytes;
+            if (chunks.size() == 1) {
+                bytes = chunks.get(0);
+            } else {
+                bytes = new byte[(int) length];
+                int at = 0;
+                for (int i = 0; i < chunks.size(); i++) {
+                    byte[] c = chunks.set(i, EMPTY);
+                    System.arraycopy(c, 0, bytes, at, c.length);
+                    at += c.length;
+                }
+            }
+            chunks = List.of();
+            return bytes;
         }
 
         @Override
@@ -482,10 +705,11 @@ public final class ServerHost implements AutoCloseable {
         public Optional<FilePart> file(String field) {
             String type = jc.contentType();
             if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) return Optional.empty();
-            // Jetty's parser over the body already read (and signed): kept in memory, the body limit applies
-            int limit = (int) Math.min(Integer.MAX_VALUE - 8, options.maxBody());
-            var parts = new org.eclipse.jetty.server.MultiPartFormInputStream(new java.io.ByteArrayInputStream(body), type,
-                    new jakarta.servlet.MultipartConfigElement("", options.maxBody(), options.maxBody(), limit), null);
+            // Jetty's parser over the body already read (and signed); a part over 1 MB goes to a file in
+            // $CLOUDMESH_HOME/.multipart (removed when done, and at the next start after a kill)
+            java.io.File spill = spillDirectory();
+            var parts = new org.eclipse.jetty.server.MultiPartFormInputStream(new java.io.ByteArrayInputStream(bytes()), type,
+                    new jakarta.servlet.MultipartConfigElement(spill.toString(), options.maxBody(), options.maxBody(), 1 << 20), spill);
             try {
                 jakarta.servlet.http.Part part = parts.getPart(field);
                 if (part == null) return Optional.empty();

@@ -81,13 +81,17 @@ class ServerTest {
         assertTrue(basic.body().contains("only for GET /getkey"), basic.toString());
     }
 
+    /** One answer for any failure until both factors are right: a password is never confirmed without the code. */
     @Test
     void getkeyWantsPasswordAndAFreshOneTimeCode() throws Exception {
         TestServer.Reply wrongCode = server.getKeyReply("alice", "correct horse", "000000".equals(server.code(secret)) ? "111111" : "000000");
         assertEquals(401, wrongCode.status());
-        assertEquals("wrong one-time code", wrongCode.json().get("message").asText());
-        assertEquals(401, server.getKeyReply("alice", "wrong horse", server.code(secret)).status());
-        assertEquals("wrong user or password", server.getKeyReply("nobody", "correct horse", server.code(secret)).json().get("message").asText());
+        assertEquals(Accounts.LOGIN_FAILED, wrongCode.json().get("message").asText());
+        TestServer.Reply wrongPassword = server.getKeyReply("alice", "wrong horse", server.code(secret));
+        assertEquals(401, wrongPassword.status());
+        assertEquals(wrongCode.body(), wrongPassword.body(), "a right password with a wrong code answers like a wrong password");
+        server.clock.addAndGet(2); // the third failure for alice: the next attempt waits a second
+        assertEquals(wrongCode.body(), server.getKeyReply("nobody", "correct horse", server.code(secret)).body());
         TestServer.Reply noCode = server.getKeyReply("alice", "correct horse", null);
         assertEquals(401, noCode.status());
         assertTrue(noCode.body().contains("X-OTP"), noCode.toString());
@@ -98,25 +102,33 @@ class ServerTest {
         assertTrue(ok.json().get("key").asText().length() >= 40);
         TestServer.Reply again = server.getKeyReply("alice", "correct horse", server.code(secret));
         assertEquals(401, again.status(), "a code is good once");
-        assertTrue(again.body().contains("already used"), again.toString());
+        assertEquals(wrongCode.body(), again.body(), "and a spent code answers like a wrong one");
+        assertTrue(server.audit.query("alice", null, null).stream().anyMatch(e -> e.result().contains("already used")),
+                "the audit trail has the real reason");
 
         server.nextStep(); // Nucleus style: the code typed after the password
         assertEquals(200, server.getKeyReply("alice", "correct horse" + server.code(secret), null).status());
     }
 
-    /** Six digits must not be guessable by trying them: five wrong codes in a row lock the user for 15 minutes. */
+    /**
+     * Six digits must not be guessable by trying them: five wrong codes in a row lock the user for 15 minutes (the
+     * answer says so only to the right password with the right code).
+     */
     @Test
     void fiveWrongCodesLockTheUserUntilTheLockEndsOrAnAdministratorEnablesThem() throws Exception {
         String wrong = "000000".equals(server.code(secret)) ? "111111" : "000000";
-        for (int i = 1; i < Accounts.MAX_WRONG_CODES; i++) {
-            assertEquals("wrong one-time code", server.getKeyReply("alice", "correct horse", wrong).json().get("message").asText());
+        for (int i = 1; i <= Accounts.MAX_WRONG_CODES; i++) {
+            server.clock.addAndGet(LoginThrottle.MAX_DELAY_SECONDS); // past the throttle's delay
+            wrong = wrongCode();
+            assertEquals(Accounts.LOGIN_FAILED, server.getKeyReply("alice", "correct horse", wrong).json().get("message").asText());
         }
-        String fifth = server.getKeyReply("alice", "correct horse", wrong).json().get("message").asText();
-        assertTrue(fifth.startsWith("wrong one-time code; user alice is locked after 5 wrong one-time codes until "), fifth);
+        server.clock.addAndGet(LoginThrottle.MAX_DELAY_SECONDS);
         TestServer.Reply right = server.getKeyReply("alice", "correct horse", server.code(secret));
         assertEquals(401, right.status(), "even the right code is refused while locked");
+        assertTrue(right.body().contains("user alice is locked after 5 wrong one-time codes until "), right.toString());
         assertTrue(right.body().contains("'admin user enable alice'"), right.toString());
-        assertEquals("wrong user or password", server.getKeyReply("alice", "wrong horse", server.code(secret)).json().get("message").asText(),
+        server.clock.addAndGet(LoginThrottle.MAX_DELAY_SECONDS);
+        assertEquals(Accounts.LOGIN_FAILED, server.getKeyReply("alice", "wrong horse", server.code(secret)).json().get("message").asText(),
                 "a wrong password says nothing of the lock");
         assertTrue(server.accounts.find("alice").orElseThrow().lockedUntil() != null);
         assertTrue(server.audit.query("alice", null, null).stream().anyMatch(e -> e.result().contains("is locked after")),
@@ -126,9 +138,14 @@ class ServerTest {
         assertEquals(200, server.getKeyReply("alice", "correct horse", server.code(secret)).status());
 
         server.nextStep();
-        for (int i = 0; i < Accounts.MAX_WRONG_CODES; i++) server.getKeyReply("alice", "correct horse", wrong);
+        for (int i = 0; i < Accounts.MAX_WRONG_CODES; i++) {
+            server.clock.addAndGet(LoginThrottle.MAX_DELAY_SECONDS);
+            server.getKeyReply("alice", "correct horse", wrongCode());
+        }
+        server.clock.addAndGet(LoginThrottle.MAX_DELAY_SECONDS);
         assertEquals(401, server.getKeyReply("alice", "correct horse", server.code(secret)).status());
         server.accounts.enable("alice");                     // or an administrator ends it
+        server.clock.addAndGet(LoginThrottle.MAX_DELAY_SECONDS); // (after the throttle's delay for the last failure)
         assertEquals(200, server.getKeyReply("alice", "correct horse", server.code(secret)).status());
     }
 
@@ -428,6 +445,11 @@ class ServerTest {
         assertEquals(NonceCache.Result.FULL, c.add("k", "CCCCCCCCCC", 1001, 1001), "bounded: refuse, never forget early");
         assertEquals(NonceCache.Result.FRESH, c.add("k", "CCCCCCCCCC", 1301, 1301), "the second-1000 bucket expired");
         assertEquals(2, c.size());
+    }
+
+    /** A code that is not alice's now. */
+    private String wrongCode() {
+        return "000000".equals(server.code(secret)) ? "111111" : "000000";
     }
 
     private static void assertMessage(TestServer.Reply r, String fragment) {
