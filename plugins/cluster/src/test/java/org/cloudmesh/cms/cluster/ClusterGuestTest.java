@@ -66,7 +66,7 @@ class ClusterGuestTest {
 
             TestContext.Run delete = shell.cms("cluster", "delete", c, "--yes");
             assertEquals(0, delete.status(), delete.toString());
-            try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
+            try (LibvirtConnection hv = LibvirtConnection.open(tb.sessionUri())) {
                 for (String n : vms) assertFalse(hv.exists(n), n + " is gone");
             }
             try (SshClient ssh = new SshClient(tb.knownHosts())) {

@@ -118,7 +118,7 @@ class VmGuestTest {
 
             TestContext.Run delete = shell.cms("vm", "delete", vm);
             assertEquals(0, delete.status(), delete.toString());
-            try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
+            try (LibvirtConnection hv = LibvirtConnection.open(tb.sessionUri())) {
                 assertFalse(hv.exists(vm), "the domain is gone");
             }
             String left = onTestbed(tb, "ls " + tb.dir().resolve("qemu/vms"));
@@ -150,7 +150,7 @@ class VmGuestTest {
             // a disk image: the VM gets a copy-on-write overlay backed by it. This one holds no system, so its guest
             // never answers ssh: the timeout names the VM, what was tried and where to look
             String base = "base" + id + ".qcow2";
-            try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
+            try (LibvirtConnection hv = LibvirtConnection.open(tb.sessionUri())) {
                 String basePath = hv.createVolume("cms-vms", org.cloudmesh.cms.api.libvirt.DomainXml.volume(base, 1));
                 TestContext.Run mute = shell.cms("vm", "boot", "--name", "m" + id, "--image", basePath);
                 assertEquals(0, mute.status(), mute.toString());
@@ -161,20 +161,20 @@ class VmGuestTest {
             assertEquals(1, wait.status());
             assertTrue(wait.err().matches("(?s).*ERROR: vm m" + id + " unavailable after timeout of 3 s \\(state running, no ssh answer at"
                     + " 127\\.0\\.0\\.1:\\d+\\): look at its console with 'vm console m" + id + "'\n"), wait.toString());
-            try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
+            try (LibvirtConnection hv = LibvirtConnection.open(tb.sessionUri())) {
                 hv.deleteVolume("cms-vms", "m" + id + "-seed.iso"); // a volume already gone does not stop the delete
             }
             TestContext.Run gone = shell.cms("vm", "delete", "m" + id);
             assertEquals(0, gone.status(), gone.toString());
 
-            try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
+            try (LibvirtConnection hv = LibvirtConnection.open(tb.sessionUri())) {
                 for (String n : List.of("b", "c", "m")) assertFalse(hv.exists(n + id), "nothing defined for " + n + id);
             }
             String left = onTestbed(tb, "ls " + tb.dir().resolve("qemu/vms"));
-            assertFalse(left.contains(id), "no volume left: " + left);
+            for (String n : List.of("b", "c", "m")) assertFalse(left.contains(n + id), "no volume of " + n + id + " left: " + left);
         } finally {
             tb.removeGuests(List.of("b" + id, "c" + id, "m" + id));
-            try (LibvirtConnection hv = LibvirtConnection.open(tb.qemuUri())) {
+            try (LibvirtConnection hv = LibvirtConnection.open(tb.sessionUri())) {
                 hv.deleteVolume("cms-vms", "base" + id + ".qcow2");
             }
         }

@@ -279,12 +279,12 @@ public final class TestbedSupport {
                       pool: cms-vms
                       images:
                         cms-guest: {kernel: %s, initrd: %s, cmdline: "%s"}
-                """.formatted(name, qemuUri(), guest.resolve("vmlinux"), guest.resolve("initrd.gz"), cmdline);
+                """.formatted(name, sessionUri(), guest.resolve("vmlinux"), guest.resolve("initrd.gz"), cmdline);
     }
 
     /** Test clean-up: the session's domains {@code names} destroyed and undefined, their volumes deleted. */
     public void removeGuests(List<String> names) {
-        try (org.cloudmesh.cms.api.libvirt.LibvirtConnection hv = org.cloudmesh.cms.api.libvirt.LibvirtConnection.open(qemuUri())) {
+        try (org.cloudmesh.cms.api.libvirt.LibvirtConnection hv = org.cloudmesh.cms.api.libvirt.LibvirtConnection.open(sessionUri())) {
             for (String n : names) {
                 if (hv.exists(n)) {
                     if (hv.state(n).active()) hv.destroy(n);
@@ -294,6 +294,14 @@ public final class TestbedSupport {
                 hv.deleteVolume("cms-vms", n + ".qcow2");
             }
         }
+    }
+
+    /**
+     * The same qemu:///session through its unix socket (root may connect to it): what the testbed's cloud local uses,
+     * since libvirt 9.0's libssh transport can hang in a call with a larger answer.
+     */
+    public String sessionUri() {
+        return get("SESSION_URI");
     }
 
     public Path isoDir() {

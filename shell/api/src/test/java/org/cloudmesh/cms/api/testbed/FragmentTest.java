@@ -77,8 +77,9 @@ class FragmentTest {
         assertEquals(Map.of("image", "none", "flavor", "small"), fake.get("default"));
         assertEquals(Map.of("uri", tb.libvirtUri()), fake.get("credentials"));
         if (tb.qemu()) {
-            // cloud local boots the testbed's guest image under qemu:///session, reached on forwarded ports
-            assertEquals(Map.of("uri", tb.qemuUri()), localCloud.get("credentials"));
+            // cloud local boots the testbed's guest image under qemu:///session (its socket), reached on forwarded ports
+            assertEquals(Map.of("uri", tb.sessionUri()), localCloud.get("credentials"));
+            assertTrue(tb.sessionUri().startsWith("qemu+unix:///session?socket=" + tb.dir()), tb.sessionUri());
             assertTrue(tb.qemuUri().startsWith("qemu+libssh://" + tb.user() + "@"), tb.qemuUri());
             assertEquals(Map.of("image", "cms-guest", "flavor", "nano", "username", "root", "network", "user"), localCloud.get("default"));
             assertEquals("cms-vms", localCloud.get("pool"));
