@@ -61,6 +61,8 @@ final class Ec2Compute implements Compute {
         this.ec2 = b.build();
     }
 
+    private final java.util.Set<String> keysImported = new java.util.HashSet<>();
+
     @Override
     public List<Vm> list() {
         List<Vm> vms = new ArrayList<>();
@@ -129,9 +131,20 @@ final class Ec2Compute implements Compute {
         return ids.get(0);
     }
 
-    private void ensureKey(String name, String publicKey) {
-        for (KeyInfo k : keys()) if (k.name().equals(name)) return;
-        uploadKey(name, publicKey);
+    /**
+     * Imports the key pair once for all the VMs of a boot (they boot in parallel on this one cloud); a key another
+     * process imported meanwhile (InvalidKeyPair.Duplicate) is there, which is all a boot needs.
+     */
+    private synchronized void ensureKey(String name, String publicKey) {
+        if (keysImported.contains(name)) return;
+        if (keys().stream().noneMatch(k -> k.name().equals(name))) {
+            try {
+                uploadKey(name, publicKey);
+            } catch (CmsException e) {
+                if (!e.getMessage().contains("InvalidKeyPair.Duplicate")) throw e;
+            }
+        }
+        keysImported.add(name);
     }
 
     @Override

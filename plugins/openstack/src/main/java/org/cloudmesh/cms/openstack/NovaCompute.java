@@ -156,10 +156,7 @@ final class NovaCompute implements Compute {
         return call("boot", r.name(), os -> {
             Image image = find(images(os), r.image(), Image::getId, Image::getName, "image");
             Flavor flavor = find(flavors(os), r.flavor(), Flavor::getId, Flavor::getName, "flavor");
-            if (r.key() != null && r.publicKey() != null) {
-                boolean known = os.compute().keypairs().list().stream().anyMatch(k -> k.getName().equals(r.key()));
-                if (!known) os.compute().keypairs().create(r.key(), r.publicKey());
-            }
+            if (r.key() != null && r.publicKey() != null) ensureKey(os, r.key(), r.publicKey());
             ServerCreateBuilder b = os.compute().servers().serverBuilder().name(r.name()).image(image.getId()).flavor(flavor.getId())
                     .addMetadataItem("cm.cloud", cloud.name());
             if (r.key() != null) b.keypairName(r.key());
@@ -170,6 +167,24 @@ final class NovaCompute implements Compute {
             return new Vm(r.name(), cloud.name(), "openstack", s.getId(), s.getStatus() == null ? Vm.PENDING : state(s.getStatus(), null),
                     image.getName(), flavor.getName(), null, null, r.username(), null, Map.of());
         });
+    }
+
+    private final java.util.Set<String> keysImported = new java.util.HashSet<>();
+
+    /**
+     * Creates the key pair once for all the VMs of a boot (they boot in parallel on this one cloud); one that another
+     * process created meanwhile is there, which is all a boot needs.
+     */
+    private synchronized void ensureKey(OSClient<?> os, String name, String publicKey) {
+        if (keysImported.contains(name)) return;
+        if (os.compute().keypairs().list().stream().noneMatch(k -> k.getName().equals(name))) {
+            try {
+                os.compute().keypairs().create(name, publicKey);
+            } catch (RuntimeException e) {
+                if (os.compute().keypairs().list().stream().noneMatch(k -> k.getName().equals(name))) throw e;
+            }
+        }
+        keysImported.add(name);
     }
 
     private synchronized List<? extends Image> images(OSClient<?> os) {
