@@ -64,19 +64,23 @@ final class Remote implements AutoCloseable {
         return ssh.exec(manager, command, timeout);
     }
 
-    /** Puts the ssh config, hosts file and cluster key on the manager (mode 0600 in a 0700 directory). */
+    /**
+     * Puts the ssh config, hosts file and cluster key on the manager (mode 0600 in a 0700 directory). The two text
+     * files travel base64-encoded on the command line, not on standard input: dropbear (small images, the testbed's
+     * guest) was seen to lose an end-of-file sent right after a command started, and the command then never ended.
+     */
     void install(Path key, String sshConfig, String hosts) {
         String d = dir(cluster.name());
         exec("umask 077 && mkdir -p " + d + " && chmod 700 " + d, Duration.ofSeconds(30)).requireOk("creating ~/" + d + " on the manager");
         ssh.put(manager, key, d + "/id_ed25519");
-        exec("umask 077 && cat > " + d + "/ssh_config.new && mv " + d + "/ssh_config.new " + d + "/ssh_config && chmod 600 "
-                + d + "/id_ed25519", sshConfig.getBytes(StandardCharsets.UTF_8)).requireOk("writing the ssh config on the manager");
-        exec("cat > " + d + "/hosts.new && mv " + d + "/hosts.new " + d + "/hosts", hosts.getBytes(StandardCharsets.UTF_8))
-                .requireOk("writing the hosts file on the manager");
+        exec("umask 077 && " + writeCommand(sshConfig, d + "/ssh_config") + " && chmod 600 " + d + "/id_ed25519 && "
+                + writeCommand(hosts, d + "/hosts"), Duration.ofSeconds(60)).requireOk("writing the ssh config and hosts file on the manager");
     }
 
-    private ExecResult exec(String command, byte[] stdin) {
-        return ssh.exec(manager, command, stdin, Duration.ofSeconds(60));
+    /** A shell command that replaces {@code path} (relative to home, a plain path) with {@code text}, atomically. */
+    private static String writeCommand(String text, String path) {
+        String b64 = Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+        return "printf %s " + Shell.quote(b64) + " | base64 -d > " + path + ".new && mv " + path + ".new " + path;
     }
 
     /** Copies a local file to the manager (a staging path relative to the login user's home) and returns that path. */

@@ -63,13 +63,15 @@ public final class SshClient implements AutoCloseable {
 
     /** @param knownHosts the known_hosts file that pins host keys ({@code $CLOUDMESH_HOME/known_hosts}) */
     /**
-     * True when an ssh server answers at host:port with its banner (within a few seconds). A port merely open is not
+     * True when an ssh server answers at host:port with its banner (within about a second). A port merely open is not
      * enough: a port forwarded to a guest accepts connections while the guest still boots.
      */
     public static boolean answers(String host, int port) {
         try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(new java.net.InetSocketAddress(host, port), 2000);
-            s.setSoTimeout(3000);
+            // short waits: a guest whose network is not up yet leaves a forwarded connection silent, and a caller
+            // that polls should look again soon rather than sit in one read
+            s.connect(new java.net.InetSocketAddress(host, port), 1000);
+            s.setSoTimeout(1000);
             byte[] banner = s.getInputStream().readNBytes(4);
             return new String(banner, java.nio.charset.StandardCharsets.US_ASCII).equals("SSH-");
         } catch (java.io.IOException e) {
@@ -268,7 +270,12 @@ public final class SshClient implements AutoCloseable {
     private static void awaitClose(ChannelExec channel, Bounded out, long deadline, SshTarget target, String command,
             Duration timeout) {
         long park = 20_000;
+        long endedAt = 0;
         while (!channel.isClosed()) {
+            // The command ended (its exit status came) and its output is complete: a server that then never closes
+            // the channel (dropbear waiting for an end of input it lost) does not keep us waiting past a short grace.
+            if (endedAt == 0 && channel.getExitStatus() != -1 && out.eof.getCount() == 0) endedAt = System.nanoTime();
+            if (endedAt != 0 && System.nanoTime() - endedAt > 1_000_000_000L) return;
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 try {
