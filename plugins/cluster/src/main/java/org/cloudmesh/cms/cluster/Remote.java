@@ -71,10 +71,25 @@ final class Remote implements AutoCloseable {
      */
     void install(Path key, String sshConfig, String hosts) {
         String d = dir(cluster.name());
-        exec("umask 077 && mkdir -p " + d + " && chmod 700 " + d, Duration.ofSeconds(30)).requireOk("creating ~/" + d + " on the manager");
+        idempotent("umask 077 && mkdir -p " + d + " && chmod 700 " + d).requireOk("creating ~/" + d + " on the manager");
         ssh.put(manager, key, d + "/id_ed25519");
-        exec("umask 077 && " + writeCommand(sshConfig, d + "/ssh_config") + " && chmod 600 " + d + "/id_ed25519 && "
-                + writeCommand(hosts, d + "/hosts"), Duration.ofSeconds(60)).requireOk("writing the ssh config and hosts file on the manager");
+        idempotent("umask 077 && " + writeCommand(sshConfig, d + "/ssh_config") + " && chmod 600 " + d + "/id_ed25519 && "
+                + writeCommand(hosts, d + "/hosts")).requireOk("writing the ssh config and hosts file on the manager");
+    }
+
+    /**
+     * Runs a command that may safely run twice, again (up to three times) when the server ends it without an exit
+     * status or it does not end within 20 s: a small guest's dropbear, just booted and busy, was seen to do both.
+     */
+    private ExecResult idempotent(String command) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                ExecResult r = ssh.exec(manager, command, Duration.ofSeconds(20));
+                if (r.exitStatus() != -1 || attempt == 3) return r;
+            } catch (CmsException e) {
+                if (attempt == 3 || !e.getMessage().contains("did not finish within")) throw e;
+            }
+        }
     }
 
     /** A shell command that replaces {@code path} (relative to home, a plain path) with {@code text}, atomically. */
