@@ -344,15 +344,26 @@ public final class LibvirtConnection implements Hypervisor, AutoCloseable {
 
     @Override
     public String createVolume(String poolName, String volumeXml) {
-        return call("create a volume in pool '" + poolName + "'", c -> {
+        return inPool("create a volume in pool '" + poolName + "'", poolName, (c, p) -> {
+            StorageVol v = p.storageVolCreateXML(volumeXml, 0);
+            try {
+                return v.getPath();
+            } finally {
+                v.free();
+            }
+        });
+    }
+
+    private interface PoolCall<T> {
+        T run(Connect c, StoragePool pool) throws LibvirtException;
+    }
+
+    /** {@code body} on the active storage pool {@code poolName}, freed afterwards. */
+    private <T> T inPool(String what, String poolName, PoolCall<T> body) {
+        return call(what, c -> {
             StoragePool p = pool(c, poolName);
             try {
-                StorageVol v = p.storageVolCreateXML(volumeXml, 0);
-                try {
-                    return v.getPath();
-                } finally {
-                    v.free();
-                }
+                return body.run(c, p);
             } finally {
                 p.free();
             }
@@ -361,34 +372,29 @@ public final class LibvirtConnection implements Hypervisor, AutoCloseable {
 
     @Override
     public String uploadVolume(String poolName, String name, byte[] data) {
-        return call("upload volume '" + name + "' to pool '" + poolName + "'", c -> {
-            StoragePool p = pool(c, poolName);
+        return inPool("upload volume '" + name + "' to pool '" + poolName + "'", poolName, (c, p) -> {
+            if (hasVolume(p, name)) delete(p.storageVolLookupByName(name));
+            StorageVol v = p.storageVolCreateXML(DomainXml.rawVolume(name, data.length), 0);
             try {
-                if (hasVolume(p, name)) delete(p.storageVolLookupByName(name));
-                StorageVol v = p.storageVolCreateXML(DomainXml.rawVolume(name, data.length), 0);
+                Stream s = c.streamNew(0);
                 try {
-                    Stream s = c.streamNew(0);
-                    try {
-                        v.upload(s, 0, data.length, 0);
-                        for (int off = 0; off < data.length; ) {
-                            int n = s.send(Arrays.copyOfRange(data, off, Math.min(data.length, off + 65536)));
-                            if (n <= 0) throw new CmsException("libvirt " + uri + ": the upload of '" + name + "' stalled");
-                            off += n;
-                        }
-                        s.finish();
-                    } catch (LibvirtException | RuntimeException e) {
-                        s.abort();
-                        v.delete(0);
-                        throw e;
-                    } finally {
-                        s.free();
+                    v.upload(s, 0, data.length, 0);
+                    for (int off = 0; off < data.length; ) {
+                        int n = s.send(Arrays.copyOfRange(data, off, Math.min(data.length, off + 65536)));
+                        if (n <= 0) throw new CmsException("libvirt " + uri + ": the upload of '" + name + "' stalled");
+                        off += n;
                     }
-                    return v.getPath();
+                    s.finish();
+                } catch (LibvirtException | RuntimeException e) {
+                    s.abort();
+                    v.delete(0);
+                    throw e;
                 } finally {
-                    v.free();
+                    s.free();
                 }
+                return v.getPath();
             } finally {
-                p.free();
+                v.free();
             }
         });
     }
