@@ -206,7 +206,7 @@ final class LibvirtCompute implements Compute {
 
     @Override
     public Vm boot(BootRequest r) {
-        Names.require("VM name", r.name());
+        Names.require("VM", r.name());
         Flavors.Flavor flavor = Flavors.of(r.flavor()).orElseThrow(() -> new CmsException("cloud '" + cloud.name()
                 + "': flavor '" + r.flavor() + "' not found: use one of " + Flavors.names()));
         String type = domainType();

@@ -56,7 +56,7 @@ public final class KeyCommand {
             }
         }
         if (name == null) name = defaultName();
-        Names.require("key name", name);
+        Names.require("key", name);
         KeyStore.Key k = new KeyStore(ctx.home()).add(name, path);
         ctx.out().println("key " + k.name() + " " + k.fingerprint() + " " + k.path());
         return 0;
@@ -66,7 +66,7 @@ public final class KeyCommand {
             + " no passphrase), add it, and make it the default (variable key)."})
     int gen(@Option(names = "--name", paramLabel = "NAME", description = "The key's name (default: cloudmesh.profile.user).") String name) {
         String n = name != null ? name : defaultName();
-        Names.require("key name", n);
+        Names.require("key", n);
         if (new KeyStore(ctx.home()).all().containsKey(n)) {
             throw new CmsException("a key named '" + n + "' exists already (see 'key list'): give another --name");
         }

@@ -107,7 +107,7 @@ public final class VmCommand {
                     names = new ArrayList<>();
                     for (int i = 0; i < count; i++) names.add(base + "-" + i);
                 }
-                for (String n : names) Names.require("VM name", n);
+                for (String n : names) Names.require("VM", n);
                 // a terminated VM never blocks its name, nor one the cloud still lists after cms ended it
                 List<String> taken = names.stream().filter(n -> known.containsKey(n) && !Vm.TERMINATED.equals(known.get(n).state())).toList();
                 if (taken.isEmpty() && !dryrun) {

@@ -41,7 +41,7 @@ public final class NoCloudSeed {
      * reboots of a guest without a disk.
      */
     public static byte[] iso(String instanceId, String name, List<String> publicKeys, String hostKey) {
-        Names.require("VM name", name);
+        Names.require("VM", name);
         String meta = "instance-id: " + quote(instanceId) + "\nlocal-hostname: " + quote(name) + "\n";
         StringBuilder user = new StringBuilder("#cloud-config\nhostname: ").append(quote(name)).append('\n');
         if (!publicKeys.isEmpty()) {

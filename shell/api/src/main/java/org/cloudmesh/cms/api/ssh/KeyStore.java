@@ -61,7 +61,7 @@ public final class KeyStore {
      * OpenSSH's ssh-keygen and adds it. An existing file of that name is never overwritten.
      */
     public synchronized Key generate(String name) {
-        org.cloudmesh.cms.api.util.Names.require("key name", name);
+        org.cloudmesh.cms.api.util.Names.require("key", name);
         Path dir = file.resolveSibling("keys");
         Path key = dir.resolve(name);
         if (Files.exists(key) || Files.exists(Path.of(key + ".pub"))) {
