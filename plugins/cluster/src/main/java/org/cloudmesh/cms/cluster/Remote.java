@@ -92,10 +92,14 @@ final class Remote implements AutoCloseable {
         }
     }
 
-    /** A shell command that replaces {@code path} (relative to home, a plain path) with {@code text}, atomically. */
+    /**
+     * A shell command that replaces {@code path} (relative to home, a plain path) with {@code text}, atomically. Each
+     * run writes its own temporary file: a retried attempt may overlap one the server has not finished.
+     */
     private static String writeCommand(String text, String path) {
         String b64 = Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
-        return "printf %s " + Shell.quote(b64) + " | base64 -d > " + path + ".new && mv " + path + ".new " + path;
+        return "{ t=$(mktemp " + path + ".XXXXXX) && printf %s " + Shell.quote(b64) + " | base64 -d > \"$t\" && mv -f \"$t\" "
+                + path + "; }";
     }
 
     /** Copies a local file to the manager (a staging path relative to the login user's home) and returns that path. */
