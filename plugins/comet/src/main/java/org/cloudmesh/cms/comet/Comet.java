@@ -29,8 +29,11 @@ import org.cloudmesh.cms.comet.store.CsState;
 import org.cloudmesh.cms.comet.store.Node;
 import org.cloudmesh.cms.comet.store.Store;
 import org.cloudmesh.cms.comet.virt.NodeDomain;
+import org.cloudmesh.cms.api.libvirt.DomainXml;
+import org.cloudmesh.cms.api.libvirt.ForwardedPorts;
 import org.cloudmesh.cms.api.libvirt.Hypervisor;
 import org.cloudmesh.cms.api.libvirt.Libvirt;
+import org.cloudmesh.cms.api.libvirt.NoCloudSeed;
 
 /**
  * The VC control plane: the store is the source of truth, Slurm decides where and how long computesets run, and
@@ -169,11 +172,12 @@ public final class Comet implements AutoCloseable {
         for (Node n : nodes) {
             String host = n.host() != null ? n.host() : anyHost;
             if (host == null) continue;
-            String disk = diskPath(e, n);
-            try {
-                libvirt.at(e.uri(host)).deleteDisk(disk);
-            } catch (CmsException x) {
-                store().event(null, cluster, n.name(), "disk-left", disk + ": " + x.getMessage());
+            for (String disk : List.of(diskPath(e, n), seedPath(e, n))) {
+                try {
+                    libvirt.at(e.uri(host)).deleteDisk(disk);
+                } catch (CmsException x) {
+                    store().event(null, cluster, n.name(), "disk-left", disk + ": " + x.getMessage());
+                }
             }
         }
     }
@@ -181,6 +185,11 @@ public final class Comet implements AutoCloseable {
     // named by the node's UUID, which a rename keeps: the disk stays the node's
     static String diskPath(Endpoint e, Node n) {
         return Path.of(e.diskDir(), n.uuid() + ".qcow2").toString();
+    }
+
+    /** The node's NoCloud seed beside its disk (written at every power on of a guest). */
+    static String seedPath(Endpoint e, Node n) {
+        return Path.of(e.diskDir(), n.uuid() + "-seed.iso").toString();
     }
 
     static EnumSet<CsState> activeStates() {
@@ -320,7 +329,12 @@ public final class Comet implements AutoCloseable {
     /** Reconciles, but a Slurm host that cannot be reached only gives a warning: listings still show the store. */
     public List<Change> reconcileQuietly(Endpoint e, java.io.PrintWriter warn) {
         try {
-            return reconcile(e);
+            List<Change> changes = reconcile(e);
+            if (warn != null) {
+                for (Change c : changes) if (c.from() == c.to()) warn.println("WARNING: " + c.detail());
+                warn.flush();
+            }
+            return changes;
         } catch (CmsException u) {
             if (warn != null) {
                 warn.println("WARNING: " + u.getMessage() + "; computeset states may be stale");
@@ -373,7 +387,7 @@ public final class Comet implements AutoCloseable {
                 if (c != null) changes.add(c);
             }
         }
-        refreshStates(e, null);
+        changes.addAll(refreshStates(e, null));
         return changes;
     }
 
@@ -520,8 +534,14 @@ public final class Comet implements AutoCloseable {
         return failure;
     }
 
-    /** Gives the node a VF, (re)defines its domain from the store and starts it. Returns null or why it failed. */
+    /**
+     * Gives the node a VF, (re)defines its domain from the store and starts it. On a hypervisor that runs guests the
+     * node also gets a fresh NoCloud seed (its name, the endpoint's authorized keys) and, on a user network, a free
+     * forwarded ssh port; what a real host would be given (the VF passed through) is checked against libvirt's schema
+     * first. Returns null or why it failed.
+     */
     private String powerOn(Endpoint e, Long cs, Node n, String host) {
+        int port = 0;
         try {
             String uri = e.uri(host);
             String vf = null;
@@ -532,16 +552,71 @@ public final class Comet implements AutoCloseable {
                 store().freeVf(n.cluster(), n.name());
                 return "node " + n.name() + " could not start on " + host + ": " + clash(n, host, other);
             }
-            NodeDomain.Spec spec = spec(e, uri, n, vf);
-            h.ensureDisk(spec.disk(), n.diskGb());
-            h.define(NodeDomain.build(spec));
-            h.start(n.name());
+            boolean guest = !h.isTestDriver();
+            String forward = guest ? e.guests().forwardAddress() : null;
+            if (guest) DomainXml.validate(NodeDomain.passthrough(spec(e, uri, n, vf, forward == null ? 0 : 1)));
+            h.ensureDisk(diskPath(e, n), n.diskGb());
+            if (guest) h.uploadFile(seedPath(e, n), NoCloudSeed.iso(n.uuid(), n.name(), authorizedKeys(e)));
+            for (int attempt = 1; ; attempt++) {
+                if (forward != null) port = ForwardedPorts.choose(forward, portsInUse(h));
+                h.define(NodeDomain.build(spec(e, uri, n, vf, port)));
+                if (port != 0) ForwardedPorts.release(port); // defined: portsInUse sees it from now on
+                try {
+                    h.start(n.name());
+                    break;
+                } catch (CmsException x) {
+                    if (port == 0 || attempt == 3 || !ForwardedPorts.clash(x)) throw x;
+                }
+            }
             store().setState(n.cluster(), n.name(), Hypervisor.ACTIVE);
-            store().event(cs, n.cluster(), n.name(), "power-on", host + (vf == null ? "" : " vf " + vf));
+            store().event(cs, n.cluster(), n.name(), "power-on", host + (vf == null ? "" : " vf " + vf
+                    + (guest && e.guests().emulateSriov() ? " (emulated)" : "")));
             return null;
         } catch (CmsException x) {
+            if (port != 0) ForwardedPorts.release(port);
             store().freeVf(n.cluster(), n.name());
             return "node " + n.name() + " could not start on " + host + ": " + x.getMessage();
+        }
+    }
+
+    /**
+     * Where a placed node answers ssh: its forwarded {@code ADDRESS:PORT} on a user network (from its domain), else its
+     * recorded IP on port 22; null when it has no host or its domain is gone.
+     */
+    public String sshAddress(Endpoint e, Node n) {
+        if (n.host() == null) return null;
+        try {
+            Hypervisor h = libvirt.at(e.uri(n.host()));
+            if (h.isTestDriver()) return null;
+            String forwarded = NodeDomain.sshAddress(h.xml(n.name()));
+            return forwarded != null ? forwarded : n.ip() + ":22";
+        } catch (CmsException gone) {
+            return null;
+        }
+    }
+
+    /** The ssh ports that the nodes defined on a hypervisor forward. */
+    private static Set<Integer> portsInUse(Hypervisor h) {
+        Set<Integer> ports = new java.util.HashSet<>();
+        for (Hypervisor.Described d : h.describe()) {
+            String a = NodeDomain.sshAddress(d.xml());
+            if (a != null) ports.add(Integer.parseInt(a.substring(a.lastIndexOf(':') + 1)));
+        }
+        return ports;
+    }
+
+    /** The public keys of the endpoint's libvirt.authorized_keys file, for the nodes' seeds. */
+    static List<String> authorizedKeys(Endpoint e) {
+        String file = e.guests().authorizedKeys();
+        if (file == null) return List.of();
+        try {
+            List<String> keys = new ArrayList<>();
+            for (String line : java.nio.file.Files.readAllLines(Path.of(file))) {
+                if (!line.isBlank() && !line.strip().startsWith("#")) keys.add(line.strip());
+            }
+            return keys;
+        } catch (java.io.IOException x) {
+            throw new CmsException("comet.endpoints." + e.name() + ".libvirt.authorized_keys: cannot read " + file + ": " + x.getMessage());
         }
     }
 
@@ -568,10 +643,17 @@ public final class Comet implements AutoCloseable {
                 + " alone; rename the cluster or remove that domain";
     }
 
-    NodeDomain.Spec spec(Endpoint e, String uri, Node n, String vf) {
+    /** The node's domain; {@code port} is its forwarded ssh port on a user network of a hypervisor that runs guests. */
+    NodeDomain.Spec spec(Endpoint e, String uri, Node n, String vf, int port) {
         String iso = n.iso() == null || e.isoDir() == null ? null : Path.of(e.isoDir(), n.iso()).toString();
+        NodeDomain.Guest guest = null;
+        if (!e.domainType(uri).equals("test")) {
+            Endpoint.Guests g = e.guests();
+            guest = new NodeDomain.Guest(n.cluster(), g.kernel(), g.initrd(), g.cmdline(), seedPath(e, n),
+                    g.forwardAddress(), port, n.ip(), g.emulateSriov());
+        }
         return new NodeDomain.Spec(e.domainType(uri), n.name(), n.uuid(), n.cpus(), n.memoryMb(), diskPath(e, n), iso,
-                e.network(), n.mac(), n.pubMac(), vf);
+                e.network(), n.mac(), n.pubMac(), vf, guest);
     }
 
     /**
@@ -620,12 +702,10 @@ public final class Comet implements AutoCloseable {
                 } catch (CmsException ignored) {
                     // a guest that refuses is destroyed below
                 }
-                long deadline = System.nanoTime() + e.shutdownTimeout().toNanos();
-                while (!Hypervisor.STOPPED.equals(st = h.powerState(n.name())) && !Hypervisor.UNDEFINED.equals(st)
-                        && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
+                if (!awaitOff(h, n.name(), e.shutdownTimeout())) {
+                    if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
+                    h.destroy(n.name());
                 }
-                if (!Hypervisor.STOPPED.equals(st) && !Hypervisor.UNDEFINED.equals(st)) h.destroy(n.name());
             }
             if (undefine && !Hypervisor.UNDEFINED.equals(h.powerState(n.name()))) h.undefine(n.name());
             store().setState(n.cluster(), n.name(), Hypervisor.STOPPED);
@@ -639,11 +719,28 @@ public final class Comet implements AutoCloseable {
         }
     }
 
+    /** Waits until the domain is off (or gone); false when it still runs after {@code timeout}. */
+    private static boolean awaitOff(Hypervisor h, String name, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String st = h.powerState(name);
+            if (Hypervisor.STOPPED.equals(st) || Hypervisor.UNDEFINED.equals(st)) return true;
+            if (System.nanoTime() > deadline) return false;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
     /**
      * Reads the power state of the given nodes (all placed nodes and frontends of the endpoint when null) from
      * libvirt, one listing per host URI, records changes, and frees the VF of a compute VM found stopped.
      */
-    public void refreshStates(Endpoint e, Collection<Node> which) {
+    public List<Change> refreshStates(Endpoint e, Collection<Node> which) {
+        List<Change> lost = new ArrayList<>();
         List<Node> nodes = new ArrayList<>();
         if (which != null) {
             nodes.addAll(which);
@@ -672,11 +769,19 @@ public final class Comet implements AutoCloseable {
                 }
             }
             if (!st.equals(n.state())) changes.put(n, st);
-            if (!n.frontend() && n.vf() != null && (Hypervisor.STOPPED.equals(st) || Hypervisor.UNDEFINED.equals(st))) {
-                store().freeVf(n.cluster(), n.name());
+            boolean off = Hypervisor.STOPPED.equals(st) || Hypervisor.UNDEFINED.equals(st);
+            if (off && Hypervisor.ACTIVE.equals(n.state()) && !n.frontend() && n.computeset() != null && n.host() != null
+                    && "on".equals(n.adminState())) {
+                // cms stops a node only after recording it: this one went down by itself (killed, crashed, powered off inside)
+                String why = "node " + n.name() + " stopped outside cms on " + n.host() + ": 'comet power on " + n.cluster()
+                        + " " + n.name() + "' starts it again";
+                store().event(n.computeset(), n.cluster(), n.name(), "lost", why);
+                lost.add(new Change(n.computeset(), CsState.RUNNING, CsState.RUNNING, why));
             }
+            if (!n.frontend() && n.vf() != null && off) store().freeVf(n.cluster(), n.name());
         }
         store().setStates(changes);
+        return lost;
     }
 
     // ---- power ------------------------------------------------------------------------------------------------
@@ -791,6 +896,10 @@ public final class Comet implements AutoCloseable {
                     store().setAdminState(n.cluster(), n.name(), "off");
                     if (!running) return n.name() + " is not running";
                     h.shutdown(n.name());
+                    if (!awaitOff(h, n.name(), e.shutdownTimeout())) {
+                        return n.name() + " did not power off within " + e.shutdownTimeout().toSeconds()
+                                + " s of the ACPI power button: 'comet power off' forces it off";
+                    }
                 }
                 case REBOOT -> {
                     if (!running) return n.name() + " is not running: use 'comet power on'";

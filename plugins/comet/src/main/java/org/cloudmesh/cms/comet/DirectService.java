@@ -223,6 +223,7 @@ public record DirectService(Comet comet, Endpoint endpoint, String user) impleme
             r.put("pub_ip", n.pubIp());
         }
         r.put("host", n.host());
+        r.put("ssh", comet.sshAddress(endpoint, n));
         r.put("vf", n.vf());
         r.putAll(Isos.status(comet, endpoint, n));
         r.put("active_computeset", n.computeset());

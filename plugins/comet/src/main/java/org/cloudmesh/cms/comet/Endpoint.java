@@ -18,7 +18,12 @@ import org.cloudmesh.cms.api.util.Walltime;
  *           bin (the directory of sbatch/squeue/... on the login host; default: the login shell's PATH),
  *           timeout (5s: how long a read such as squeue waits for Slurm's controller, all its tries together)}
  * libvirt: {hosts: {HOST: URI, ...}, uri: "qemu+ssh://{host}/system" (template for hosts not listed),
- *           domain_type (test for test:// URIs, else kvm), network (default), disk_dir, frontend_host}
+ *           domain_type (test for test:// URIs, else kvm), network (default; "user": qemu's user-mode networking,
+ *           each node's ssh forwarded from a port on forward_address, 127.0.0.1), disk_dir, frontend_host,
+ *           kernel, initrd, cmdline (boot that kernel directly instead of disk, network or cdrom),
+ *           authorized_keys (a file of public keys put into each node's NoCloud seed),
+ *           sriov: passthrough (default: the VF as a PCI hostdev) or emulate (an emulated NIC stands for it, where
+ *           no VF exists, such as a test machine; the hostdev XML is still built and checked)}
  * sriov:   {HOST: [PCI addresses like 0000:3b:00.1, ...], ...}
  * iso_dir: DIR
  * limits:  {max_nodes: N, max_walltime: 2d}
@@ -33,7 +38,19 @@ import org.cloudmesh.cms.api.util.Walltime;
 public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHosts, String uriTemplate,
                        String domainType, String network, String diskDir, String frontendHost,
                        Map<String, List<String>> sriov, String isoDir, int maxNodes, Duration maxWalltime,
-                       Duration shutdownTimeout, Duration reconcileMaxAge) {
+                       Duration shutdownTimeout, Duration reconcileMaxAge, Guests guests) {
+
+    /**
+     * How nodes boot and are reached on hypervisors that run guests: direct kernel boot (kernel null: disk, network,
+     * cdrom), the public keys for their NoCloud seeds, the address on each host where a user-mode node's ssh port is
+     * forwarded (null: the node is on libvirt network {@code network}) and whether SR-IOV is emulated.
+     */
+    public record Guests(String kernel, String initrd, String cmdline, String authorizedKeys, String forwardAddress,
+                         boolean emulateSriov) {
+    }
+
+    /** libvirt.network value for qemu's user-mode networking with a forwarded ssh port. */
+    public static final String USER_NETWORK = "user";
 
     public record Slurm(String host, int port, String user, String key, String hostKey, String partition,
                         String account, boolean exclusive, String outputDir, String bin, Duration timeout) {
@@ -114,10 +131,28 @@ public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHost
                 : Walltime.parse(String.valueOf(limits.get("max_walltime")));
         Duration shutdown = seconds(m.get("shutdown_timeout"), Duration.ofSeconds(10), where + ".shutdown_timeout");
         String frontendHost = str(lv.get("frontend_host"), hosts.isEmpty() ? null : hosts.keySet().iterator().next());
+        String network = str(lv.get("network"), "default");
+        String sriovMode = str(lv.get("sriov"), "passthrough");
+        if (!sriovMode.equals("passthrough") && !sriovMode.equals("emulate")) {
+            throw new CmsException(where + ".libvirt.sriov '" + sriovMode + "': use passthrough (the default) or emulate");
+        }
+        String forward = null;
+        if (network.equals(USER_NETWORK)) {
+            forward = str(lv.get("forward_address"), "127.0.0.1");
+            if (!forward.matches("[0-9.]+")) throw new CmsException(where + ".libvirt.forward_address '" + forward + "': give an IPv4 address");
+        }
+        String kernel = str(lv.get("kernel"), null);
+        String initrd = str(lv.get("initrd"), null);
+        String keys = expand(str(lv.get("authorized_keys"), null));
+        for (String[] f : new String[][] {{"kernel", kernel}, {"initrd", initrd}}) {
+            if (f[1] != null && !f[1].startsWith("/")) throw new CmsException(where + ".libvirt." + f[0] + " '" + f[1] + "': give an absolute path on the hosts");
+        }
+        if (initrd != null && kernel == null) throw new CmsException(where + ".libvirt.initrd needs libvirt.kernel");
+        Guests guests = new Guests(kernel, initrd, str(lv.get("cmdline"), null), keys, forward, sriovMode.equals("emulate"));
         return new Endpoint(name, slurm, hosts, str(lv.get("uri"), null), str(lv.get("domain_type"), null),
-                str(lv.get("network"), "default"), str(lv.get("disk_dir"), "/var/lib/libvirt/images"), frontendHost,
+                network, str(lv.get("disk_dir"), "/var/lib/libvirt/images"), frontendHost,
                 sriov, str(m.get("iso_dir"), null), maxNodes, maxWall, shutdown, millis(m.get("reconcile_max_age"),
-                where + ".reconcile_max_age"));
+                where + ".reconcile_max_age"), guests);
     }
 
     /** The libvirt URI of a physical host: listed in libvirt.hosts, else from the uri template. */

@@ -257,7 +257,7 @@ final class LibvirtCompute implements Compute {
                     h.start(r.name());
                     break;
                 } catch (CmsException e) {
-                    if (forward && attempt < 3 && portClash(e)) continue; // another program took the port: another one
+                    if (forward && attempt < 3 && ForwardedPorts.clash(e)) continue; // another program took the port: another one
                     throw e;
                 }
             }
@@ -303,11 +303,6 @@ final class LibvirtCompute implements Compute {
                 }
             }
         }
-    }
-
-    private static boolean portClash(CmsException e) {
-        String m = e.getMessage();
-        return m.contains("host forwarding rule") || m.contains("hostfwd") || m.contains("Address already in use");
     }
 
     private String xml(String type, String name, Flavors.Flavor flavor, Image img, String disk, String seed, String network,

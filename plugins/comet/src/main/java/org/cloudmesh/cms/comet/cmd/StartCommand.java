@@ -31,6 +31,7 @@ final class StartCommand extends CometCommand.Sub {
     @Option(names = "--allocation", paramLabel = "A", description = "Allocation to charge (one of the cluster's)") String allocation;
     @Option(names = "--reservation", paramLabel = "R", description = "A Slurm reservation to run in") String reservation;
     @Option(names = "--wait", description = "Wait, with a progress bar, until every node runs") boolean await;
+    @Option(names = "--wait-ssh", description = "Wait until every node runs and answers ssh (implies --wait)") boolean awaitSsh;
     @Option(names = "--timeout", paramLabel = "W", description = "Give up waiting after this long (default: 30m)") String timeout;
 
     @Override
@@ -54,10 +55,16 @@ final class StartCommand extends CometCommand.Sub {
         out.println("comet computeset " + cs.id());
         out.println("(computeset " + cs.id() + ": Slurm job " + cs.jobId() + ", nodes " + Hostlist.compress(cs.nodes())
                 + ", walltime " + Walltime.format(wall) + ", allocation " + alloc + ")");
+        if (s instanceof DirectService d && d.endpoint().guests().emulateSriov()) {
+            out.println("Note: endpoint '" + d.endpoint().name() + "' emulates SR-IOV (libvirt.sriov: emulate): each node's VF"
+                    + " is an emulated virtio NIC, named in its domain's metadata, not a passed-through device");
+        }
         out.flush();
-        if (!await) return 0;
+        if (!await && !awaitSsh) return 0;
         try {
-            return waitFor(s, cs, wait);
+            long deadline = System.nanoTime() + wait.toNanos();
+            int rc = waitFor(s, cs, wait);
+            return awaitSsh ? waitForSsh(s, cs, wait, deadline) : rc;
         } catch (InterruptedException | RuntimeException x) {
             // Ctrl-C (in the REPL) ends the wait, not the computeset
             if (x instanceof RuntimeException rx && !Thread.currentThread().isInterrupted()) throw rx;
@@ -128,6 +135,59 @@ final class StartCommand extends CometCommand.Sub {
                         + Walltime.format(timeout) + " (it goes on; see 'comet computeset " + cs.id() + "')");
             }
             Thread.sleep(now.state() == CsState.RUNNING ? 100 : 300);
+        }
+    }
+
+    /**
+     * After the nodes run: waits until each answers ssh with its banner (a guest's forwarded port accepts connections
+     * before its sshd runs), where 'comet node info' says it is reached.
+     */
+    int waitForSsh(CometService s, Computeset cs, Duration timeout, long deadline) throws InterruptedException {
+        PrintWriter err = ctx().err();
+        boolean tty = ctx().interactive();
+        java.util.Set<String> answered = new java.util.TreeSet<>();
+        java.util.Map<String, String> where = new java.util.HashMap<>();
+        String last = null;
+        int total = cs.nodes().size();
+        while (true) {
+            for (String n : cs.nodes()) {
+                if (answered.contains(n)) continue;
+                String a = where.get(n);
+                if (a == null) {
+                    a = (String) s.nodeInfo(cs.cluster(), n).get("ssh");
+                    if (a == null) {
+                        throw new CmsException("node " + n + " has no address to reach ssh at (it is not running on a"
+                                + " hypervisor that runs guests): see 'comet node info " + cs.cluster() + " " + n + "'");
+                    }
+                    where.put(n, a);
+                }
+                int colon = a.lastIndexOf(':');
+                if (org.cloudmesh.cms.api.ssh.SshClient.answers(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))) {
+                    answered.add(n);
+                }
+            }
+            String line = bar(answered.size(), total) + " " + answered.size() + "/" + total + " nodes answer ssh (computeset " + cs.id() + ")";
+            if (!line.equals(last)) {
+                if (tty) err.print("\r" + line + "\033[K");
+                else err.println(line);
+                err.flush();
+                last = line;
+            }
+            if (answered.size() == total) {
+                if (tty) err.println();
+                StringBuilder at = new StringBuilder();
+                for (String n : cs.nodes()) at.append(at.length() == 0 ? "" : ", ").append(n).append(' ').append(where.get(n));
+                ctx().out().println("Computeset " + cs.id() + " answers ssh: " + at);
+                return 0;
+            }
+            if (System.nanoTime() > deadline) {
+                if (tty) err.println();
+                java.util.List<String> silent = new java.util.ArrayList<>(cs.nodes());
+                silent.removeAll(answered);
+                throw new CmsException("computeset " + cs.id() + ": " + Hostlist.compress(silent) + " did not answer ssh within "
+                        + Walltime.format(timeout) + " (the set goes on; see 'comet console " + cs.cluster() + " " + silent.get(0) + "')");
+            }
+            Thread.sleep(250);
         }
     }
 

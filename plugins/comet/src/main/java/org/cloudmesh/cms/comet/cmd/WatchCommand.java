@@ -39,8 +39,8 @@ final class WatchCommand extends CometCommand.Sub {
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
                 for (Comet.Change c : s.reconcile()) {
                     ctx().out().println(LocalTime.now().format(t) + " computeset " + c.computeset() + ": "
-                            + (c.from() == null ? "" : c.from().label() + " -> ") + c.to().label()
-                            + (c.detail() == null ? "" : " (" + c.detail() + ")"));
+                            + (c.from() == c.to() ? c.detail() : (c.from() == null ? "" : c.from().label() + " -> ")
+                            + c.to().label() + (c.detail() == null ? "" : " (" + c.detail() + ")")));
                 }
             } catch (InterruptedException x) {
                 break;

@@ -160,6 +160,8 @@ public final class Isos {
                 size = in.transferTo(out);
             }
             String hex = HexFormat.of().formatHex(sha.digest());
+            // installation media, not secrets: the hypervisor's qemu (another user) reads them in place
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException x) {

@@ -168,6 +168,15 @@ public final class DomainXml {
             return this;
         }
 
+        /**
+         * A cdrom on a virtio-scsi controller ({@code /dev/sr0} in a Linux guest; qemu's q35 machine has no IDE, and
+         * small guest kernels carry virtio drivers only), empty when {@code iso} is null.
+         */
+        public Builder scsiCdrom(String iso) {
+            attrs(el(devices(), "controller"), "type", "scsi", "index", "0", "model", "virtio-scsi");
+            return cdrom(iso, "sda", "scsi");
+        }
+
         /** A NoCloud seed (an ISO 9660 volume labelled cidata) as a read-only virtio disk, as cloud-init finds it. */
         public Builder seed(String iso) {
             Element disk = el(devices(), "disk");
@@ -202,12 +211,22 @@ public final class DomainXml {
          * (libvirt 9's native user interface cannot forward ports without passt).
          */
         public Builder forwardedNetwork(String mac, String hostAddress, int hostPort, int guestPort) {
+            return forwardedNetwork(mac, hostAddress, hostPort, guestPort, null, 0);
+        }
+
+        /**
+         * As {@link #forwardedNetwork(String, String, int, int)}, and the guest's DHCP answer is {@code guestIp} on
+         * its {@code /prefix} network (qemu's own gateway and DNS take the two addresses below its broadcast), so a
+         * node gets the address its cluster records; {@code guestIp} null keeps qemu's 10.0.2.15/24.
+         */
+        public Builder forwardedNetwork(String mac, String hostAddress, int hostPort, int guestPort, String guestIp, int prefix) {
             requireMac(mac);
             if (!hostAddress.matches("[0-9.]+|\\[[0-9a-fA-F:]+]")) throw new CmsException("'" + hostAddress + "' is not an IP address");
             if (hostPort < 1 || hostPort > 65535 || guestPort < 1 || guestPort > 65535) throw new CmsException("port out of range");
             String id = "cmsnet" + (pciSlot - 9);
             qemuArg("-netdev");
-            qemuArg("user,id=" + id + ",hostfwd=tcp:" + hostAddress + ":" + hostPort + "-:" + guestPort);
+            qemuArg("user,id=" + id + (guestIp == null ? "" : guestNet(guestIp, prefix)) + ",hostfwd=tcp:" + hostAddress
+                    + ":" + hostPort + "-:" + guestPort);
             qemuArg("-device");
             qemuArg("virtio-net-pci,netdev=" + id + ",mac=" + mac + ",bus=pci.0,addr=0x" + Integer.toHexString(pciSlot++));
             return this;
@@ -221,6 +240,47 @@ public final class DomainXml {
             Element arg = d.createElementNS(QEMU_NS, "qemu:arg");
             arg.setAttribute("value", value);
             qemuArgs.appendChild(arg);
+        }
+
+        /**
+         * A further user-mode NIC with {@code mac} that reaches nothing ({@code restrict=on}), placed after the
+         * forwarded one so that the guest's first interface stays the one that is reached (a stand-in for a device
+         * that cannot exist here, such as an emulated SR-IOV VF).
+         */
+        public Builder isolatedNic(String mac) {
+            requireMac(mac);
+            String id = "cmsnet" + (pciSlot - 9);
+            qemuArg("-netdev");
+            qemuArg("user,id=" + id + ",restrict=on");
+            qemuArg("-device");
+            qemuArg("virtio-net-pci,netdev=" + id + ",mac=" + mac + ",bus=pci.0,addr=0x" + Integer.toHexString(pciSlot++));
+            return this;
+        }
+
+        /** qemu's user network options that hand {@code ip} to the guest by DHCP. */
+        private static String guestNet(String ip, int prefix) {
+            if (!ip.matches("([0-9]{1,3}\\.){3}[0-9]{1,3}") || prefix < 8 || prefix > 29) {
+                throw new CmsException("'" + ip + "/" + prefix + "' is not an IPv4 address on a /8 to /29 network");
+            }
+            long a = 0;
+            for (String o : ip.split("\\.")) {
+                int v = Integer.parseInt(o);
+                if (v > 255) throw new CmsException("'" + ip + "' is not an IPv4 address");
+                a = a << 8 | v;
+            }
+            long mask = (0xffffffffL << (32 - prefix)) & 0xffffffffL;
+            long net = a & mask;
+            long broadcast = net | (~mask & 0xffffffffL);
+            if (a == net || a >= broadcast - 2) {
+                throw new CmsException(ip + " is reserved on its /" + prefix + " network (qemu's gateway and DNS take the two"
+                        + " addresses below the broadcast address)");
+            }
+            return ",net=" + dotted(net) + "/" + prefix + ",host=" + dotted(broadcast - 1) + ",dns=" + dotted(broadcast - 2)
+                    + ",dhcpstart=" + ip;
+        }
+
+        private static String dotted(long a) {
+            return (a >> 24 & 255) + "." + (a >> 16 & 255) + "." + (a >> 8 & 255) + "." + (a & 255);
         }
 
         /** The SR-IOV virtual function {@code DDDD:BB:SS.F} passed through as a managed PCI hostdev. */
@@ -265,6 +325,39 @@ public final class DomainXml {
             Element e = el(parent, name);
             e.setTextContent(value);
             return e;
+        }
+    }
+
+    /**
+     * Checks domain XML against libvirt's own RelaxNG schema with {@code virt-xml-validate} (package libvirt-clients):
+     * what a real host would be given is checked even where it is not what runs. Nothing when valid; else the
+     * validator's complaint.
+     */
+    public static void validate(String xml) {
+        java.nio.file.Path f = null;
+        try {
+            f = java.nio.file.Files.createTempFile("cms-domain", ".xml");
+            java.nio.file.Files.writeString(f, xml);
+            Process p = new ProcessBuilder("virt-xml-validate", f.toString(), "domain").redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (p.waitFor() != 0) {
+                throw new CmsException("the domain XML fails libvirt's schema: " + out.replace(f.toString(), "domain.xml"));
+            }
+        } catch (java.io.IOException e) {
+            throw new CmsException("cannot check domain XML against libvirt's schema (install libvirt-clients for"
+                    + " virt-xml-validate): " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CmsException("interrupted while checking domain XML");
+        } finally {
+            if (f != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(f);
+                } catch (java.io.IOException ignored) {
+                    // a temporary file of ours
+                }
+            }
         }
     }
 

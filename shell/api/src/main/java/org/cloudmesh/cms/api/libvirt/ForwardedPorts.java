@@ -50,4 +50,10 @@ public final class ForwardedPorts {
     public static void release(int port) {
         RECENT.remove(port);
     }
+
+    /** True when a domain failed to start because its forwarded port was taken meanwhile (ask for another one). */
+    public static boolean clash(CmsException e) {
+        String m = e.getMessage();
+        return m != null && (m.contains("host forwarding rule") || m.contains("hostfwd") || m.contains("Address already in use"));
+    }
 }

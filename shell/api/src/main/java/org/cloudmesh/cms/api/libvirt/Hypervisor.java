@@ -82,6 +82,12 @@ public interface Hypervisor {
     /** Creates (or replaces) the raw volume {@code name} in {@code pool} holding {@code data}; returns its path. */
     String uploadVolume(String pool, String name, byte[] data);
 
+    /**
+     * Creates (or replaces) the raw volume {@code path} holding {@code data}, in the storage pool of its directory
+     * (as {@link #ensureDisk}); returns its path.
+     */
+    String uploadFile(String path, byte[] data);
+
     /** Deletes volume {@code name} of {@code pool}; nothing when there is none. */
     void deleteVolume(String pool, String name);
 }

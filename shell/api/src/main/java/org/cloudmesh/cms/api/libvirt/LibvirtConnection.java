@@ -372,31 +372,46 @@ public final class LibvirtConnection implements Hypervisor, AutoCloseable {
 
     @Override
     public String uploadVolume(String poolName, String name, byte[] data) {
-        return inPool("upload volume '" + name + "' to pool '" + poolName + "'", poolName, (c, p) -> {
-            if (hasVolume(p, name)) delete(p.storageVolLookupByName(name));
-            StorageVol v = p.storageVolCreateXML(DomainXml.rawVolume(name, data.length), 0);
+        return inPool("upload volume '" + name + "' to pool '" + poolName + "'", poolName, (c, p) -> upload(c, p, name, data));
+    }
+
+    @Override
+    public String uploadFile(String path, byte[] data) {
+        Path file = Path.of(path);
+        return call("upload " + path, c -> {
+            StoragePool p = poolAt(c, file.getParent().toString());
             try {
-                Stream s = c.streamNew(0);
-                try {
-                    v.upload(s, 0, data.length, 0);
-                    for (int off = 0; off < data.length; ) {
-                        int n = s.send(Arrays.copyOfRange(data, off, Math.min(data.length, off + 65536)));
-                        if (n <= 0) throw new CmsException("libvirt " + uri + ": the upload of '" + name + "' stalled");
-                        off += n;
-                    }
-                    s.finish();
-                } catch (LibvirtException | RuntimeException e) {
-                    s.abort();
-                    v.delete(0);
-                    throw e;
-                } finally {
-                    s.free();
-                }
-                return v.getPath();
+                return upload(c, p, file.getFileName().toString(), data);
             } finally {
-                v.free();
+                p.free();
             }
         });
+    }
+
+    private String upload(Connect c, StoragePool p, String name, byte[] data) throws LibvirtException {
+        if (hasVolume(p, name)) delete(p.storageVolLookupByName(name));
+        StorageVol v = p.storageVolCreateXML(DomainXml.rawVolume(name, data.length), 0);
+        try {
+            Stream s = c.streamNew(0);
+            try {
+                v.upload(s, 0, data.length, 0);
+                for (int off = 0; off < data.length; ) {
+                    int n = s.send(Arrays.copyOfRange(data, off, Math.min(data.length, off + 65536)));
+                    if (n <= 0) throw new CmsException("libvirt " + uri + ": the upload of '" + name + "' stalled");
+                    off += n;
+                }
+                s.finish();
+            } catch (LibvirtException | RuntimeException e) {
+                s.abort();
+                v.delete(0);
+                throw e;
+            } finally {
+                s.free();
+            }
+            return v.getPath();
+        } finally {
+            v.free();
+        }
     }
 
     @Override
