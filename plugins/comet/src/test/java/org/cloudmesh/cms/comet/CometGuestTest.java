@@ -1,0 +1,295 @@
+package org.cloudmesh.cms.comet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Predicate;
+import org.cloudmesh.cms.api.BuiltShell;
+import org.cloudmesh.cms.api.TestbedSupport;
+import org.cloudmesh.cms.api.libvirt.DomainXml;
+import org.cloudmesh.cms.api.libvirt.LibvirtConnection;
+import org.cloudmesh.cms.api.ssh.ExecResult;
+import org.cloudmesh.cms.api.ssh.SshClient;
+import org.cloudmesh.cms.api.ssh.SshTarget;
+import org.cloudmesh.cms.comet.store.Computeset;
+import org.cloudmesh.cms.comet.store.CsState;
+import org.cloudmesh.cms.comet.store.Store;
+import org.cloudmesh.cms.comet.virt.NodeDomain;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * comet nodes as real guests: the testbed's endpoint {@code guests} runs the Slurm hosts' VMs as qemu guests of the
+ * testbed image (user networking, ssh forwarded on 127.0.0.1, SR-IOV emulated). What a person would check inside:
+ * the node's name and recorded address, the serial console, uptime after a reboot, an ISO read at /dev/sr0, a node
+ * killed outside cms reported and powered on again, and no qemu process left when the Slurm job ends.
+ */
+@Tag(TestbedSupport.INTEGRATION)
+class CometGuestTest {
+    @TempDir
+    Path home;
+    @TempDir
+    Path tmp;
+    TestbedSupport tb;
+    TestContext cms;
+    String vc;
+    final List<String> clusters = new ArrayList<>();
+    String tmuxSocket;
+
+    @BeforeEach
+    void shell() throws Exception {
+        tb = TestbedSupport.requireQemu();
+        cms = new TestContext(home);
+        cms.importFile(tb.fragment());
+        cms.importYaml("cloudmesh:\n  comet:\n    active: guests\n");
+        vc = "gt" + Integer.toString(new Random().nextInt(1 << 30), 36);
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (tmuxSocket != null) tmux("kill-server");
+        try (SshClient ssh = new SshClient(tb.knownHosts())) {
+            for (Computeset cs : cms.service().store().computesets(new Store.CsFilter(null, null, null, null))) {
+                if (cs.jobId() != null) ssh.exec(tb.target(), "scancel " + cs.jobId(), Duration.ofSeconds(30));
+            }
+        }
+        List<String> names = new ArrayList<>();
+        try (LibvirtConnection hv = LibvirtConnection.open(tb.sessionUri())) {
+            for (String d : hv.domains()) if (clusters.stream().anyMatch(c -> d.equals(c) || d.startsWith("vm-" + c + "-"))) names.add(d);
+        }
+        tb.removeGuests(names);
+        for (String c : clusters) {
+            try (var isos = Files.newDirectoryStream(tb.isoDir(), c + "*.iso")) {
+                for (Path p : isos) Files.deleteIfExists(p);
+            }
+        }
+        cms.close();
+    }
+
+    void ok(String... words) {
+        int rc = cms.run(words);
+        assertEquals(0, rc, String.join(" ", words) + " failed:\n" + cms.printed() + cms.errText());
+    }
+
+    String cluster(String name, int computes) {
+        clusters.add(name);
+        ok("cluster", "create", name, "--computes", String.valueOf(computes), "--cpus", "1", "--memory", "256M");
+        return name;
+    }
+
+    Map<String, Object> info(String cluster, String node) {
+        ok("node", "info", cluster, node, "--output", "json");
+        return new Yaml().load(cms.printed());
+    }
+
+    /** Runs a command inside a guest as root (a fresh known_hosts: a guest without a seeded host key makes one per boot). */
+    ExecResult inside(String cluster, String node, String command) throws Exception {
+        String ssh = (String) info(cluster, node).get("ssh");
+        assertNotNull(ssh, node + " has an ssh address");
+        int colon = ssh.lastIndexOf(':');
+        Path known = Files.createTempFile(tmp, "known", "");
+        try (SshClient c = new SshClient(known)) {
+            SshTarget t = new SshTarget(ssh.substring(0, colon), Integer.parseInt(ssh.substring(colon + 1)), "root", tb.sshKey());
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (true) {
+                try {
+                    return c.exec(t, command, Duration.ofSeconds(20));
+                } catch (RuntimeException notYet) {
+                    if (System.nanoTime() > deadline) throw notYet;
+                    Thread.sleep(500);
+                }
+            }
+        }
+    }
+
+    /** The qemu processes that run a guest of {@code cluster} (qemu's {@code -name guest=NAME,...}). */
+    static List<String> qemuProcesses(String cluster) {
+        List<String> out = new ArrayList<>();
+        ProcessHandle.allProcesses().forEach(p -> {
+            String cmd = String.join(" ", p.info().arguments().map(List::of).orElse(List.of()));
+            if (cmd.contains("guest=vm-" + cluster + "-") || cmd.contains("guest=" + cluster + ",")) out.add(p.pid() + " " + cmd);
+        });
+        return out;
+    }
+
+    Computeset set(String cluster) {
+        List<Computeset> sets = cms.service().store().computesets(new Store.CsFilter(null, cluster, null, null));
+        assertEquals(1, sets.size(), sets.toString());
+        return sets.get(0);
+    }
+
+    @Test
+    void twoRealGuestsConsoleRebootIsoKillAndTheEndOfTheirJob() throws Exception {
+        // a set with a one-minute walltime runs meanwhile: its end must leave no qemu process
+        String shortVc = cluster(vc + "w", 1);
+        ok("start", shortVc, "--count", "1", "--walltime", "1m");
+        cluster(vc, 2);
+        String n0 = "vm-" + vc + "-0";
+        String n1 = "vm-" + vc + "-1";
+        ok("start", vc, "vm-" + vc + "-[0-1]", "--walltime", "10m", "--wait-ssh", "--timeout", "3m");
+        String out = cms.printed();
+        assertTrue(out.contains("emulates SR-IOV (libvirt.sriov: emulate)"), out);
+        assertTrue(out.contains("Computeset " + set(vc).id() + " answers ssh: " + n0 + " 127.0.0.1:"), out);
+
+        // inside: the node's own name, its recorded IP and MAC; its VF an emulated NIC named in the metadata
+        for (String n : List.of(n0, n1)) {
+            Map<String, Object> i = info(vc, n);
+            ExecResult r = inside(vc, n, "hostname; ip -4 addr show eth0; ip link");
+            assertEquals(0, r.exitStatus(), r.stderr());
+            assertTrue(r.stdout().startsWith(n + "\n"), r.stdout());
+            assertTrue(r.stdout().contains("inet " + i.get("ip") + "/16"), r.stdout());
+            String[] mac = ((String) i.get("interface")).split(" ");
+            assertTrue(r.stdout().contains(mac[0]), r.stdout());
+            try (LibvirtConnection hv = LibvirtConnection.open(tb.sessionUri())) {
+                Map<String, String> meta = DomainXml.metadata(hv.xml(n), NodeDomain.NS, "node");
+                assertEquals(i.get("vf"), meta.get("vf"));
+                String emulated = meta.get("vf_emulated_by");
+                assertTrue(emulated.startsWith("virtio-net 52:54:00:"), meta.toString());
+                assertTrue(r.stdout().contains(emulated.substring("virtio-net ".length())), "the emulated VF NIC is in the guest");
+            }
+        }
+
+        // the serial console, as a person uses it: the guest's login prompt, Ctrl-] leaves
+        BuiltShell.requirePlugin("comet");
+        // the launcher reads the home's cloudmesh.yaml (this test's shell keeps its config in memory) and shares its store
+        assertEquals(0, BuiltShell.run(home, null, "config", "import", tb.fragment().toString()).status());
+        assertEquals(0, BuiltShell.run(home, null, "comet", "active", "guests").status());
+        tmuxSocket = "cms-comet-console-" + vc;
+        tmux("new-session", "-d", "-s", "c", "-x", "120", "-y", "30", "env CLOUDMESH_HOME=" + home + " TERM=xterm "
+                + BuiltShell.launcher() + " comet console " + vc + " " + n0 + "; echo console-exit=$?; sleep 30");
+        screen(s -> s.contains("Ctrl-] leaves"), "the console's banner");
+        tmux("send-keys", "-t", "c", "Enter");
+        screen(s -> s.contains(n0 + " login:"), "the guest's own login prompt");
+        tmux("send-keys", "-t", "c", "C-]");
+        screen(s -> s.contains("console-exit=0"), "Ctrl-] leaving the console");
+
+        // reboot: the guest starts again (its uptime)
+        double before = uptime(vc, n0);
+        ok("power", "reboot", vc, n0);
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        double after = uptime(vc, n0);
+        while (after >= before && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            after = uptime(vc, n0);
+        }
+        assertTrue(after < before, "uptime " + before + " s before the reboot, " + after + " s after");
+
+        // an ISO, attached while the node is off, is read inside after the next power on
+        Path src = Files.createDirectories(tmp.resolve("iso"));
+        Files.writeString(src.resolve("hello.txt"), "hello from " + vc + "\n");
+        Path iso = tmp.resolve("media.iso");
+        Process g = new ProcessBuilder("genisoimage", "-quiet", "-V", "MEDIA", "-r", "-o", iso.toString(), src.toString())
+                .redirectErrorStream(true).start();
+        assertEquals(0, g.waitFor(), new String(g.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        ok("iso", "upload", iso.toString(), "--isoname", vc + ".iso");
+        ok("power", "shutdown", vc, n1);
+        assertEquals("stopped", info(vc, n1).get("state"), "shutdown waits for the guest to power off");
+        ok("iso", "attach", vc + ".iso", vc, n1);
+        ok("power", "on", vc, n1);
+        ExecResult read = inside(vc, n1, "mount -t iso9660 -o ro /dev/sr0 /mnt && cat /mnt/hello.txt");
+        assertEquals("hello from " + vc + "\n", read.stdout(), read.stderr());
+
+        // a guest killed outside cms is reported, and 'comet power on' brings it back
+        List<String> q = qemuProcesses(vc).stream().filter(p -> p.contains("guest=" + n0 + ",")).toList();
+        assertEquals(1, q.size(), q.toString());
+        ProcessHandle qemu = ProcessHandle.of(Long.parseLong(q.get(0).split(" ")[0])).orElseThrow();
+        qemu.destroyForcibly();
+        qemu.onExit().join();
+        Thread.sleep(500);
+        ok("computeset");
+        assertTrue(cms.errText().contains("WARNING: node " + n0 + " stopped outside cms on "), cms.errText());
+        assertEquals("stopped", info(vc, n0).get("state"));
+        ok("power", "on", vc, n0);
+        assertEquals("hostname\n".replace("hostname", n0), inside(vc, n0, "hostname").stdout());
+
+        // the job ends outside cms (scancel): the next reconciliation stops the guests, no qemu process is left
+        Computeset cs = set(vc);
+        try (SshClient ssh = new SshClient(tb.knownHosts())) {
+            assertEquals(0, ssh.exec(tb.target(), "scancel " + cs.jobId(), Duration.ofSeconds(30)).exitStatus());
+        }
+        awaitEnd(vc, Duration.ofSeconds(60));
+        assertEquals(List.of(), qemuProcesses(vc).stream().filter(p -> p.contains("guest=vm-")).toList());
+        assertTrue(cms.service().store().nodes(vc).stream().allMatch(n -> n.vf() == null), "VFs freed");
+
+        // the one-minute walltime has passed meanwhile (or soon will): its guest is gone too
+        Computeset done = awaitEnd(shortVc, Duration.ofSeconds(150));
+        assertEquals(CsState.COMPLETED, done.state(), done.toString());
+        assertEquals("walltime reached", done.reason());
+        assertEquals(List.of(), qemuProcesses(shortVc));
+    }
+
+    @Test
+    void aHostWithoutTheKernelFailsTheSetNamesHostAndFileAndLeavesNothing() throws Exception {
+        cms.importYaml("cloudmesh:\n  comet:\n    endpoints:\n      guests:\n        libvirt:\n"
+                + "          kernel: /nonexistent/vmlinux\n");
+        cluster(vc, 1);
+        int rc = cms.run("start", vc, "--count", "1", "--walltime", "5m", "--wait");
+        assertEquals(1, rc, cms.printed() + cms.errText());
+        String err = cms.errText().strip();
+        err = err.substring(err.lastIndexOf('\n') + 1);
+        assertTrue(err.matches("ERROR: computeset [0-9]+ failed: node vm-" + vc + "-0 could not start on c[0-9]+: .*"), err);
+        assertTrue(err.contains("/nonexistent/vmlinux"), err);
+        assertFalse(err.contains("\tat "), err);
+        assertEquals(CsState.FAILED, set(vc).state());
+        assertEquals(List.of(), qemuProcesses(vc));
+        try (SshClient ssh = new SshClient(tb.knownHosts())) {
+            String sq = ssh.exec(tb.target(), "squeue -h -j " + set(vc).jobId() + " -o %T 2>/dev/null", Duration.ofSeconds(30))
+                    .stdout().strip();
+            assertTrue(sq.isEmpty() || sq.equals("CANCELLED") || sq.equals("COMPLETING"), "job cancelled: " + sq);
+        }
+    }
+
+    double uptime(String cluster, String node) throws Exception {
+        ExecResult r = inside(cluster, node, "cat /proc/uptime");
+        assertEquals(0, r.exitStatus(), r.stderr());
+        return Double.parseDouble(r.stdout().strip().split(" ")[0]);
+    }
+
+    /** Reconciles (as 'comet watch' does) until the cluster's set has ended. */
+    Computeset awaitEnd(String cluster, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            ok("watch", "--rounds", "1");
+            Computeset cs = set(cluster);
+            if (!cs.state().active()) return cs;
+            if (System.nanoTime() > deadline) fail("computeset " + cs.id() + " still " + cs.state().label() + " after " + timeout);
+            Thread.sleep(1000);
+        }
+    }
+
+    private void screen(Predicate<String> ok, String what) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        String s = "";
+        while (System.currentTimeMillis() < deadline) {
+            s = tmux("capture-pane", "-p", "-t", "c");
+            if (ok.test(s)) return;
+            Thread.sleep(200);
+        }
+        fail("waited 30 s for " + what + "; the screen shows:\n" + s);
+    }
+
+    private String tmux(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("tmux", "-L", tmuxSocket));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        if (rc != 0 && !args[0].equals("kill-server")) fail("tmux " + String.join(" ", args) + " failed: " + out);
+        return out;
+    }
+}
