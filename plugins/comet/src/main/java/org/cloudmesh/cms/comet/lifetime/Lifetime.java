@@ -109,7 +109,10 @@ public final class Lifetime {
     public record ReservationRequest(String name, int nodes, String start, Duration duration, List<String> accounts) {
     }
 
-    /** Creates a reservation as the operator account, after checking every field; Slurm's refusal is quoted. */
+    /**
+     * Creates a reservation as the operator account, after checking every field; Slurm's refusal is quoted, and a
+     * reservation Slurm could give fewer nodes than asked is deleted again.
+     */
     public void createReservation(ReservationRequest r) {
         Names.require("reservation", r.name());
         if (r.nodes() < 1 || r.nodes() > endpoint.maxNodes()) {
@@ -120,8 +123,16 @@ public final class Lifetime {
         for (String a : r.accounts() == null ? List.<String>of() : r.accounts()) accounts.add(Names.require("account", a.strip()));
         if (accounts.isEmpty() && endpoint.slurm().account() != null) accounts.add(endpoint.slurm().account());
         if (accounts.isEmpty()) throw new CmsException("name the accounts that may use the reservation with --accounts");
-        comet.operator(endpoint, "create reservations").createReservation(r.name(), r.nodes(),
-                r.start().strip().toLowerCase(java.util.Locale.ROOT), Walltime.minutes(r.duration()), accounts);
+        SlurmClient op = comet.operator(endpoint, "create reservations");
+        op.createReservation(r.name(), r.nodes(), r.start().strip().toLowerCase(java.util.Locale.ROOT),
+                Walltime.minutes(r.duration()), accounts);
+        // Slurm gives fewer nodes than asked when the others are busy or reserved: a class needs them all
+        SlurmClient.Reservation made = op.reservation(r.name());
+        if (made != null && made.nodeCount() < r.nodes()) {
+            op.deleteReservation(r.name());
+            throw new CmsException("Slurm could reserve only " + made.nodeCount() + " of the " + r.nodes() + " nodes from "
+                    + r.start() + " (the others are busy or reserved): nothing was reserved");
+        }
     }
 
     /** Deletes a reservation as the operator account. */

@@ -47,8 +47,8 @@ public final class LifetimeNotice implements PromptNotice {
         return warnings.due(store.computesets(new Store.CsFilter(name, null, EnumSet.of(CsState.RUNNING), null)), now);
     }
 
-    /** The lines due at {@code now} for the running sets {@code s} lists (a test's clock, either mode). */
-    List<String> due(CometService s, long now) {
+    /** The lines due at {@code now} (epoch seconds) for the running sets {@code s} lists, in either mode. */
+    public List<String> due(CometService s, long now) {
         List<Computeset> running = s.computesets(null, EnumSet.of(CsState.RUNNING), null);
         return warnings.due(running, now);
     }
