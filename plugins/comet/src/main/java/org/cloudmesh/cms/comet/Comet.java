@@ -98,17 +98,28 @@ public final class Comet implements AutoCloseable {
 
     public SlurmClient slurm(Endpoint e) {
         synchronized (slurm) {
-            return slurmLocked(e);
+            return slurmLocked(e, e.slurm());
         }
     }
 
-    private SlurmClient slurmLocked(Endpoint e) {
+    /**
+     * Slurm as the endpoint's operator account (slurm.operator), for what only an operator may do: raise a time
+     * limit, create or delete a reservation ({@code what}, for the error when none is configured).
+     */
+    public SlurmClient operator(Endpoint e, String what) {
+        Endpoint.Slurm op = e.slurm().operator(e.name(), what);
+        synchronized (slurm) {
+            return slurmLocked(e, op);
+        }
+    }
+
+    private SlurmClient slurmLocked(Endpoint e, Endpoint.Slurm as) {
         if (slurmFactory != null) return slurmFactory.apply(e);
-        return slurm.computeIfAbsent(e.slurm(), s -> {
+        return slurm.computeIfAbsent(as, s -> {
             if (s.key() == null) throw new CmsException("endpoint '" + e.name() + "' has no slurm.key: name the ssh private key");
             if (ssh == null) ssh = new SshClient(home.resolve("known_hosts"));
             SshTarget t = new SshTarget(s.host(), s.port(), s.user(), Path.of(s.key()));
-            return new SlurmClient(new SshRemote(ssh, t, s.hostKey(), false), s.user(), s.bin(), s.timeout());
+            return new SlurmClient(new SshRemote(ssh, t, s.hostKey(), false), s.user(), s.bin(), s.timeout(), s.partition());
         });
     }
 
@@ -206,9 +217,12 @@ public final class Comet implements AutoCloseable {
 
     // ---- start ------------------------------------------------------------------------------------------------
 
-    /** What {@link #start} needs, validated by the command. {@code nodes} or {@code count}. */
+    /**
+     * What {@link #start} needs, validated by the command. {@code nodes} or {@code count}; {@code begin} (Slurm's
+     * --begin, see {@code lifetime.Times}) or null to start as soon as Slurm can.
+     */
     public record StartRequest(String cluster, List<String> nodes, int count, long walltimeMins, String allocation,
-                               String reservation) {
+                               String reservation, String begin) {
     }
 
     /**
@@ -241,7 +255,7 @@ public final class Comet implements AutoCloseable {
         String job;
         try {
             job = s.submit(new SlurmClient.Submit(jobName(cs), r.allocation(), r.walltimeMins(), cs.nodes().size(),
-                    e.slurm().partition(), r.reservation(), e.slurm().exclusive(), exclude, e.slurm().outputDir()));
+                    e.slurm().partition(), r.reservation(), r.begin(), e.slurm().exclusive(), exclude, e.slurm().outputDir()));
         } catch (Remote.InDoubt u) {
             // the job may or may not exist: the set stays "created" and the next command looks for it by name
             throw new CmsException(u.getMessage() + " (computeset " + cs.id()
@@ -425,7 +439,8 @@ public final class Comet implements AutoCloseable {
                     fail(e, cs, why);
                     return new Change(cs.id(), cs.state(), CsState.FAILED, why);
                 }
-                store().transition(cs.id(), CsState.SUBMITTED, slurmState, job.reason(), null, null, null);
+                // a pending job's start is Slurm's expected start (its --begin, or its backfill estimate)
+                store().transition(cs.id(), CsState.SUBMITTED, slurmState, job.reason(), null, job.start(), null);
                 return cs.state() == to ? null : new Change(cs.id(), cs.state(), to, job.reason());
             }
             case RUNNING -> {

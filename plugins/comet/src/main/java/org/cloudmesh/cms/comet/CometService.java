@@ -54,6 +54,22 @@ public interface CometService {
 
     Computeset terminate(long id);
 
+    /**
+     * Raises the time limit of a running or pending computeset by {@code by} (scontrol update as the endpoint's
+     * operator account); refused, naming the limit, past limits.max_walltime or the project's, for a set that is
+     * neither running nor pending, or for a user who does not own it.
+     */
+    Computeset extend(long id, java.time.Duration by);
+
+    /** The reservations Slurm has on the endpoint (active and future). */
+    List<org.cloudmesh.cms.comet.slurm.SlurmClient.Reservation> reservations();
+
+    /** Creates a Slurm reservation (administrators only). */
+    void createReservation(org.cloudmesh.cms.comet.lifetime.Lifetime.ReservationRequest r);
+
+    /** Deletes a Slurm reservation (administrators only). */
+    void deleteReservation(String name);
+
     /** See {@link Comet#power}: the names of the nodes acted on. */
     List<String> power(String cluster, Comet.Action action, String target);
 

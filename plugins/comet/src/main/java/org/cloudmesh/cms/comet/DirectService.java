@@ -3,6 +3,7 @@ package org.cloudmesh.cms.comet;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -14,6 +15,9 @@ import org.cloudmesh.cms.api.util.Names;
 import org.cloudmesh.cms.api.util.Walltime;
 import org.cloudmesh.cms.comet.console.ConsoleCommand;
 import org.cloudmesh.cms.comet.iso.Isos;
+import org.cloudmesh.cms.comet.lifetime.Lifetime;
+import org.cloudmesh.cms.comet.lifetime.Times;
+import org.cloudmesh.cms.comet.slurm.SlurmClient;
 import org.cloudmesh.cms.comet.rename.Renames;
 import org.cloudmesh.cms.comet.store.Cluster;
 import org.cloudmesh.cms.comet.store.Computeset;
@@ -22,12 +26,15 @@ import org.cloudmesh.cms.comet.store.Node;
 import org.cloudmesh.cms.comet.store.Store;
 import org.cloudmesh.cms.api.libvirt.Hypervisor;
 
-/** The comet operations on this machine: the store, Slurm over ssh and libvirt, for one endpoint. */
-public record DirectService(Comet comet, Endpoint endpoint, String user) implements CometService {
+/**
+ * The comet operations on this machine: the store, Slurm over ssh and libvirt, for one endpoint, acting for
+ * {@code user} ({@code admin}: an administrator of the cms server, who may act on every user's computesets).
+ */
+public record DirectService(Comet comet, Endpoint endpoint, String user, boolean admin) implements CometService {
 
     /** For the user running this shell. */
     public DirectService(Comet comet, Endpoint endpoint) {
-        this(comet, endpoint, System.getProperty("user.name"));
+        this(comet, endpoint, System.getProperty("user.name"), false);
     }
 
     @Override
@@ -111,14 +118,18 @@ public record DirectService(Comet comet, Endpoint endpoint, String user) impleme
             throw new CmsException("walltime " + Walltime.format(wall) + " is longer than endpoint '" + endpoint.name()
                     + "' allows (" + Walltime.format(endpoint.maxWalltime()) + ", limits.max_walltime)");
         }
-        if (r.reservation() != null) Names.require("reservation", r.reservation());
         Cluster c = cluster(r.cluster());
+        if (r.reservation() != null) {
+            Long begin = r.begin() == null ? null : Times.parse("--begin", r.begin(), ZonedDateTime.now());
+            new Lifetime(comet, endpoint).checkReservation(r.reservation(), n, begin, r.walltimeMins());
+        }
         String alloc = allocation(c, r.allocation());
         if (alloc == null) {
             throw new CmsException("cluster " + c.name() + " has several allocations: choose one with --allocation ("
                     + String.join(", ", allocations(c)) + ")");
         }
-        return comet.start(endpoint, new Comet.StartRequest(c.name(), r.nodes(), n, r.walltimeMins(), alloc, r.reservation()));
+        return comet.start(endpoint, new Comet.StartRequest(c.name(), r.nodes(), n, r.walltimeMins(), alloc, r.reservation(),
+                r.begin()));
     }
 
     /** The default walltime of a computeset, as Comet's: 2 days. */
@@ -126,10 +137,11 @@ public record DirectService(Comet comet, Endpoint endpoint, String user) impleme
 
     /**
      * A start request from what a user gave (the shell's words or the API's fields): a hostlist or a count, not both
-     * and not neither. The allocation may be null (chosen later).
+     * and not neither; a begin time in Slurm's grammar ({@link Times}) or null. The allocation may be null (chosen
+     * later).
      */
     public static Comet.StartRequest request(String cluster, String hostlist, String count, long walltimeMins,
-                                             String allocation, String reservation) {
+                                             String allocation, String reservation, String begin) {
         Names.require("cluster", cluster);
         List<String> nodes = null;
         int n = 0;
@@ -152,7 +164,11 @@ public record DirectService(Comet comet, Endpoint endpoint, String user) impleme
         if (walltimeMins <= 0) throw new CmsException("invalid walltime " + walltimeMins + " minutes: give a positive number");
         if (reservation != null) Names.require("reservation", reservation);
         if (allocation != null) Names.require("allocation", allocation);
-        return new Comet.StartRequest(cluster, nodes, n, walltimeMins, allocation, reservation);
+        if (begin != null) {
+            Times.parse("--begin", begin, ZonedDateTime.now());
+            begin = begin.strip().toLowerCase(java.util.Locale.ROOT);
+        }
+        return new Comet.StartRequest(cluster, nodes, n, walltimeMins, allocation, reservation, begin);
     }
 
     /** The cluster's allocations, sorted. */
@@ -185,6 +201,26 @@ public record DirectService(Comet comet, Endpoint endpoint, String user) impleme
     public Computeset terminate(long id) {
         comet.reconcileQuietly(endpoint, null);
         return comet.terminate(endpoint, id, user);
+    }
+
+    @Override
+    public Computeset extend(long id, Duration by) {
+        return new Lifetime(comet, endpoint).extend(id, by, user, admin);
+    }
+
+    @Override
+    public List<SlurmClient.Reservation> reservations() {
+        return new Lifetime(comet, endpoint).reservations();
+    }
+
+    @Override
+    public void createReservation(Lifetime.ReservationRequest r) {
+        new Lifetime(comet, endpoint).createReservation(r);
+    }
+
+    @Override
+    public void deleteReservation(String name) {
+        new Lifetime(comet, endpoint).deleteReservation(name);
     }
 
     @Override

@@ -16,7 +16,9 @@ import org.cloudmesh.cms.api.util.Walltime;
  * <pre>
  * slurm:   {host, port, user, key, host_key, partition, account, exclusive (true), output_dir (.cms/jobs),
  *           bin (the directory of sbatch/squeue/... on the login host; default: the login shell's PATH),
- *           timeout (5s: how long a read such as squeue waits for Slurm's controller, all its tries together)}
+ *           timeout (5s: how long a read such as squeue waits for Slurm's controller, all its tries together),
+ *           operator: {user, key} (an account with Slurm's AdminLevel=Operator on the same login host: only an
+ *           operator may raise a job's time limit or create and delete reservations; without it those are refused)}
  * libvirt: {hosts: {HOST: URI, ...}, uri: "qemu+ssh://{host}/system" (template for hosts not listed),
  *           domain_type (test for test:// URIs, else kvm), network (default; "user": qemu's user-mode networking,
  *           each node's ssh forwarded from a port on forward_address, 127.0.0.1), disk_dir, frontend_host,
@@ -53,7 +55,20 @@ public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHost
     public static final String USER_NETWORK = "user";
 
     public record Slurm(String host, int port, String user, String key, String hostKey, String partition,
-                        String account, boolean exclusive, String outputDir, String bin, Duration timeout) {
+                        String account, boolean exclusive, String outputDir, String bin, Duration timeout,
+                        String operatorUser, String operatorKey) {
+        /**
+         * The same login host reached as the operator account ({@code slurm.operator}), or an error naming what to
+         * configure: Slurm lets only an operator raise a time limit or manage reservations.
+         */
+        public Slurm operator(String endpoint, String what) {
+            if (operatorUser == null || operatorKey == null) {
+                throw new CmsException("endpoint '" + endpoint + "' names no Slurm operator account (slurm.operator.user"
+                        + " and slurm.operator.key): only a Slurm operator may " + what);
+            }
+            return new Slurm(host, port, operatorUser, operatorKey, hostKey, partition, account, exclusive, outputDir,
+                    bin, timeout, operatorUser, operatorKey);
+        }
     }
 
     /** How long a read waits for Slurm's controller unless slurm.timeout says otherwise. */
@@ -109,8 +124,16 @@ public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHost
         if (timeout.toSeconds() < 1 || timeout.toSeconds() > 600) {
             throw new CmsException(where + ".slurm.timeout '" + s.get("timeout") + "': use 1s to 10m");
         }
+        Map<String, Object> op = map(s.get("operator"));
+        String opUser = str(op.get("user"), null);
+        if (opUser != null) Names.require("Slurm operator user", opUser);
+        String opKey = expand(str(op.get("key"), null));
+        if ((opUser == null) != (opKey == null)) {
+            throw new CmsException(where + ".slurm.operator needs both user and key (the operator's ssh private key)");
+        }
         Slurm slurm = new Slurm(host, port, user, expand(str(s.get("key"), null)), str(s.get("host_key"), null),
-                partition, account, !"false".equalsIgnoreCase(str(s.get("exclusive"), "true")), outputDir, bin, timeout);
+                partition, account, !"false".equalsIgnoreCase(str(s.get("exclusive"), "true")), outputDir, bin, timeout,
+                opUser, opKey);
 
         Map<String, Object> lv = map(m.get("libvirt"));
         Map<String, String> hosts = new TreeMap<>(Endpoint::natural);

@@ -25,7 +25,8 @@ import org.libvirt.Domain;
  *       reconciles: one squeue over ssh plus libvirt state reads);</li>
  *   <li>32 fake hosts: from Slurm saying RUNNING to all 32 VMs running (real libvirtd; Slurm's answer is
  *       simulated, since the testbed has 4 slurmd hosts);</li>
- *   <li>a 1,000-node store (1,000 VMs running): one reconciliation and one full listing.</li>
+ *   <li>a 1,000-node store (1,000 VMs running): one reconciliation and one full listing;</li>
+ *   <li>{@code comet computeset extend} beside a listing of the same set, and its floor (issue 14).</li>
  * </ol>
  */
 public final class BenchComet {
@@ -100,6 +101,7 @@ public final class BenchComet {
                         .get(0).jobId();
                 ms = time(50, () -> st.jobs(List.of(job)));
                 report("  of which: squeue over the pooled session", ms, "Slurm's own cost included");
+                extend(tb, cms, vc, job);
             } finally {
                 for (Computeset c : cms.service().store().computesets(new org.cloudmesh.cms.comet.store.Store.CsFilter(null, vc, null, null))) {
                     if (c.state().active()) run(cms, "terminate", String.valueOf(c.id()));
@@ -107,6 +109,32 @@ public final class BenchComet {
                 run(cms, "cluster", "delete", vc);
             }
         }
+    }
+
+    /**
+     * Issue 14: 'comet computeset extend ID' against a listing of the same set in the same run (target: at most 1.5
+     * times), with its floor: the operator's scontrol update over a pooled session.
+     */
+    static void extend(TestbedSupport tb, TestContext cms, String vc, String job) throws Exception {
+        String id = String.valueOf(cms.service().store().computesets(new org.cloudmesh.cms.comet.store.Store.CsFilter(null, vc,
+                null, null)).get(0).id());
+        for (int i = 0; i < 5; i++) run(cms, "computeset", "extend", id, "--by", "1m");
+        List<Double> ext = time(50, () -> run(cms, "computeset", "extend", id, "--by", "1m"));
+        List<Double> list = time(50, () -> run(cms, "computeset", id));
+        Endpoint e = Endpoint.select(cms.config(), null);
+        var op = cms.service().operator(e, "raise a time limit");
+        long[] limit = {cms.service().store().computeset(Long.parseLong(id)).orElseThrow().walltimeMins()};
+        List<Double> floor = time(50, () -> op.timeLimit(job, ++limit[0]));
+        report("'comet computeset extend ID --by 1m' in one shell", ext, "scontrol update as the operator");
+        report("'comet computeset ID' (the same set, same run)", list, "squeue + libvirt");
+        report("  floor: scontrol update over the operator's pooled session", floor, "Slurm's own cost included");
+        System.out.printf("%-62s %.2f (target <= 1.5)%n", "  ratio extend / listing (p50)", median(ext) / median(list));
+    }
+
+    static double median(List<Double> ms) {
+        List<Double> s = new ArrayList<>(ms);
+        Collections.sort(s);
+        return s.get(s.size() / 2);
     }
 
     /** N fake hosts h1..hN on the testbed's libvirt; Slurm's squeue answer simulated (job RUNNING on h[1-N]). */

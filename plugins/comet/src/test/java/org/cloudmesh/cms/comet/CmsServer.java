@@ -158,4 +158,10 @@ final class CmsServer implements AutoCloseable {
     void addOther(String name, String proj) throws Exception {
         secrets.put(name, addUser(name, proj));
     }
+
+    /** An administrator of the server (sees every project, may manage reservations). */
+    void addAdmin(String name, String proj) throws Exception {
+        secrets.put(name, ok(PASSWORD + "\n", "admin", "user", "add", name, "--project", proj, "--admin", "--password-stdin",
+                "--secret-only").out().strip());
+    }
 }

@@ -404,7 +404,7 @@ class CometTestbedTest {
         Endpoint e = Endpoint.select(cms.config(), null);
         Computeset cs = comet.store().createComputeset(vc, "local", null, 1, "cmsproj", 5, null);
         String job = comet.slurm(e).submit(new org.cloudmesh.cms.comet.slurm.SlurmClient.Submit(comet.jobName(cs), "cmsproj",
-                5, 1, "debug", null, true, List.of(), ".cms/jobs"));
+                5, 1, "debug", null, null, true, List.of(), ".cms/jobs"));
         jobs.add(job);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         do {

@@ -72,8 +72,13 @@ final class Repl {
                 main.interrupt();
             });
             shell.ready(); // the timer's Load ends at the first prompt, not when the first line is typed
+            boolean first = true;
             while (true) {
                 String line;
+                // not before the first prompt: the plugins load lazily, and a start must stay fast
+                if (!first) for (String notice : shell.notices()) out.println(notice);
+                first = false;
+                out.flush();
                 try {
                     line = reader.readLine("cms> ");
                 } catch (UserInterruptException e) {

@@ -64,6 +64,19 @@ public final class Shell {
         return ctx;
     }
 
+    /** What the plugins want said before the next prompt ({@link org.cloudmesh.cms.api.PromptNotice}). */
+    public List<String> notices() {
+        List<String> lines = new java.util.ArrayList<>();
+        for (org.cloudmesh.cms.api.PromptNotice n : ctx.extensions(org.cloudmesh.cms.api.PromptNotice.class)) {
+            try {
+                lines.addAll(n.notices(ctx));
+            } catch (RuntimeException x) {
+                // a notice is a courtesy: it never stands between the user and the prompt
+            }
+        }
+        return lines;
+    }
+
     public Plugins plugins() {
         commands();
         return ctx.plugins;

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "comet", description = {"Virtual clusters: computesets on Slurm, VMs on libvirt.",
         "Each compute VM gets an InfiniBand SR-IOV virtual function passed through."},
         subcommands = {ActiveCommand.class, LlCommand.class, ClusterCommand.class, ComputesetCommand.class,
-                NodeCommand.class, StartCommand.class, org.cloudmesh.cms.comet.remote.InitCommand.class, TerminateCommand.class, PowerCommand.class, WatchCommand.class,
+                NodeCommand.class, StartCommand.class, ReservationCommand.class, org.cloudmesh.cms.comet.remote.InitCommand.class, TerminateCommand.class, PowerCommand.class, WatchCommand.class,
                 org.cloudmesh.cms.comet.iso.IsoCommand.class,
                 org.cloudmesh.cms.comet.console.ConsoleCommand.class,
                 org.cloudmesh.cms.comet.stats.StatsCommand.class},
@@ -132,6 +132,24 @@ public final class CometCommand implements Callable<Integer>, Completion {
 
         CometService svc() {
             return root().backend(endpointOption.endpoint);
+        }
+
+        /**
+         * Runs a state change and, in direct mode, records it in the audit trail with its result (a cms server
+         * records the requests it serves itself).
+         */
+        <T> T audited(CometService s, String action, String cluster, String target, java.util.function.Supplier<T> change) {
+            if (!(s instanceof DirectService)) return change.get();
+            String result = "ok";
+            try {
+                return change.get();
+            } catch (RuntimeException x) {
+                result = x.getMessage();
+                throw x;
+            } finally {
+                ctx().audit().record(new org.cloudmesh.cms.api.audit.AuditEntry(java.time.Instant.now(),
+                        System.getProperty("user.name"), "local", action, cluster, target, result));
+            }
         }
     }
 }

@@ -21,7 +21,9 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code comet computeset [ID] [--state S] [--cluster C] [--allocation A]}. */
 @Command(name = "computeset", description = {"List computesets (default: the active ones), or show one with its nodes.",
-        "States: created, submitted, running, ending, completed, failed, cancelled; 'active' and 'all' select groups."})
+        "States: created, submitted, running, ending, completed, failed, cancelled; 'active' and 'all' select groups.",
+        "A pending set's start and end are when Slurm expects them; remaining is in whole minutes, rounded down."},
+        subcommands = ExtendCommand.class)
 final class ComputesetCommand extends CometCommand.Sub {
     static final List<String> COLUMNS = List.of("id", "cluster", "state", "allocation", "nodes", "hosts", "job",
             "walltime", "start", "end", "remaining", "reason");

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code comet start CLUSTER [HOSTLIST] [--count N] [--walltime W] [--allocation A] [--reservation R] [--wait]}. */
+/** {@code comet start CLUSTER [HOSTLIST] [--count N] [--walltime W] [--allocation A] [--reservation R] [--begin TIME] [--wait]}. */
 @Command(name = "start", description = {"Start compute nodes as a computeset: one Slurm job that holds a physical host per node.",
         "Give the nodes as a HOSTLIST (vm-vc1-[0-3]) or a --count of free nodes."})
 final class StartCommand extends CometCommand.Sub {
@@ -29,7 +29,10 @@ final class StartCommand extends CometCommand.Sub {
     @Option(names = "--count", paramLabel = "N", description = "Number of free compute nodes to start") String count;
     @Option(names = "--walltime", paramLabel = "W", description = "How long: 100m, 6h, 2d, 1w (default: 2d)") String walltime;
     @Option(names = "--allocation", paramLabel = "A", description = "Allocation to charge (one of the cluster's)") String allocation;
-    @Option(names = "--reservation", paramLabel = "R", description = "A Slurm reservation to run in") String reservation;
+    @Option(names = "--reservation", paramLabel = "R", description = "A Slurm reservation to run in (see 'comet reservation list'):"
+            + " the set must start and end inside it") String reservation;
+    @Option(names = "--begin", paramLabel = "TIME", description = "Submit now, start then (Slurm's --begin: 16:00, now+1hour,"
+            + " 2026-12-24T09:00)") String begin;
     @Option(names = "--wait", description = "Wait, with a progress bar, until every node runs") boolean await;
     @Option(names = "--wait-ssh", description = "Wait until every node runs and answers ssh (implies --wait)") boolean awaitSsh;
     @Option(names = "--timeout", paramLabel = "W", description = "Give up waiting after this long (default: 30m)") String timeout;
@@ -42,12 +45,12 @@ final class StartCommand extends CometCommand.Sub {
     @Override
     public Integer call() throws InterruptedException {
         Duration wall = walltime == null ? Duration.ofMinutes(DirectService.DEFAULT_WALLTIME_MINS) : Walltime.parse(walltime);
-        Comet.StartRequest r = DirectService.request(cluster, hostlist, count, Walltime.minutes(wall), allocation, reservation);
+        Comet.StartRequest r = DirectService.request(cluster, hostlist, count, Walltime.minutes(wall), allocation, reservation, begin);
         Duration wait = timeout == null ? Duration.ofMinutes(30) : Walltime.parse(timeout);
         CometService s = svc();
         String alloc = allocation;
         if (alloc == null) alloc = chooseAllocation(s.cluster(cluster));
-        Computeset cs = s.start(new Comet.StartRequest(r.cluster(), r.nodes(), r.count(), r.walltimeMins(), alloc, r.reservation()));
+        Computeset cs = s.start(new Comet.StartRequest(r.cluster(), r.nodes(), r.count(), r.walltimeMins(), alloc, r.reservation(), r.begin()));
         PrintWriter out = ctx().out();
         out.println("Request accepted! Check status with:");
         out.println("comet cluster " + cluster);

@@ -81,16 +81,24 @@ final class Views {
         r.put("walltime", duration(c.walltimeMins()));
         r.put("walltime_mins", c.walltimeMins());
         r.put("submitted", time(c.submitTime()));
-        r.put("start", time(c.startTime()));
-        r.put("end", time(c.endTime() != null ? c.endTime()
-                : c.startTime() != null ? c.startTime() + c.walltimeMins() * 60 : null));
+        // a pending set shows when Slurm expects it to start (and so to end)
+        Long start = c.startTime() != null ? c.startTime() : c.state() == CsState.SUBMITTED ? c.expectedStart() : null;
+        r.put("start", time(start));
+        r.put("end", time(c.endTime() != null ? c.endTime() : start != null ? start + c.walltimeMins() * 60 : null));
         long now = System.currentTimeMillis() / 1000;
         Long running = c.startTime() == null ? null : ((c.endTime() != null ? c.endTime() : now) - c.startTime()) / 60;
         r.put("running", running == null ? null : duration(running));
-        r.put("remaining", c.startTime() == null || c.state().terminal() ? null
-                : duration(c.walltimeMins() - (now - c.startTime()) / 60));
+        r.put("remaining", c.startTime() == null || c.state().terminal() ? null : duration(remainingMins(c, now)));
         r.put("reason", c.reason());
         return r;
+    }
+
+    /**
+     * Whole minutes left before a running set reaches its walltime, rounded down: a 10-minute set started 30 s ago
+     * has 9 whole minutes left (00:09), not 10.
+     */
+    static long remainingMins(Computeset c, long now) {
+        return Math.floorDiv(c.walltimeMins() * 60 - (now - c.startTime()), 60);
     }
 
     static List<String> columns(String... names) {

@@ -6,18 +6,36 @@ import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.comet.Comet;
 import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.slurm.Remote;
+import org.cloudmesh.cms.comet.store.Computeset;
+import org.cloudmesh.cms.comet.store.CsState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code comet watch}: reconcile continuously until Ctrl-C. */
-@Command(name = "watch", description = {"Reconcile continuously: follow Slurm, start and stop VMs, free VFs; print each change.",
+@Command(name = "watch", description = {"Reconcile continuously: follow Slurm, start and stop VMs, free VFs; print each change",
+        "and count down to the expected start of pending sets (comet start --begin).",
         "Stops on Ctrl-C (or after --rounds)."})
 final class WatchCommand extends CometCommand.Sub {
     @ParentCommand
     CometCommand parent;
     @Option(names = "--interval", paramLabel = "SECONDS", description = "Seconds between rounds (default: ${DEFAULT-VALUE})") double interval = 5;
     @Option(names = "--rounds", paramLabel = "N", description = "Stop after N rounds (default: until interrupted)") long rounds = 0;
+
+    /** Per pending set, the countdown line shown last: a line is printed when its minute changes. */
+    private final java.util.Map<Long, String> countdowns = new java.util.HashMap<>();
+
+    /** Counts down to the expected start of pending sets ('comet start --begin'), one line per minute. */
+    private void countdown(CometService s, DateTimeFormatter t) {
+        long now = System.currentTimeMillis() / 1000;
+        for (Computeset cs : s.computesets(null, java.util.EnumSet.of(CsState.SUBMITTED), null)) {
+            if (cs.expectedStart() == null || cs.expectedStart() <= now) continue;
+            long left = cs.expectedStart() - now;
+            String line = "computeset " + cs.id() + " starts in " + (left < 60 ? "less than a minute" : left / 60 + " min")
+                    + " (at " + Views.time(cs.expectedStart()) + ")";
+            if (!line.equals(countdowns.put(cs.id(), line))) ctx().out().println(LocalTime.now().format(t) + " " + line);
+        }
+    }
 
     @Override
     CometCommand root() {
@@ -42,6 +60,7 @@ final class WatchCommand extends CometCommand.Sub {
                             + (c.from() == c.to() ? c.detail() : (c.from() == null ? "" : c.from().label() + " -> ")
                             + c.to().label() + (c.detail() == null ? "" : " (" + c.detail() + ")")));
                 }
+                countdown(s, t);
             } catch (InterruptedException x) {
                 break;
             } catch (Remote.Unreachable u) {

@@ -97,7 +97,7 @@ public final class CometClusters implements ClusterBackend {
                             + " 'comet start " + name + " --allocation A'");
                 }
                 long walltime = Math.min(DEFAULT_WALLTIME_MIN, Walltime.minutes(e.maxWalltime()));
-                if (!computes.isEmpty()) comet.start(e, new Comet.StartRequest(name, computes, 0, walltime, allocation, null));
+                if (!computes.isEmpty()) comet.start(e, new Comet.StartRequest(name, computes, 0, walltime, allocation, null, null));
             }
             return null;
         });

@@ -308,7 +308,36 @@ public final class RemoteService implements CometService {
         b.put("walltime_mins", String.valueOf(r.walltimeMins()));
         b.put("allocation", r.allocation());
         b.put("reservation", r.reservation());
+        b.put("begin", r.begin());
         return Json.computeset(map(call("POST", "/computeset", b)));
+    }
+
+    @Override
+    public Computeset extend(long id, java.time.Duration by) {
+        return Json.computeset(map(call("POST", "/computeset/" + id + "/extend", Map.of("by", org.cloudmesh.cms.api.util.Walltime.minutes(by) + "m"))));
+    }
+
+    @Override
+    public List<org.cloudmesh.cms.comet.slurm.SlurmClient.Reservation> reservations() {
+        List<org.cloudmesh.cms.comet.slurm.SlurmClient.Reservation> out = new ArrayList<>();
+        for (Object o : list(call("GET", "/reservation", null))) out.add(Json.reservation(map(o)));
+        return out;
+    }
+
+    @Override
+    public void createReservation(org.cloudmesh.cms.comet.lifetime.Lifetime.ReservationRequest r) {
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("name", r.name());
+        b.put("nodes", r.nodes());
+        b.put("start", r.start());
+        b.put("duration", org.cloudmesh.cms.api.util.Walltime.minutes(r.duration()) + "m");
+        b.put("accounts", r.accounts());
+        call("POST", "/reservation", b);
+    }
+
+    @Override
+    public void deleteReservation(String name) {
+        call("DELETE", "/reservation/" + seg(Names.require("reservation", name)), null);
     }
 
     @Override

@@ -119,6 +119,7 @@ public final class Json {
         m.put("submit_time", c.submitTime());
         m.put("end_time", c.endTime());
         m.put("created", c.created());
+        m.put("expected_start", c.expectedStart());
         return m;
     }
 
@@ -131,7 +132,28 @@ public final class Json {
         return new Computeset(lng(m.get("id")), str(m.get("cluster")), str(m.get("endpoint")), str(m.get("account")),
                 lng(m.get("walltime_mins")), str(m.get("reservation")), str(m.get("job_id")), CsState.parse(str(m.get("state"))),
                 str(m.get("slurm_state")), str(m.get("reason")), str(m.get("hosts")), lngOrNull(m.get("submit_time")),
-                lngOrNull(m.get("start_time")), lngOrNull(m.get("end_time")), lng(m.get("created")), nodes);
+                lngOrNull(m.get("start_time")), lngOrNull(m.get("end_time")), lng(m.get("created")), nodes,
+                lngOrNull(m.get("expected_start")));
+    }
+
+    /** A Slurm reservation: times are epoch seconds. */
+    public static Map<String, Object> reservation(org.cloudmesh.cms.comet.slurm.SlurmClient.Reservation r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", r.name());
+        m.put("nodes", r.nodes());
+        m.put("node_count", r.nodeCount());
+        m.put("start_time", r.start());
+        m.put("end_time", r.end());
+        m.put("users", r.users());
+        m.put("accounts", r.accounts());
+        m.put("state", r.state());
+        return m;
+    }
+
+    public static org.cloudmesh.cms.comet.slurm.SlurmClient.Reservation reservation(Map<String, Object> m) {
+        return new org.cloudmesh.cms.comet.slurm.SlurmClient.Reservation(str(m.get("name")), str(m.get("nodes")),
+                (int) lng(m.get("node_count")), lngOrNull(m.get("start_time")), lngOrNull(m.get("end_time")),
+                str(m.get("users")), str(m.get("accounts")), str(m.get("state")));
     }
 
     public static Map<String, Object> iso(Isos.Iso i) {

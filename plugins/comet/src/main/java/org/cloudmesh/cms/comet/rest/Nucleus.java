@@ -33,6 +33,7 @@ import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.DirectService;
 import org.cloudmesh.cms.comet.Endpoint;
 import org.cloudmesh.cms.comet.iso.Isos;
+import org.cloudmesh.cms.comet.lifetime.Lifetime;
 import org.cloudmesh.cms.comet.store.Cluster;
 import org.cloudmesh.cms.comet.store.Computeset;
 import org.cloudmesh.cms.comet.store.CsState;
@@ -54,9 +55,15 @@ import org.cloudmesh.cms.comet.store.Store;
  * GET    cluster/{c}/frontend/console             303 to a one-time console link (needs a fresh one-time code)
  * GET    cluster/{c}/compute/{node}/console       the same for a compute node
  * GET    computeset?state=S&amp;cluster=C&amp;allocation=A   (state: running by default, as Nucleus; all, active, or a list)
- * POST   computeset                               start {cluster, computes|count, walltime_mins, allocation, reservation} → 201
+ * POST   computeset                               start {cluster, computes|count, walltime_mins, allocation, reservation,
+ *                                                  begin (Slurm's --begin)} → 201
  * GET    computeset/{id}
  * PUT    computeset/{id}/shutdown                 terminate (Nucleus's name) → 202; reboot and reset act on its nodes
+ * POST   computeset/{id}/extend                   {"by": DURATION} raises the set's time limit (its cluster's owner or an
+ *                                                  administrator; within limits.max_walltime and the project's)
+ * GET    reservation                              Slurm's reservations on the server's active endpoint
+ * POST   reservation                              {name, nodes, start, duration, accounts} → 201 (administrators)
+ * DELETE reservation/{name}                       (administrators)
  * GET    image                                    ISO names as Nucleus ("public/NAME"); ?detail=true: index, size, sha256
  * POST   image?name=NAME                          upload (the body is the ISO image; or, as Nucleus, multipart field
  *                                                  "file" and an md5 header)
@@ -102,6 +109,10 @@ public final class Nucleus {
         api.post(BASE + "/computeset", this::start);
         api.get(BASE + "/computeset/{id}", c -> RestReply.ok(Json.computeset(visibleSet(c))));
         api.put(BASE + "/computeset/{id}/{action}", this::computesetAction);
+        api.post(BASE + "/computeset/{id}/extend", this::extend);
+        api.get(BASE + "/reservation", c -> RestReply.ok(reservations(c)));
+        api.post(BASE + "/reservation", this::createReservation);
+        api.delete(BASE + "/reservation/{name}", this::deleteReservation);
         api.get(BASE + "/image", this::images);
         api.post(BASE + "/image", this::upload);
     }
@@ -129,7 +140,7 @@ public final class Nucleus {
 
     /** The service of the endpoint the cluster lives on, acting for the caller. */
     DirectService service(RestCall c, Cluster cl) {
-        return new DirectService(comet, endpoint(cl.endpoint()), c.principal().user());
+        return new DirectService(comet, endpoint(cl.endpoint()), c.principal().user(), c.principal().admin());
     }
 
     DirectService service(RestCall c) {
@@ -203,7 +214,7 @@ public final class Nucleus {
         Endpoint e = endpoint(null);
         c.auditTarget(name, null);
         if (Names.isValid(name) && comet.store().cluster(name).isPresent()) throw taken("cluster", name);
-        Cluster cl = new DirectService(comet, e, c.principal().user()).createCluster(r);
+        Cluster cl = new DirectService(comet, e, c.principal().user(), c.principal().admin()).createCluster(r);
         return RestReply.created(Json.cluster(cl, comet.store().nodes(cl.name())), BASE + "/cluster/" + cl.name());
     }
 
@@ -368,7 +379,7 @@ public final class Nucleus {
             minutes = Walltime.minutes(Walltime.parse(wall + "m"));
         }
         Comet.StartRequest r = DirectService.request(cl.name(), hostlist, count, minutes, text(b, "allocation", false),
-                text(b, "reservation", false));
+                text(b, "reservation", false), text(b, "begin", false));
         DirectService s = service(c, cl);
         int n = r.nodes() != null ? r.nodes().size() : r.count();
         c.auditTarget(cl.name(), r.nodes() == null ? n + " node(s)" : Hostlist.compress(r.nodes()));
@@ -403,14 +414,7 @@ public final class Nucleus {
             throw new RestException(403, n + " nodes requested, but project '" + cl.project() + "' allows at most " + maxNodes
                     + " per computeset (" + at + ".max_nodes)", null);
         }
-        Object w = limits.get("max_walltime");
-        if (w != null) {
-            Duration max = Walltime.parse(String.valueOf(w));
-            if (Duration.ofMinutes(minutes).compareTo(max) > 0) {
-                throw new RestException(403, "walltime " + Walltime.format(Duration.ofMinutes(minutes)) + " is longer than project '"
-                        + cl.project() + "' allows (" + Walltime.format(max) + ", " + at + ".max_walltime)", null);
-            }
-        }
+        checkWalltime(cl, minutes, "walltime");
         Long maxConcurrent = limit(limits, "max_concurrent_nodes", at);
         if (maxConcurrent != null) {
             Map<String, String> projectOf = new HashMap<>();
@@ -424,6 +428,22 @@ public final class Nucleus {
                         + n + " more would pass its limit of " + maxConcurrent + " (" + at + ".max_concurrent_nodes):"
                         + " terminate a computeset first", null);
             }
+        }
+    }
+
+    /**
+     * The project's limits.max_walltime: 403 naming it when {@code minutes} passes it. {@code what} starts the
+     * message ("walltime", or "extending computeset 7 by 1h: walltime").
+     */
+    void checkWalltime(Cluster cl, long minutes, String what) {
+        if (cl.project() == null) return;
+        String at = "cloudmesh.comet.projects." + cl.project() + ".limits";
+        Object w = ctx.config().getMap(at).get("max_walltime");
+        if (w == null) return;
+        Duration max = Walltime.parse(String.valueOf(w));
+        if (Duration.ofMinutes(minutes).compareTo(max) > 0) {
+            throw new RestException(403, what + " " + Walltime.format(Duration.ofMinutes(minutes)) + " is longer than project '"
+                    + cl.project() + "' allows (" + Walltime.format(max) + ", " + at + ".max_walltime)", null);
         }
     }
 
@@ -455,6 +475,63 @@ public final class Nucleus {
         }
         Comet.Action action = action(a);
         return power(cl, action, service(c, cl).power(cl.name(), action, String.valueOf(cs.id())));
+    }
+
+    // ---- lifetime ---------------------------------------------------------------------------------------------
+
+    /** Extends a computeset: its cluster's owner or an administrator (403 otherwise), within the project's walltime. */
+    @SuppressWarnings("unchecked")
+    RestReply extend(RestCall c) {
+        Computeset cs = visibleSet(c);
+        Cluster cl = visible(c, cs.cluster());
+        c.auditTarget(cl.name(), "computeset " + cs.id());
+        String by = text(c.body(Map.class), "by", true);
+        Duration d = Walltime.parse(by);
+        try {
+            Lifetime.requireOwner(cl, cs, c.principal().user(), c.principal().admin());
+        } catch (CmsException x) {
+            throw new RestException(403, x.getMessage(), null);
+        }
+        checkWalltime(cl, Lifetime.newWalltime(cs, d), "extending computeset " + cs.id() + " by " + Walltime.format(d) + ": walltime");
+        return RestReply.ok(Json.computeset(service(c, cl).extend(cs.id(), d)));
+    }
+
+    /** The service of the server's active endpoint (reservations are the endpoint's, not a cluster's). */
+    DirectService activeEndpoint(RestCall c) {
+        return new DirectService(comet, Endpoint.select(ctx.config(), null), c.principal().user(), c.principal().admin());
+    }
+
+    List<Map<String, Object>> reservations(RestCall c) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (var r : activeEndpoint(c).reservations()) out.add(Json.reservation(r));
+        return out;
+    }
+
+    void requireAdmin(RestCall c, String what) {
+        if (!c.principal().admin()) throw new RestException(403, "only an administrator may " + what, null);
+    }
+
+    @SuppressWarnings("unchecked")
+    RestReply createReservation(RestCall c) {
+        Map<String, Object> b = c.body(Map.class);
+        String name = text(b, "name", true);
+        c.auditTarget(null, "reservation " + name);
+        requireAdmin(c, "create reservations");
+        List<String> accounts = new ArrayList<>();
+        Object a = b.get("accounts");
+        if (a instanceof List<?> l) for (Object x : l) accounts.add(String.valueOf(x));
+        else if (a != null) for (String x : String.valueOf(a).split(",")) accounts.add(x);
+        activeEndpoint(c).createReservation(new Lifetime.ReservationRequest(name, number(b, "nodes", null),
+                text(b, "start", true), Walltime.parse(text(b, "duration", true)), accounts));
+        return RestReply.created(Map.of("name", name), BASE + "/reservation");
+    }
+
+    RestReply deleteReservation(RestCall c) {
+        String name = param(c, "name");
+        c.auditTarget(null, "reservation " + name);
+        requireAdmin(c, "delete reservations");
+        activeEndpoint(c).deleteReservation(name);
+        return RestReply.ok(Map.of("name", name));
     }
 
     // ---- images -----------------------------------------------------------------------------------------------

@@ -45,6 +45,15 @@ public final class SlurmClient {
 
     /** @param readTimeout how long a read waits for Slurm's answer, all tries together (slurm.timeout) */
     public SlurmClient(Remote remote, String user, String bin, Duration readTimeout) {
+        this(remote, user, bin, readTimeout, null);
+    }
+
+    /** The partition reservations are made in (slurm.partition), or null for Slurm's default. */
+    private final String partition;
+
+    /** @param partition where reservations are made (slurm.partition), or null */
+    public SlurmClient(Remote remote, String user, String bin, Duration readTimeout, String partition) {
+        this.partition = partition == null ? null : Names.require("partition", partition);
         this.readTimeout = readTimeout;
         this.remote = remote;
         this.user = Names.require("Slurm user", user);
@@ -66,9 +75,12 @@ public final class SlurmClient {
         return remote;
     }
 
-    /** What sbatch gets. {@code exclude}: physical hosts the job must not get (e.g. no free VF). */
+    /**
+     * What sbatch gets. {@code exclude}: physical hosts the job must not get (e.g. no free VF); {@code begin}: Slurm's
+     * --begin (already checked against {@code lifetime.Times}), or null.
+     */
     public record Submit(String jobName, String account, long minutes, int nodes, String partition,
-                         String reservation, boolean exclusive, List<String> exclude, String outputDir) {
+                         String reservation, String begin, boolean exclusive, List<String> exclude, String outputDir) {
     }
 
     /** The sbatch command line for a computeset's holder job (exposed for tests). */
@@ -83,6 +95,10 @@ public final class SlurmClient {
         w.addAll(List.of("-t", Long.toString(s.minutes()), "-N", Integer.toString(s.nodes())));
         if (s.partition() != null) w.addAll(List.of("-p", Names.require("partition", s.partition())));
         if (s.reservation() != null) w.add("--reservation=" + Names.require("reservation", s.reservation()));
+        if (s.begin() != null) {
+            if (!s.begin().matches("[A-Za-z0-9:+-]+")) throw new CmsException("invalid begin time '" + s.begin() + "'");
+            w.add("--begin=" + s.begin());
+        }
         if (s.exclusive()) w.add("--exclusive");
         if (s.exclude() != null && !s.exclude().isEmpty()) {
             for (String h : s.exclude()) Names.require("host", h);
@@ -117,11 +133,84 @@ public final class SlurmClient {
         }
     }
 
-    /** Changes a job's time limit (minutes); used for tests and walltime changes. */
-    public void timeLimit(String jobId, String limit) {
+    /**
+     * Sets a job's time limit to {@code minutes} (absolute, so a repeated call changes nothing more). Raising it
+     * needs an operator account; Slurm's refusal is quoted.
+     */
+    public void timeLimit(String jobId, long minutes) {
         requireId(jobId);
-        Remote.Result r = remote.run(slurm("scontrol", "update", "JobId=" + jobId, "TimeLimit=" + limit), TIMEOUT);
-        if (!r.ok()) throw new CmsException("scontrol update of job " + jobId + " failed: " + r.reason());
+        if (minutes <= 0) throw new CmsException("a time limit must be at least one minute");
+        Remote.Result r = write(slurm("scontrol", "update", "JobId=" + jobId, "TimeLimit=" + minutes));
+        if (!r.ok()) throw new CmsException("Slurm refused the new time limit of job " + jobId + ": " + r.reason() + controller(r));
+    }
+
+    /** A Slurm reservation as {@code scontrol show reservation} has it; times are epoch seconds. */
+    public record Reservation(String name, String nodes, int nodeCount, Long start, Long end, String users,
+                              String accounts, String state) {
+    }
+
+    /** Every reservation Slurm knows (active and future). */
+    public List<Reservation> reservations() {
+        Remote.Result r = read(slurm("scontrol", "-o", "show", "reservation"));
+        if (!r.ok()) throw new CmsException("scontrol show reservation on " + remote.where() + " failed: " + r.reason() + controller(r));
+        List<Reservation> out = new ArrayList<>();
+        for (String line : r.out().split("\n")) {
+            if (line.startsWith("ReservationName=")) out.add(parseReservation(line));
+        }
+        return out;
+    }
+
+    /** The reservation of that name, or null when Slurm has none. */
+    public Reservation reservation(String name) {
+        Names.require("reservation", name);
+        for (Reservation x : reservations()) if (x.name().equals(name)) return x;
+        return null;
+    }
+
+    static Reservation parseReservation(String line) {
+        Map<String, String> f = new HashMap<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\w+)=(\\S*)").matcher(line);
+        while (m.find()) f.putIfAbsent(m.group(1), m.group(2));
+        int count = f.getOrDefault("NodeCnt", "0").matches("[0-9]+") ? Integer.parseInt(f.get("NodeCnt")) : 0;
+        return new Reservation(f.get("ReservationName"), blank(f.get("Nodes")), count, time(f.get("StartTime")),
+                time(f.get("EndTime")), blank(f.get("Users")), blank(f.get("Accounts")), blank(f.get("State")));
+    }
+
+    /**
+     * Creates a reservation of {@code nodes} nodes from {@code start} (Slurm's time grammar, checked by the caller)
+     * for {@code minutes}, for the given accounts. Slurm's refusal (nodes busy, a name taken) is quoted.
+     */
+    public void createReservation(String name, int nodes, String start, long minutes, List<String> accounts) {
+        Names.require("reservation", name);
+        if (!start.matches("[A-Za-z0-9:+-]+")) throw new CmsException("invalid start time '" + start + "'");
+        for (String a : accounts) Names.require("account", a);
+        List<String> w = new ArrayList<>(List.of("create", "reservation", "ReservationName=" + name, "NodeCnt=" + nodes,
+                "StartTime=" + start, "Duration=" + minutes));
+        if (partition != null) w.add("PartitionName=" + partition);
+        w.add("Accounts=" + String.join(",", accounts));
+        Remote.Result r = write(slurm("scontrol", w.toArray(String[]::new)));
+        if (!r.ok()) {
+            throw new CmsException("Slurm refused reservation " + name + ": "
+                    + r.reason().replaceFirst("^Error creating the reservation: ", "") + controller(r));
+        }
+    }
+
+    /** Deletes a reservation; Slurm's refusal (no such reservation, jobs still in it) is quoted. */
+    public void deleteReservation(String name) {
+        Names.require("reservation", name);
+        Remote.Result r = write(slurm("scontrol", "delete", "ReservationName=" + name));
+        if (!r.ok()) throw new CmsException("Slurm refused to delete reservation " + name + ": " + r.reason() + controller(r));
+    }
+
+    /**
+     * A write, sent once and bounded: under {@code timeout} (slurm.timeout) so that an absent controller does not
+     * hold the command for Slurm's own minutes of retries; then the answer names the controller's state.
+     */
+    private Remote.Result write(String command) {
+        long t = Math.max(1, readTimeout.toSeconds());
+        Remote.Result r = remote.run("timeout " + t + " " + command, TIMEOUT.plusSeconds(t));
+        if (r.status() == 124 && r.err().isBlank()) r = new Remote.Result(124, r.out(), NO_ANSWER + t + " s (slurm.timeout " + t + "s)");
+        return r;
     }
 
     /**

@@ -162,6 +162,7 @@ public final class Store implements AutoCloseable {
                 }
                 update(c, "INSERT INTO meta(key, value) VALUES ('schema', ?), ('next_mac', '1')", String.valueOf(SCHEMA_VERSION));
                 addIsoProject(c);
+                addExpectedStart(c);
                 return null;
             }
             int v = Integer.parseInt(one(c, "SELECT value FROM meta WHERE key = 'schema'").orElse("0"));
@@ -176,8 +177,25 @@ public final class Store implements AutoCloseable {
                 update(c, "UPDATE meta SET value = '2' WHERE key = 'schema'");
             }
             addIsoProject(c);
+            addExpectedStart(c);
             return null;
         });
+    }
+
+    /**
+     * Additive, within schema 2: when Slurm expects a pending computeset to start (its --begin, or the backfill
+     * estimate), epoch seconds. Older cms versions ignore the column.
+     */
+    private static void addExpectedStart(Connection c) throws SQLException {
+        boolean has = false;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(computesets)")) {
+            while (rs.next()) has |= rs.getString("name").equals("expected_start");
+        }
+        if (!has) {
+            try (Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE computesets ADD COLUMN expected_start INTEGER");
+            }
+        }
     }
 
     /**
@@ -605,29 +623,45 @@ public final class Store implements AutoCloseable {
 
     /**
      * Moves a computeset to {@code state} with what Slurm said; sets start/end times the first time it runs/ends;
-     * a terminal state releases its nodes (they stay in computeset_nodes as history). Returns false when the set
-     * was already in that state with the same Slurm state (nothing written).
+     * a terminal state releases its nodes (they stay in computeset_nodes as history). For a submitted set
+     * {@code start} is when Slurm expects it to start. A running set keeps no reason: what Slurm said while it was
+     * pending (Resources, BeginTime) is no longer true. Returns false when the set was already in that state with
+     * the same Slurm state (nothing written).
      */
     public boolean transition(long id, CsState state, String slurmState, String reason, String hosts, Long start, Long end) {
         return write(c -> {
             Computeset cs = computeset(c, id).orElseThrow(() -> new CmsException("unknown computeset " + id));
             if (cs.state().terminal() && state != cs.state()) return false;   // terminal states are final
+            String why = state == CsState.RUNNING ? reason : reason != null ? reason : cs.reason();
+            Long expected = state == CsState.SUBMITTED ? start : null;
             boolean same = cs.state() == state && java.util.Objects.equals(cs.slurmState(), slurmState)
                     && java.util.Objects.equals(cs.hosts(), hosts != null ? hosts : cs.hosts())
-                    && (reason == null || reason.equals(cs.reason()));
+                    && java.util.Objects.equals(why, cs.reason()) && java.util.Objects.equals(expected, cs.expectedStart());
             if (same && !(state.terminal() && cs.endTime() == null)) return false;
             Long startTime = cs.startTime() != null ? cs.startTime()
                     : state == CsState.RUNNING || state == CsState.ENDING || (state.terminal() && start != null)
                         ? (start != null ? start : now()) : null;
             Long endTime = cs.endTime() != null ? cs.endTime() : state.terminal() ? (end != null ? end : now()) : null;
-            update(c, "UPDATE computesets SET state = ?, slurm_state = ?, reason = COALESCE(?, reason),"
-                    + " hosts = COALESCE(?, hosts), start_time = ?, end_time = ? WHERE id = ?",
-                    state.label(), slurmState, reason, hosts, startTime, endTime, id);
+            update(c, "UPDATE computesets SET state = ?, slurm_state = ?, reason = ?, hosts = COALESCE(?, hosts),"
+                    + " start_time = ?, end_time = ?, expected_start = ? WHERE id = ?",
+                    state.label(), slurmState, why, hosts, startTime, endTime, expected, id);
             if (state.terminal()) {
                 update(c, "UPDATE nodes SET computeset = NULL, host = NULL WHERE computeset = ?", id);
             }
             if (cs.state() != state) event(c, id, cs.cluster(), null, state.label(), reason);
             return true;
+        });
+    }
+
+    /**
+     * Records a new time limit of a computeset whose Slurm job was changed (comet computeset extend), with an
+     * event naming who did it.
+     */
+    public void extend(long id, long walltimeMins, String detail) {
+        write(c -> {
+            update(c, "UPDATE computesets SET walltime_mins = ? WHERE id = ?", walltimeMins, id);
+            event(c, id, null, null, "extended", detail);
+            return null;
         });
     }
 
@@ -697,7 +731,8 @@ public final class Store implements AutoCloseable {
                         rs.getString("allocation"), rs.getLong("walltime_mins"), rs.getString("reservation"),
                         rs.getString("job_id"), CsState.parse(rs.getString("state")), rs.getString("slurm_state"),
                         rs.getString("reason"), rs.getString("hosts"), longOrNull(rs, "submit_time"),
-                        longOrNull(rs, "start_time"), longOrNull(rs, "end_time"), rs.getLong("created"), nodes));
+                        longOrNull(rs, "start_time"), longOrNull(rs, "end_time"), rs.getLong("created"), nodes,
+                        longOrNull(rs, "expected_start")));
             }
         }
         if (out.isEmpty()) return out;

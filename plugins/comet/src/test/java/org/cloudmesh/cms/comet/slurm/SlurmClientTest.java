@@ -12,9 +12,9 @@ class SlurmClientTest {
     @Test
     void holderJobCommandLine() {
         String cmd = SlurmClient.submitCommand(new SlurmClient.Submit("cms-vc1-7", "cmsproj", 120, 2, "debug", "maint",
-                true, List.of("c3"), ".cms/jobs"));
+                "now+1hour", true, List.of("c3"), ".cms/jobs"));
         assertEquals("mkdir -p -- \"$HOME\"/.cms/jobs && sbatch --parsable -J cms-vc1-7 -A cmsproj -t 120 -N 2 -p debug"
-                + " --reservation=maint --exclusive -x c3 -D \"$HOME\"/.cms/jobs -o \"$HOME\"/.cms/jobs/%x-%j.out"
+                + " --reservation=maint --begin=now+1hour --exclusive -x c3 -D \"$HOME\"/.cms/jobs -o \"$HOME\"/.cms/jobs/%x-%j.out"
                 + " --wrap 'exec sleep infinity'", cmd);
     }
 
@@ -22,12 +22,14 @@ class SlurmClientTest {
     void namesWithShellMetacharactersNeverReachTheCommand() {
         for (String bad : new String[] {"x;rm -rf ~", "$(id)", "a b", "-A", "`x`"}) {
             assertThrows(CmsException.class, () -> SlurmClient.submitCommand(new SlurmClient.Submit("cms-vc1-1", bad, 1, 1,
-                    null, null, false, List.of(), ".cms/jobs")));
+                    null, null, null, false, List.of(), ".cms/jobs")));
             assertThrows(CmsException.class, () -> SlurmClient.submitCommand(new SlurmClient.Submit("cms-vc1-1", "a", 1, 1,
-                    null, bad, false, List.of(), ".cms/jobs")));
+                    null, bad, null, false, List.of(), ".cms/jobs")));
+            assertThrows(CmsException.class, () -> SlurmClient.submitCommand(new SlurmClient.Submit("cms-vc1-1", "a", 1, 1,
+                    null, null, bad, false, List.of(), ".cms/jobs")));
         }
         assertThrows(CmsException.class, () -> SlurmClient.submitCommand(new SlurmClient.Submit("cms-vc1-1", "a", 1, 1,
-                null, null, false, List.of(), "../etc")));
+                null, null, null, false, List.of(), "../etc")));
     }
 
     /**
