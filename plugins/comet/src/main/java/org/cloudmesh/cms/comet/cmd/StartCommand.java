@@ -153,6 +153,7 @@ final class StartCommand extends CometCommand.Sub {
         String last = null;
         int total = cs.nodes().size();
         while (true) {
+            java.util.Map<String, java.util.concurrent.CompletableFuture<Boolean>> probes = new java.util.LinkedHashMap<>();
             for (String n : cs.nodes()) {
                 if (answered.contains(n)) continue;
                 String a = where.get(n);
@@ -164,11 +165,13 @@ final class StartCommand extends CometCommand.Sub {
                     }
                     where.put(n, a);
                 }
-                int colon = a.lastIndexOf(':');
-                if (org.cloudmesh.cms.api.ssh.SshClient.answers(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))) {
-                    answered.add(n);
-                }
+                String host = a.substring(0, a.lastIndexOf(':'));
+                int port = Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
+                // all at once: a probe of a guest still booting waits up to a second for the banner
+                probes.put(n, java.util.concurrent.CompletableFuture.supplyAsync(
+                        () -> org.cloudmesh.cms.api.ssh.SshClient.answers(host, port), PROBES));
             }
+            for (var p : probes.entrySet()) if (p.getValue().join()) answered.add(p.getKey());
             String line = bar(answered.size(), total) + " " + answered.size() + "/" + total + " nodes answer ssh (computeset " + cs.id() + ")";
             if (!line.equals(last)) {
                 if (tty) err.print("\r" + line + "\033[K");
@@ -190,9 +193,16 @@ final class StartCommand extends CometCommand.Sub {
                 throw new CmsException("computeset " + cs.id() + ": " + Hostlist.compress(silent) + " did not answer ssh within "
                         + Walltime.format(timeout) + " (the set goes on; see 'comet console " + cs.cluster() + " " + silent.get(0) + "')");
             }
-            Thread.sleep(250);
+            Thread.sleep(100);
         }
     }
+
+    /** Threads that probe the nodes' ssh ports in parallel (daemons: they never keep the shell alive). */
+    private static final java.util.concurrent.ExecutorService PROBES = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "comet-ssh-probe");
+        t.setDaemon(true);
+        return t;
+    });
 
     static String bar(int done, int total) {
         int width = 20;
