@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Properties;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.rest.ServerPid;
 
 /**
  * The one-time web console links of a home, as files in {@code $CLOUDMESH_HOME/console-links} (0700): a command on
@@ -63,6 +64,24 @@ public final class ConsoleLinks {
             throw new CmsException("cannot store a console link in " + dir + ": " + e.getMessage(), e);
         }
         return token;
+    }
+
+    /**
+     * A link served by the {@code cms server} of this home (on the management node, where the command runs): its
+     * address. @throws CmsException when no server of this home runs
+     */
+    public static String local(Path home, ConsoleLink link) {
+        ServerPid server = ServerPid.read(home).filter(ServerPid::alive).orElseThrow(() -> new CmsException(
+                "the web console is served by 'cms server': start it on this machine ('cms server start'), then ask again"));
+        return server.url() + "/console/" + issue(home, link);
+    }
+
+    /** How a link made on the management node names its user (who is no server account). */
+    public static final String LOCAL = "local:";
+
+    /** The user of this machine, as a link made here names them. */
+    public static String localUser() {
+        return LOCAL + System.getProperty("user.name");
     }
 
     /** Opens a link once: later openings (and expired, unknown or malformed tokens) get a refusal. */

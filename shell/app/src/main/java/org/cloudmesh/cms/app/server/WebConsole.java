@@ -141,7 +141,7 @@ final class WebConsole {
         if (link.project() == null) return null;
         Optional<Accounts.User> u = accounts.find(link.user());
         // a link made on the management node names the local user, who is no server account
-        if (u.isEmpty()) return link.user().startsWith("local:") ? null : "this console link names user " + link.user() + ", who is unknown now";
+        if (u.isEmpty()) return link.user().startsWith(ConsoleLinks.LOCAL) ? null : "this console link names user " + link.user() + ", who is unknown now";
         if (u.get().disabled()) return "user " + link.user() + " is disabled: the link cannot be used";
         if (!u.get().admin() && !u.get().projects().contains(link.project())) {
             return "this console link is for project " + link.project() + ", which user " + link.user() + " is not in";
