@@ -289,11 +289,12 @@ final class WebConsole {
 
         void end(String why) {
             if (!ended.compareAndSet(false, true)) return;
-            vnc.close();
-            if (ws.session.isOpen()) ws.closeSession(1000, ServerHost.truncate(why, 120));
             ConsoleLink l = pending.link();
+            // audited before the browser hears of it
             host.record(l.user(), ip(ws), action, l.scope(), l.name(), "console closed after "
                     + Duration.ofNanos(System.nanoTime() - opened).toSeconds() + " s: " + why);
+            vnc.close();
+            if (ws.session.isOpen()) ws.closeSession(1000, ServerHost.truncate(why, 120));
         }
     }
 

@@ -65,7 +65,7 @@ class WebConsoleTest {
             on.set(false);
             assertEquals(1000, c.closed.get(10, TimeUnit.SECONDS), "power-off ends the session");
             display.join(5000);
-            assertTrue(s.audit.query("alice", null, null).stream().anyMatch(e -> e.result().contains("node stopped running")),
+            assertTrue(s.audit.query("alice", null, null).stream().anyMatch(e -> e.result().endsWith("vm-vc1-0 of vc1 stopped running")),
                     "the end is audited");
 
             assertTrue(refusal(s, "0123456789abcdef0123456789abcdef0123456789abcdef").contains("not valid"));
