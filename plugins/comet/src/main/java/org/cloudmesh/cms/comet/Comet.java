@@ -96,6 +96,11 @@ public final class Comet implements AutoCloseable {
         return libvirt;
     }
 
+    /** $CLOUDMESH_HOME of this control plane (its console links live there). */
+    public Path home() {
+        return home;
+    }
+
     public SlurmClient slurm(Endpoint e) {
         synchronized (slurm) {
             return slurmLocked(e, e.slurm());

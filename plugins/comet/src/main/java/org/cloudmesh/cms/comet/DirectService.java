@@ -1,5 +1,6 @@
 package org.cloudmesh.cms.comet;
 
+import java.time.Instant;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +14,8 @@ import java.util.TreeSet;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.util.Names;
 import org.cloudmesh.cms.api.util.Walltime;
+import org.cloudmesh.cms.api.console.ConsoleLink;
+import org.cloudmesh.cms.api.console.ConsoleLinks;
 import org.cloudmesh.cms.comet.console.ConsoleCommand;
 import org.cloudmesh.cms.comet.iso.Isos;
 import org.cloudmesh.cms.comet.lifetime.Lifetime;
@@ -314,7 +317,10 @@ public record DirectService(Comet comet, Endpoint endpoint, String user, boolean
 
     @Override
     public String consoleLink(String cluster, String node, String oneTimeCode) {
-        return graphicsUrl(cluster, node) + " (on host " + node(cluster, node).host() + ")";
+        graphicsUrl(cluster, node); // says now when the node is off or has no display
+        ConsoleLink link = new ConsoleLink("comet", cluster, node, cluster(cluster).project(), ConsoleLinks.localUser(),
+                Instant.now().plus(ConsoleLinks.TTL));
+        return ConsoleLinks.local(comet.home(), link) + " (works once, within " + ConsoleLinks.TTL.toSeconds() + " s)";
     }
 
     @Override

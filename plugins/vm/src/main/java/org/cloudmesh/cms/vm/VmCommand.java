@@ -24,6 +24,8 @@ import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.OutputOption;
 import org.cloudmesh.cms.api.Printer;
 import org.cloudmesh.cms.api.compute.BootRequest;
+import org.cloudmesh.cms.api.console.ConsoleLink;
+import org.cloudmesh.cms.api.console.ConsoleLinks;
 import org.cloudmesh.cms.api.compute.Compute;
 import org.cloudmesh.cms.api.compute.ProviderConfig;
 import org.cloudmesh.cms.api.compute.Vm;
@@ -548,9 +550,12 @@ public final class VmCommand {
     }
 
     @Command(name = "console", description = {"Attach to the serial console of VM NAME on a libvirt cloud: its boot messages"
-            + " and login prompt, also when its network is down. Leave with Ctrl-] (the escape key of virsh console)."})
+            + " and login prompt, also when its network is down. Leave with Ctrl-] (the escape key of virsh console).",
+            "With --link, print a one-time web address of its screen instead (served by 'cms server' on this machine)."})
     int console(@Parameters(paramLabel = "NAME", arity = "0..1", description = "The VM (default: variable vm).") String name,
-                @Option(names = "--cloud", paramLabel = "CLOUD", description = "The VM's cloud (default: the one cms recorded).") String cloudOption)
+                @Option(names = "--cloud", paramLabel = "CLOUD", description = "The VM's cloud (default: the one cms recorded).") String cloudOption,
+                @Option(names = "--link", description = "Print a web address that shows the VM's screen in a browser (noVNC"
+                        + " through the 'cms server' of this machine): it opens once, within 60 s.") boolean link)
             throws IOException, InterruptedException {
         try (Clouds clouds = new Clouds(ctx)) {
             List<Vm> vms = targets(clouds, name, cloudOption);
@@ -569,6 +574,15 @@ public final class VmCommand {
             }
             String uri = now.details().get("uri");
             if (uri == null) throw new CmsException("vm " + vm.name() + ": cms does not know its hypervisor; run 'vm list --refresh'");
+            if (link) {
+                VmConsoles.display(uri, vm.name()); // says now when it has no display
+                ConsoleLink l = new ConsoleLink(VmConsoles.KIND, vm.cloud(), vm.name(), null, ConsoleLinks.localUser(),
+                        Instant.now().plus(ConsoleLinks.TTL));
+                ctx.out().println("Console URL: " + ConsoleLinks.local(ctx.home(), l) + " (works once, within "
+                        + ConsoleLinks.TTL.toSeconds() + " s)");
+                ctx.out().flush();
+                return 0;
+            }
             ctx.out().flush();
             try {
                 Process p = new ProcessBuilder("virsh", "-c", uri, "console", vm.name()).inheritIO().start();

@@ -1,12 +1,11 @@
 package org.cloudmesh.cms.comet.console;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.util.List;
 import java.util.concurrent.Callable;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Context;
+import org.cloudmesh.cms.api.libvirt.Graphics;
 import org.cloudmesh.cms.api.util.Names;
 import org.cloudmesh.cms.comet.Comet;
 import org.cloudmesh.cms.comet.CometService;
@@ -15,9 +14,6 @@ import org.cloudmesh.cms.comet.remote.RemoteService;
 import org.cloudmesh.cms.comet.cmd.CometCommand;
 import org.cloudmesh.cms.comet.iso.Cmds;
 import org.cloudmesh.cms.comet.store.Node;
-import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
-import org.xml.sax.InputSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,14 +23,15 @@ import picocli.CommandLine.Spec;
 
 /** {@code comet console CLUSTER [NODE] [--link]}. */
 @Command(name = "console", description = "Attach the terminal to a node's serial console (the frontend when NODE is left out),"
-        + " or with --link print its graphical console address.",
+        + " or with --link print a one-time web address of its screen (served by cms server).",
         footer = {"", "Ctrl-] leaves the serial console (as in virsh console). The node must be running."})
 public final class ConsoleCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
     CometCommand.EndpointOption endpointOption;
-    @Option(names = "--link", description = "Print the graphical (VNC/SPICE) console address of the running domain.")
+    @Option(names = "--link", description = "Print a web address that shows the node's screen in a browser (noVNC through cms server):"
+            + " it opens once, within 60 s; on the management node a 'cms server' must run.")
     boolean link;
     @Option(names = "--force", description = "Take the serial console over from another client.")
     boolean force;
@@ -111,28 +108,6 @@ public final class ConsoleCommand implements Callable<Integer> {
 
     /** vnc://ADDRESS:PORT or spice://ADDRESS:PORT from the live XML's first {@code <graphics>}. */
     public static String graphicsUrl(String liveXml, String name, String uri) {
-        Element g;
-        try {
-            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            NodeList gs = f.newDocumentBuilder().parse(new InputSource(new StringReader(liveXml))).getElementsByTagName("graphics");
-            g = gs.getLength() == 0 ? null : (Element) gs.item(0);
-        } catch (Exception x) {
-            throw new CmsException("cannot read the XML of " + name + ": " + x.getMessage(), x);
-        }
-        if (g == null) throw new CmsException(name + " has no graphical console (no <graphics> in its domain)");
-        String type = g.getAttribute("type");
-        String port = g.getAttribute("port");
-        if ("spice".equals(type) && (port.isEmpty() || port.equals("-1")) && !g.getAttribute("tlsPort").isEmpty()) port = g.getAttribute("tlsPort");
-        if (port.isEmpty() || port.startsWith("-")) {
-            throw new CmsException("the hypervisor at " + uri + " assigned no " + type + " port to " + name
-                    + " (the test driver never does): no graphical console to link to");
-        }
-        String listen = g.getAttribute("listen");
-        NodeList ls = g.getElementsByTagName("listen");
-        if (listen.isEmpty() && ls.getLength() > 0) listen = ((Element) ls.item(0)).getAttribute("address");
-        if (listen.isEmpty()) listen = "127.0.0.1";
-        if (listen.contains(":")) listen = "[" + listen + "]";
-        return type + "://" + listen + ":" + port;
+        return Graphics.of(liveXml, name, uri).url();
     }
 }

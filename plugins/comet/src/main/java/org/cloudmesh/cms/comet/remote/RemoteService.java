@@ -431,7 +431,7 @@ public final class RemoteService implements CometService {
             throw new CmsException("the cms server at " + url + " gave no console link (HTTP " + r.status() + ")");
         }
         String link = r.location().startsWith("/") ? url + r.location() : r.location();
-        return link + " (works once, within " + Nucleus.CONSOLE_LINK_TTL.toSeconds() + " s)";
+        return link + " (works once, within " + org.cloudmesh.cms.api.console.ConsoleLinks.TTL.toSeconds() + " s)";
     }
 
     @Override

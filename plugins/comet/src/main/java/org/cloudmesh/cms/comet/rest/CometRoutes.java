@@ -27,6 +27,7 @@ public final class CometRoutes implements RestRoutes {
         Comet comet = Comet.shared(ctx.home());
         Nucleus n = new Nucleus(ctx, comet);
         n.register(api);
+        api.console("comet", n::consoleTarget);
         int removed = n.removeUnfinishedUploads();
         if (removed > 0) {
             ctx.err().println("comet: removed " + removed + " file(s) of ISO uploads a stopped server left unfinished");

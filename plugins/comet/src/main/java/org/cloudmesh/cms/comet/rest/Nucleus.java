@@ -5,12 +5,11 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,6 +20,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Context;
+import org.cloudmesh.cms.api.console.ConsoleLink;
+import org.cloudmesh.cms.api.console.ConsoleLinks;
+import org.cloudmesh.cms.api.console.ConsoleTarget;
+import org.cloudmesh.cms.api.libvirt.Graphics;
+import org.cloudmesh.cms.api.libvirt.Hypervisor;
 import org.cloudmesh.cms.api.rest.RestApi;
 import org.cloudmesh.cms.api.rest.RestCall;
 import org.cloudmesh.cms.api.rest.RestException;
@@ -37,6 +41,7 @@ import org.cloudmesh.cms.comet.lifetime.Lifetime;
 import org.cloudmesh.cms.comet.store.Cluster;
 import org.cloudmesh.cms.comet.store.Computeset;
 import org.cloudmesh.cms.comet.store.CsState;
+import org.cloudmesh.cms.comet.store.Node;
 import org.cloudmesh.cms.comet.store.Store;
 
 /**
@@ -52,7 +57,8 @@ import org.cloudmesh.cms.comet.store.Store;
  * PUT    cluster/{c}/compute/{nodes}/{action}     the same for compute nodes ({nodes}: a name or a hostlist)
  * PUT    cluster/{c}/computeset/{id}/{action}     reboot, reset, shutdown of the nodes of a computeset
  * POST   cluster/{c}/compute/{old}/rename         {"name": new} (old and new may be hostlists); ?check=true only checks
- * GET    cluster/{c}/frontend/console             303 to a one-time console link (needs a fresh one-time code)
+ * GET    cluster/{c}/frontend/console             303 to a one-time web console page /console/TOKEN (needs a fresh
+ *                                                  one-time code; the server's {@code WebConsole} serves it)
  * GET    cluster/{c}/compute/{node}/console       the same for a compute node
  * GET    computeset?state=S&amp;cluster=C&amp;allocation=A   (state: running by default, as Nucleus; all, active, or a list)
  * POST   computeset                               start {cluster, computes|count, walltime_mins, allocation, reservation,
@@ -74,17 +80,10 @@ import org.cloudmesh.cms.comet.store.Store;
  */
 public final class Nucleus {
     public static final String BASE = "/nucleus/v1";
-    /** How long a console link works. */
-    public static final Duration CONSOLE_LINK_TTL = Duration.ofSeconds(60);
 
     private final Context ctx;
     private final Comet comet;
     private final Map<String, Object> projectLocks = new ConcurrentHashMap<>();
-    private final Map<String, Link> links = new ConcurrentHashMap<>();
-    private static final SecureRandom RANDOM = new SecureRandom();
-
-    private record Link(String url, long expires) {
-    }
 
     public Nucleus(Context ctx, Comet comet) {
         this.ctx = ctx;
@@ -104,7 +103,6 @@ public final class Nucleus {
         api.post(BASE + "/cluster/{cluster}/compute/{node}/rename", this::rename);
         api.get(BASE + "/cluster/{cluster}/frontend/console", c -> console(c, null));
         api.get(BASE + "/cluster/{cluster}/compute/{node}/console", c -> console(c, param(c, "node")));
-        api.publicGet(BASE + "/console/{token}", this::followLink);
         api.get(BASE + "/computeset", this::computesets);
         api.post(BASE + "/computeset", this::start);
         api.get(BASE + "/computeset/{id}", c -> RestReply.ok(Json.computeset(visibleSet(c))));
@@ -300,26 +298,40 @@ public final class Nucleus {
     }
 
     RestReply console(RestCall c, String node) {
-        DirectService s = service(c);
+        Cluster cl = visible(c, name(c));
+        DirectService s = service(c, cl);
         c.requireFreshSecondFactor();
-        String url = s.graphicsUrl(name(c), node);
-        byte[] t = new byte[24];
-        RANDOM.nextBytes(t);
-        String token = HexFormat.of().formatHex(t);
-        long now = System.nanoTime();
-        links.values().removeIf(l -> l.expires() - now < 0);
-        links.put(token, new Link(url, now + CONSOLE_LINK_TTL.toNanos()));
-        c.auditTarget(name(c), node == null ? name(c) : node);
-        return RestReply.seeOther(BASE + "/console/" + token);
+        s.graphicsUrl(cl.name(), node); // says now when the node is off or has no display
+        c.auditTarget(cl.name(), node == null ? cl.name() : node);
+        ConsoleLink link = new ConsoleLink("comet", cl.name(), node, cl.project(), c.principal().user(), Instant.now().plus(ConsoleLinks.TTL));
+        return RestReply.seeOther("/console/" + ConsoleLinks.issue(ctx.home(), link));
     }
 
-    /** A console link works once, within {@link #CONSOLE_LINK_TTL}: 303 to the console's address. */
-    RestReply followLink(RestCall c) {
-        Link l = links.remove(String.valueOf(c.pathParam("token")));
-        if (l == null || l.expires() - System.nanoTime() < 0) {
-            throw RestException.notFound("this console link is unknown or expired: ask for a new one ('comet console --link')");
+    /**
+     * The display a comet console link names, when it is opened: the cluster must still be the link's project's,
+     * the node must run; the display is reached on the node's host (through ssh for a qemu+ssh hypervisor).
+     */
+    ConsoleTarget consoleTarget(ConsoleLink link) {
+        Cluster cl = Names.isValid(link.scope()) ? comet.store().cluster(link.scope()).orElse(null) : null;
+        if (cl == null || link.project() == null || !link.project().equals(cl.project())) {
+            throw new CmsException("cluster " + link.scope() + " is gone, or no longer of project " + link.project());
         }
-        return RestReply.seeOther(l.url());
+        DirectService s = new DirectService(comet, endpoint(cl.endpoint()), link.user());
+        Node n = s.running(cl.name(), link.name());
+        String uri = s.endpoint().uri(n.host());
+        Hypervisor h = comet.libvirt().at(uri);
+        Graphics g = Graphics.of(h.xml(n.name()), n.name(), uri);
+        return new ConsoleTarget() {
+            @Override
+            public Stream connect() {
+                return g.connect(uri, ctx.home().resolve("known_hosts"));
+            }
+
+            @Override
+            public boolean running() {
+                return Hypervisor.ACTIVE.equals(h.powerState(n.name()));
+            }
+        };
     }
 
     // ---- computesets ------------------------------------------------------------------------------------------

@@ -15,4 +15,13 @@ public interface RestApi {
 
     /** A GET anyone may call without credentials: only for documents such as {@code /openapi.yaml}. */
     void publicGet(String path, RestHandler handler);
+
+    /**
+     * Resolves the web console links of {@code kind} (see {@link org.cloudmesh.cms.api.console.ConsoleLinks}): the
+     * server serves the page at {@code /console/TOKEN} and proxies the display the resolver finds. Servers without
+     * web consoles (test doubles) refuse.
+     */
+    default void console(String kind, org.cloudmesh.cms.api.console.ConsoleResolver resolver) {
+        throw new UnsupportedOperationException("this server has no web consoles");
+    }
 }

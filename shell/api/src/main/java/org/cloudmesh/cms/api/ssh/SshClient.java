@@ -2,6 +2,7 @@ package org.cloudmesh.cms.api.ssh;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -20,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import com.jcraft.jsch.Channel;
+import com.jcraft.jsch.ChannelDirectTCPIP;
 import com.jcraft.jsch.ChannelExec;
 import com.jcraft.jsch.ChannelSftp;
 import com.jcraft.jsch.JSch;
@@ -141,6 +143,45 @@ public final class SshClient implements AutoCloseable {
             }
         } finally {
             pooled.channels.release();
+        }
+    }
+
+    /**
+     * A TCP connection made by the target to {@code host:port} (an ssh direct-tcpip channel on the pooled session),
+     * as {@code ssh -W host:port} does: no port listens on either side, so a service bound to the target's loopback
+     * (a hypervisor's VNC display) is reached without exposing it. Closing the tunnel closes only its channel.
+     */
+    public Tunnel tunnel(SshTarget target, String host, int port, Duration timeout) {
+        Pooled pooled = pooled(target);
+        String what = "tunnel to " + host + ":" + port;
+        acquire(pooled, System.nanoTime() + timeout.toNanos(), target, what, timeout);
+        try {
+            InputStream[] in = new InputStream[1];
+            ChannelDirectTCPIP channel = (ChannelDirectTCPIP) openChannel(pooled, "direct-tcpip", c -> {
+                ((ChannelDirectTCPIP) c).setHost(host);
+                ((ChannelDirectTCPIP) c).setPort(port);
+                try {
+                    in[0] = c.getInputStream(); // before connect: the far side may speak first (a VNC banner)
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            return new Tunnel(in[0], channel.getOutputStream(), () -> {
+                channel.disconnect();
+                pooled.channels.release();
+            });
+        } catch (IOException | RuntimeException e) {
+            pooled.channels.release();
+            if (e instanceof CmsException c) throw c;
+            throw new CmsException("ssh " + target + ": " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The two directions of a {@link #tunnel}; {@link #close} ends it. */
+    public record Tunnel(InputStream in, OutputStream out, Runnable closer) implements AutoCloseable {
+        @Override
+        public void close() {
+            closer.run();
         }
     }
 

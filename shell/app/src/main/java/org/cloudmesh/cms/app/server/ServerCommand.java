@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.cloudmesh.cms.api.rest.ServerPid;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.rest.RestRoutes;
 import org.cloudmesh.cms.app.ShellContext;
@@ -172,7 +173,7 @@ public final class ServerCommand {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
             Optional<ServerFiles.Running> r = ServerFiles.read(home);
-            if (r.isPresent() && ServerFiles.isCms(r.get().pid()) && answers(r.get().url())) {
+            if (r.isPresent() && new ServerPid(r.get().pid(), r.get().url()).alive() && answers(r.get().url())) {
                 ctx.out().println("cms server running at " + r.get().url() + " (PID " + r.get().pid() + "; log: " + log + ")");
                 if (noUsers(home)) ctx.out().println("no users yet: add one with 'admin user add NAME --project PROJECT'");
                 ctx.out().flush();

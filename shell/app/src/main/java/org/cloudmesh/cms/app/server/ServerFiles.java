@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.cloudmesh.cms.api.rest.ServerPid;
 import org.cloudmesh.cms.app.Files2;
 
 /**
@@ -11,7 +12,7 @@ import org.cloudmesh.cms.app.Files2;
  * removed when it stops) and {@code server.log} (what a background server prints).
  */
 final class ServerFiles {
-    static final String PID = "server.pid";
+    static final String PID = ServerPid.FILE;
     static final String LOG = "server.log";
     /** A log this big is set aside when the server starts; three old ones are kept (server.log.1 is the newest). */
     static final long LOG_ROTATE_BYTES = 10L << 20;
@@ -27,26 +28,12 @@ final class ServerFiles {
 
     /** What the PID file says, whether or not that process still runs. */
     static Optional<Running> read(Path home) {
-        try {
-            String[] s = Files.readString(home.resolve(PID)).strip().split("\\s+");
-            if (s.length != 2) return Optional.empty();
-            return Optional.of(new Running(Long.parseLong(s[0]), s[1]));
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
+        return ServerPid.read(home).map(p -> new Running(p.pid(), p.url()));
     }
 
     /** The server that the PID file names, if that process is alive and is a cms (not a reused PID). */
     static Optional<Running> running(Path home) {
-        return read(home).filter(r -> isCms(r.pid()));
-    }
-
-    static boolean isCms(long pid) {
-        Optional<ProcessHandle> p = ProcessHandle.of(pid);
-        if (p.isEmpty() || !p.get().isAlive()) return false;
-        // a PID the kernel reused for something else is not our server
-        return p.get().info().arguments().map(a -> String.join(" ", a).contains("org.cloudmesh.cms.app.Main"))
-                .orElse(true);
+        return ServerPid.read(home).filter(ServerPid::alive).map(p -> new Running(p.pid(), p.url()));
     }
 
     static void removeIfOurs(Path home, long pid) {

@@ -36,6 +36,7 @@ import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.audit.AuditEntry;
 import org.cloudmesh.cms.api.audit.AuditTrail;
+import org.cloudmesh.cms.api.console.ConsoleResolver;
 import org.cloudmesh.cms.api.rest.Principal;
 import org.cloudmesh.cms.api.rest.RequestSigner;
 import org.cloudmesh.cms.api.rest.RestApi;
@@ -105,6 +106,7 @@ public final class ServerHost implements AutoCloseable {
     private long lastRefusalRow = System.nanoTime() - REFUSAL_ROW_NANOS;
     private String url;
     private Path home;
+    private WebConsole console;
 
     private ServerHost(ServerOptions options, Accounts accounts, AuditTrail audit, PrintWriter log, LongSupplier clock) {
         this.options = options;
@@ -169,6 +171,8 @@ public final class ServerHost implements AutoCloseable {
         int expired = accounts.purgeKeys(clock.getAsLong() - options.keyLifetimeSeconds());
         if (expired > 0) host.log("removed " + expired + " expired API key(s)");
         host.builtins();
+        host.console = new WebConsole(host, accounts, consoleIdle(ctx));
+        host.console.routes(host.app);
         for (RestRoutes r : plugins) {
             Api api = host.new Api(r.getClass().getName());
             try {
@@ -205,6 +209,17 @@ public final class ServerHost implements AutoCloseable {
         return url;
     }
 
+    Path home() {
+        return home;
+    }
+
+    /** {@code cloudmesh.server.console_idle}: how long a web console may go without key or mouse input (10m). */
+    static java.time.Duration consoleIdle(Context ctx) {
+        String v = ctx.config().getString("cloudmesh.server.console_idle").orElse("10m").strip();
+        if (v.matches("[0-9]+s")) return java.time.Duration.ofSeconds(Math.max(1, Long.parseLong(v.replace("s", ""))));
+        return org.cloudmesh.cms.api.util.Walltime.parse(v);
+    }
+
     public int port() {
         return ((ServerConnector) app.jettyServer().server().getConnectors()[0]).getLocalPort();
     }
@@ -216,6 +231,7 @@ public final class ServerHost implements AutoCloseable {
 
     @Override
     public void close() {
+        console.close();
         app.stop();
         guard.close();
         synchronized (refusalLock) {
@@ -315,7 +331,7 @@ public final class ServerHost implements AutoCloseable {
      * An unauthenticated request refused: counted, and written to the audit trail as one row a minute at most
      * (with no user: nothing the client claimed is proven), so that a flood of them cannot flood the trail.
      */
-    private void refused(String from, String action, String result) {
+    void refused(String from, String action, String result) {
         synchronized (refusalLock) {
             refusals++;
             if (System.nanoTime() - lastRefusalRow >= REFUSAL_ROW_NANOS) writeRefusals(from, action, result);
@@ -345,7 +361,7 @@ public final class ServerHost implements AutoCloseable {
         }
     }
 
-    private void record(String user, String from, String action, String cluster, String nodes, String result) {
+    void record(String user, String from, String action, String cluster, String nodes, String result) {
         try {
             audit.record(new AuditEntry(Instant.now(), user, from, action, cluster, nodes, result));
         } catch (RuntimeException e) {
@@ -353,7 +369,7 @@ public final class ServerHost implements AutoCloseable {
         }
     }
 
-    private void register(String method, String path, String owner, Handler handler) {
+    void register(String method, String path, String owner, Handler handler) {
         String key = method + " " + path;
         String before = routeOwners.putIfAbsent(key, owner);
         if (before != null) throw new IllegalStateException("route " + key + " is already added by " + before);
@@ -414,6 +430,11 @@ public final class ServerHost implements AutoCloseable {
         @Override
         public void publicGet(String path, RestHandler handler) {
             add("GET", path, handler, true);
+        }
+
+        @Override
+        public void console(String kind, ConsoleResolver resolver) {
+            console.resolver(kind, resolver);
         }
     }
 

@@ -170,7 +170,32 @@ public final class TestServer implements AutoCloseable {
 
         @Override
         public Config config() {
-            throw new UnsupportedOperationException("no config in the test server");
+            // an empty config: the server's settings keep their defaults
+            return new Config() {
+                @Override
+                public Path file() {
+                    return home.resolve("cloudmesh.yaml");
+                }
+
+                @Override
+                public java.util.Optional<Object> get(String path) {
+                    return java.util.Optional.empty();
+                }
+
+                @Override
+                public void set(String path, String value) {
+                    throw new UnsupportedOperationException("the test server's config is read-only");
+                }
+
+                @Override
+                public void merge(Map<String, Object> fragment) {
+                    throw new UnsupportedOperationException("the test server's config is read-only");
+                }
+
+                @Override
+                public void reload() {
+                }
+            };
         }
 
         @Override
