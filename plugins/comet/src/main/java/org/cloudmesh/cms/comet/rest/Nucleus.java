@@ -316,7 +316,7 @@ public final class Nucleus {
         if (cl == null || link.project() == null || !link.project().equals(cl.project())) {
             throw new CmsException("cluster " + link.scope() + " is gone, or no longer of project " + link.project());
         }
-        DirectService s = new DirectService(comet, endpoint(cl.endpoint()), link.user());
+        DirectService s = new DirectService(comet, endpoint(cl.endpoint()), link.user(), false);
         Node n = s.running(cl.name(), link.name());
         String uri = s.endpoint().uri(n.host());
         Hypervisor h = comet.libvirt().at(uri);

@@ -63,4 +63,51 @@ class NodeDomainTest {
             assertTrue(out.contains("validates"), out);
         }
     }
+
+    static NodeDomain.Spec guest(boolean emulate) {
+        return new NodeDomain.Spec("qemu", "vm-vc1-0", "11111111-2222-3333-4444-000000000001", 1, 256,
+                "/pool/11111111.qcow2", "/isos/x.iso", "default", "52:54:00:00:00:03", null, "0000:3b:00.7",
+                new NodeDomain.Guest("vc1", "/g/vmlinux", "/g/initrd.gz", "console=ttyS0", "/pool/seed.iso", "127.0.0.1",
+                        40022, "10.0.0.2", emulate));
+    }
+
+    /** A real guest: seed, kernel, scsi cdrom, serial console, ACPI, its IP by DHCP and its ssh forwarded; the VF emulated only when asked. */
+    @Test
+    void aGuestNodeHasSeedKernelCdromConsoleAndForwardedSsh() throws Exception {
+        String xml = NodeDomain.build(guest(true));
+        assertTrue(xml.contains("<kernel>/g/vmlinux</kernel>"), xml);
+        assertTrue(xml.contains("<acpi/>"), xml);
+        assertTrue(xml.contains("model=\"virtio-scsi\""), xml);
+        assertTrue(xml.contains("<target bus=\"scsi\" dev=\"sda\"/>"), xml);
+        assertTrue(xml.contains("<source file=\"/pool/seed.iso\"/>"), xml);
+        assertTrue(xml.contains("<console type=\"pty\">"), xml);
+        assertTrue(xml.contains("user,id=cmsnet0,net=10.0.0.0/16,host=10.0.255.254,dns=10.0.255.253,dhcpstart=10.0.0.2,"
+                + "hostfwd=tcp:127.0.0.1:40022-:22"), xml);
+        assertFalse(xml.contains("<hostdev"), "emulated: no hostdev defined");
+        assertTrue(xml.contains("mac=52:54:00:3b:00:07,bus=pci.0,addr=0xa"), "the emulated VF's NIC comes after the reached one");
+        assertEquals("127.0.0.1:40022", NodeDomain.sshAddress(xml));
+        assertEquals("virtio-net 52:54:00:3b:00:07",
+                org.cloudmesh.cms.api.libvirt.DomainXml.metadata(xml, NodeDomain.NS, "node").get("vf_emulated_by"));
+
+        String real = NodeDomain.passthrough(guest(true));
+        assertTrue(real.contains("<address bus=\"0x3b\" domain=\"0x0000\" function=\"0x7\" slot=\"0x00\"/>"), real);
+        assertFalse(real.contains("52:54:00:3b:00:07"), real);
+        assertEquals(real, NodeDomain.build(guest(false)), "without emulation the defined XML is the real one");
+        org.cloudmesh.cms.api.libvirt.DomainXml.validate(xml);
+        org.cloudmesh.cms.api.libvirt.DomainXml.validate(real);
+        CmsException bad = assertThrows(CmsException.class, () -> org.cloudmesh.cms.api.libvirt.DomainXml.validate(
+                real.replace("<vcpu>1</vcpu>", "<vcpu>one</vcpu>")));
+        assertTrue(bad.getMessage().startsWith("the domain XML fails libvirt's schema: "), bad.getMessage());
+    }
+
+    @Test
+    void anAddressQemuKeepsForItselfIsRefused() {
+        NodeDomain.Guest g = guest(false).guest();
+        for (String ip : new String[] {"10.0.255.254", "10.0.0.0", "10.0.255.253", "300.1.1.1"}) {
+            NodeDomain.Spec s = new NodeDomain.Spec("qemu", "vm-vc1-0", "u", 1, 256, "/d.qcow2", null, "default",
+                    "52:54:00:00:00:03", null, null, new NodeDomain.Guest(g.cluster(), null, null, null, null, "127.0.0.1",
+                    40022, ip, false));
+            assertThrows(CmsException.class, () -> NodeDomain.build(s), ip);
+        }
+    }
 }
