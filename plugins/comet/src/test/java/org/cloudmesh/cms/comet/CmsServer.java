@@ -46,9 +46,15 @@ final class CmsServer implements AutoCloseable {
 
     /** Sets up the home (testbed endpoint, fast reconciliation, the user) and starts the server. */
     static CmsServer start(TestbedSupport tb, Path home, String user, String project) throws Exception {
+        return start(tb, home, user, project, "local");
+    }
+
+    /** As above, serving the testbed's comet endpoint {@code endpoint} (local: test driver; guests: real guests). */
+    static CmsServer start(TestbedSupport tb, Path home, String user, String project, String endpoint) throws Exception {
         BuiltShell.requirePlugin("comet");
         CmsServer s = new CmsServer(home, user, project);
         s.ok(null, "config", "import", tb.fragment().toString());
+        s.ok(null, "comet", "active", endpoint);
         s.ok(null, "config", "set", "cloudmesh.comet.server.reconcile_interval=1s");
         s.secret = s.addUser(user, project);
         s.start();

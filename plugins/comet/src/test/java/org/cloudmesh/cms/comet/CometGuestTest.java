@@ -64,8 +64,12 @@ class CometGuestTest {
     void cleanUp() throws Exception {
         if (tmuxSocket != null) tmux("kill-server");
         try (SshClient ssh = new SshClient(tb.knownHosts())) {
-            for (Computeset cs : cms.service().store().computesets(new Store.CsFilter(null, null, null, null))) {
-                if (cs.jobId() != null) ssh.exec(tb.target(), "scancel " + cs.jobId(), Duration.ofSeconds(30));
+            // this test's jobs, whichever store (this shell's or a server's) submitted them
+            for (String line : ssh.exec(tb.target(), "squeue -h -o '%i %j'", Duration.ofSeconds(30)).stdout().split("\n")) {
+                String[] f = line.strip().split(" ");
+                if (f.length == 2 && clusters.stream().anyMatch(c -> f[1].startsWith("cms-" + c + "-"))) {
+                    ssh.exec(tb.target(), "scancel " + f[0], Duration.ofSeconds(30));
+                }
             }
         }
         List<String> names = new ArrayList<>();
@@ -82,8 +86,12 @@ class CometGuestTest {
     }
 
     void ok(String... words) {
-        int rc = cms.run(words);
-        assertEquals(0, rc, String.join(" ", words) + " failed:\n" + cms.printed() + cms.errText());
+        ok(cms, words);
+    }
+
+    static void ok(TestContext t, String... words) {
+        int rc = t.run(words);
+        assertEquals(0, rc, String.join(" ", words) + " failed:\n" + t.printed() + t.errText());
     }
 
     String cluster(String name, int computes) {
@@ -93,22 +101,30 @@ class CometGuestTest {
     }
 
     Map<String, Object> info(String cluster, String node) {
-        ok("node", "info", cluster, node, "--output", "json");
-        return new Yaml().load(cms.printed());
+        return info(cms, cluster, node);
+    }
+
+    static Map<String, Object> info(TestContext t, String cluster, String node) {
+        ok(t, "node", "info", cluster, node, "--output", "json");
+        return new Yaml().load(t.printed());
     }
 
     /** Runs a command inside a guest as root (a fresh known_hosts: a guest without a seeded host key makes one per boot). */
     ExecResult inside(String cluster, String node, String command) throws Exception {
-        String ssh = (String) info(cluster, node).get("ssh");
+        return inside(cms, cluster, node, command);
+    }
+
+    ExecResult inside(TestContext t, String cluster, String node, String command) throws Exception {
+        String ssh = (String) info(t, cluster, node).get("ssh");
         assertNotNull(ssh, node + " has an ssh address");
         int colon = ssh.lastIndexOf(':');
         Path known = Files.createTempFile(tmp, "known", "");
         try (SshClient c = new SshClient(known)) {
-            SshTarget t = new SshTarget(ssh.substring(0, colon), Integer.parseInt(ssh.substring(colon + 1)), "root", tb.sshKey());
+            SshTarget target = new SshTarget(ssh.substring(0, colon), Integer.parseInt(ssh.substring(colon + 1)), "root", tb.sshKey());
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (true) {
                 try {
-                    return c.exec(t, command, Duration.ofSeconds(20));
+                    return c.exec(target, command, Duration.ofSeconds(20));
                 } catch (RuntimeException notYet) {
                     if (System.nanoTime() > deadline) throw notYet;
                     Thread.sleep(500);
@@ -179,15 +195,7 @@ class CometGuestTest {
         screen(s -> s.contains("console-exit=0"), "Ctrl-] leaving the console");
 
         // reboot: the guest starts again (its uptime)
-        double before = uptime(vc, n0);
-        ok("power", "reboot", vc, n0);
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        double after = uptime(vc, n0);
-        while (after >= before && System.nanoTime() < deadline) {
-            Thread.sleep(1000);
-            after = uptime(vc, n0);
-        }
-        assertTrue(after < before, "uptime " + before + " s before the reboot, " + after + " s after");
+        rebootIsSeenInside(cms, vc, n0);
 
         // an ISO, attached while the node is off, is read inside after the next power on
         Path src = Files.createDirectories(tmp.resolve("iso"));
@@ -233,6 +241,66 @@ class CometGuestTest {
         assertEquals(List.of(), qemuProcesses(shortVc));
     }
 
+    /** 'comet power reboot' restarts the guest: its uptime starts again. */
+    void rebootIsSeenInside(TestContext t, String cluster, String node) throws Exception {
+        double before = uptime(t, cluster, node);
+        while (before < 8) { // the kernel's ACPI button and acpid settle in the first seconds after ssh answers
+            Thread.sleep(1000);
+            before = uptime(t, cluster, node);
+        }
+        ok(t, "power", "reboot", cluster, node);
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        double after = uptime(t, cluster, node);
+        while (after >= before && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            after = uptime(t, cluster, node);
+        }
+        assertTrue(after < before, "uptime " + before + " s before the reboot, " + after + " s after");
+    }
+
+    /**
+     * The main path through a real cms server (remote mode, two factors): a real guest to ssh, its name inside, a
+     * reboot seen through uptime, its screen in a real browser through the console link, terminate leaving no qemu.
+     */
+    @Test
+    void throughAServerARealGuestAnswersRebootsShowsItsScreenAndEnds(@TempDir Path serverHome) throws Exception {
+        try (CmsServer server = CmsServer.start(tb, serverHome, "gina", tb.account(), "guests");
+             org.cloudmesh.cms.api.Chromium browser = org.cloudmesh.cms.api.Chromium.start(tmp.resolve("chromium"))) {
+            TestContext remote = server.client(home.resolve("remote"));
+            try {
+                clusters.add(vc);
+                ok(remote, "cluster", "create", vc, "--computes", "1", "--cpus", "1", "--memory", "256M");
+                String n0 = "vm-" + vc + "-0";
+                ok(remote, "start", vc, "--count", "1", "--walltime", "10m", "--wait-ssh", "--timeout", "3m");
+                assertTrue(remote.printed().contains(" answers ssh: " + n0 + " 127.0.0.1:"), remote.printed());
+                assertEquals(n0 + "\n", inside(remote, vc, n0, "hostname").stdout());
+                rebootIsSeenInside(remote, vc, n0);
+
+                ok(remote, "console", "--link", vc, n0, "--otp", server.code());
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("Console URL: (http://127\\.0\\.0\\.1:[0-9]+/\\S*console/[0-9a-f]+) \\(works once")
+                        .matcher(remote.printed());
+                assertTrue(m.find(), remote.printed());
+                var page = browser.open(m.group(1));
+                String canvas = org.cloudmesh.cms.api.Screens.CANVAS;
+                assertTrue(page.await(canvas + " !== null && " + canvas + ".width > 0", Duration.ofSeconds(30)),
+                        "no screen on the page " + m.group(1) + ": " + page.eval("document.documentElement.outerHTML").asText());
+                Path pictures = Path.of("target/webconsole-comet");
+                double same = org.cloudmesh.cms.api.Screens.canvasMatches(page, tb.sessionUri(), n0, pictures);
+                assertTrue(same >= 0.99, "the node's screen in the browser matches the hypervisor's screenshot in "
+                        + (int) (same * 100) + "% of its pixels (pictures in " + pictures.toAbsolutePath() + ")");
+
+                ok(remote, "computeset", "--output", "csv");
+                String id = remote.printed().split("\n")[1].split(",")[0];
+                ok(remote, "terminate", id);
+                assertEquals(List.of(), qemuProcesses(vc));
+                assertTrue(page.await("document.getElementById('status').dataset.state === 'ended'", Duration.ofSeconds(15)),
+                        "the console session ends with the node");
+            } finally {
+                remote.close();
+            }
+        }
+    }
+
     @Test
     void aHostWithoutTheKernelFailsTheSetNamesHostAndFileAndLeavesNothing() throws Exception {
         cms.importYaml("cloudmesh:\n  comet:\n    endpoints:\n      guests:\n        libvirt:\n"
@@ -255,7 +323,11 @@ class CometGuestTest {
     }
 
     double uptime(String cluster, String node) throws Exception {
-        ExecResult r = inside(cluster, node, "cat /proc/uptime");
+        return uptime(cms, cluster, node);
+    }
+
+    double uptime(TestContext t, String cluster, String node) throws Exception {
+        ExecResult r = inside(t, cluster, node, "cat /proc/uptime");
         assertEquals(0, r.exitStatus(), r.stderr());
         return Double.parseDouble(r.stdout().strip().split(" ")[0]);
     }

@@ -3,21 +3,17 @@ package org.cloudmesh.cms.vm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 import org.cloudmesh.cms.api.BuiltShell;
 import org.cloudmesh.cms.api.Chromium;
+import org.cloudmesh.cms.api.Screens;
 import org.cloudmesh.cms.api.TestbedSupport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -31,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag(TestbedSupport.INTEGRATION)
 class VmWebConsoleTest {
     static final Path PICTURES = Path.of("target/webconsole");
-    static final String CANVAS = "document.querySelector('#screen canvas')";
+    static final String CANVAS = Screens.CANVAS;
 
     @TempDir
     Path tmp;
@@ -76,19 +72,7 @@ class VmWebConsoleTest {
             assertEquals("connected", page.eval("document.getElementById('status').dataset.state").asText());
 
             // the canvas shows the guest's screen: the same picture as libvirt's own screenshot of the domain
-            double same = 0;
-            BufferedImage shown = null;
-            BufferedImage truth = null;
-            for (int i = 0; i < 20 && same < 0.99; i++) {
-                Thread.sleep(500);
-                String data = page.eval(CANVAS + ".toDataURL('image/png')").asText();
-                shown = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(data.substring(data.indexOf(',') + 1))));
-                truth = hypervisorScreenshot(tb, vm);
-                same = sameness(shown, truth);
-            }
-            Files.write(PICTURES.resolve("page.png"), page.screenshot());
-            if (shown != null) ImageIO.write(shown, "png", PICTURES.resolve("canvas.png").toFile());
-            if (truth != null) ImageIO.write(truth, "png", PICTURES.resolve("hypervisor.png").toFile());
+            double same = Screens.canvasMatches(page, tb.sessionUri(), vm, PICTURES);
             assertTrue(same >= 0.99, "the canvas matches the hypervisor's screenshot in " + (int) (same * 100)
                     + "% of its pixels (pictures in " + PICTURES.toAbsolutePath() + ")");
             System.out.println("web console: first frame " + firstFrameMillis + " ms after opening the link");
@@ -115,54 +99,5 @@ class VmWebConsoleTest {
 
     private static BuiltShell.Result run(Path home, String... args) throws Exception {
         return BuiltShell.run(home, null, args);
-    }
-
-    /** libvirt's screenshot of the domain (virsh screenshot: qemu answers a PNG, or a PPM when older). */
-    static BufferedImage hypervisorScreenshot(TestbedSupport tb, String vm) throws IOException, InterruptedException {
-        Path f = Files.createTempFile("screen", ".ppm");
-        try {
-            Process p = new ProcessBuilder("virsh", "-q", "-c", tb.sessionUri(), "screenshot", vm, f.toString())
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            assertEquals(0, p.waitFor(), "virsh screenshot: " + out);
-            byte[] b = Files.readAllBytes(f);
-            BufferedImage png = ImageIO.read(new ByteArrayInputStream(b));
-            return png != null ? png : ppm(b);
-        } finally {
-            Files.deleteIfExists(f);
-        }
-    }
-
-    /** A binary PPM (P6, 8 bits a sample). */
-    static BufferedImage ppm(byte[] b) {
-        int[] at = {0};
-        String magic = token(b, at);
-        assertEquals("P6", magic, "not a binary PPM");
-        int w = Integer.parseInt(token(b, at));
-        int h = Integer.parseInt(token(b, at));
-        assertEquals("255", token(b, at));
-        int p = at[0] + 1;
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++, p += 3) img.setRGB(x, y, (b[p] & 255) << 16 | (b[p + 1] & 255) << 8 | (b[p + 2] & 255));
-        }
-        return img;
-    }
-
-    private static String token(byte[] b, int[] at) {
-        while (Character.isWhitespace(b[at[0]])) at[0]++;
-        int start = at[0];
-        while (!Character.isWhitespace(b[at[0]])) at[0]++;
-        return new String(b, start, at[0] - start);
-    }
-
-    /** The share of pixels with the same colour (0 when the sizes differ). */
-    static double sameness(BufferedImage a, BufferedImage b) {
-        if (a.getWidth() != b.getWidth() || a.getHeight() != b.getHeight()) return 0;
-        long same = 0;
-        for (int y = 0; y < a.getHeight(); y++) {
-            for (int x = 0; x < a.getWidth(); x++) if ((a.getRGB(x, y) & 0xffffff) == (b.getRGB(x, y) & 0xffffff)) same++;
-        }
-        return (double) same / ((long) a.getWidth() * a.getHeight());
     }
 }

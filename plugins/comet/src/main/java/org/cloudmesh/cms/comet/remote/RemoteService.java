@@ -430,7 +430,8 @@ public final class RemoteService implements CometService {
         if (r.status() != 303 || r.location() == null) {
             throw new CmsException("the cms server at " + url + " gave no console link (HTTP " + r.status() + ")");
         }
-        String link = r.location().startsWith("/") ? url + r.location() : r.location();
+        // the page is at the server's root (/console/TOKEN), whatever path the API has
+        String link = java.net.URI.create(url).resolve(r.location()).toString();
         return link + " (works once, within " + org.cloudmesh.cms.api.console.ConsoleLinks.TTL.toSeconds() + " s)";
     }
 

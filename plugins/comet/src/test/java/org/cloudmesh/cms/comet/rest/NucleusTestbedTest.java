@@ -122,11 +122,15 @@ class NucleusTestbedTest {
         assertEquals(401, api.call(alice, "GET", fe + "/console", null).status(), "the API key alone is not enough");
         FakeRest.Answer a = api.call(alice, "GET", fe + "/console", null, true);
         assertEquals(303, a.status(), String.valueOf(a.body()));
-        assertTrue(a.location().matches(java.util.regex.Pattern.quote(Nucleus.BASE) + "/console/[0-9a-f]{48}"), a.location());
-        FakeRest.Answer link = api.call(org.cloudmesh.cms.api.rest.Principal.ANONYMOUS, "GET", a.location(), null);
-        assertEquals(303, link.status());
-        assertEquals("vnc://127.0.0.1:5987", link.location());
-        assertEquals(404, api.call(org.cloudmesh.cms.api.rest.Principal.ANONYMOUS, "GET", a.location(), null).status(), "once only");
+        // to the server's web console page, whose link names this frontend of project p1, once
+        assertTrue(a.location().matches("/console/[0-9a-f]{48}"), a.location());
+        String token = a.location().substring("/console/".length());
+        var opened = org.cloudmesh.cms.api.console.ConsoleLinks.open(home, token, java.time.Instant.now());
+        assertEquals(null, opened.refusal());
+        assertEquals(List.of("comet", vc, "p1", "alice"), List.of(opened.link().kind(), opened.link().scope(),
+                opened.link().project(), opened.link().user()));
+        assertEquals(null, opened.link().name(), "the frontend");
+        assertTrue(org.cloudmesh.cms.api.console.ConsoleLinks.open(home, token, java.time.Instant.now()).refusal() != null, "once only");
         assertEquals(202, api.call(alice, "PUT", fe + "/poweroff", null).status());
     }
 }
