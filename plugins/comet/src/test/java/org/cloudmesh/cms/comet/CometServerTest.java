@@ -230,7 +230,7 @@ class CometServerTest {
             link = new String[] {"console", "--link", vc, "--otp", server.code()};
         }
         assertEquals("ERROR: " + vc + " is not running: power it on first ('comet power on')", fails(cms, link));
-        assertTrue(fails(cms, "console", vc).contains(mode == Mode.REMOTE ? "the serial console needs the management node"
+        assertTrue(fails(cms, "console", vc).contains(mode == Mode.REMOTE ? "the serial console through a server needs a fresh one-time code"
                 : vc + " is not running"), cms.errText());
         ok(cms, "cluster", "delete", vc);
     }

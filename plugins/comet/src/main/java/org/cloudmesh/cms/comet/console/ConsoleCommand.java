@@ -53,18 +53,21 @@ public final class ConsoleCommand implements Callable<Integer> {
             ctx.out().flush();
             return 0;
         }
-        if (svc instanceof RemoteService) {
-            throw new CmsException("the serial console needs the management node: endpoint '" + svc.name()
-                    + "' is a cms server; ask it for a console link with 'comet console --link " + cluster
-                    + (node == null ? "" : " " + node) + " --otp CODE'");
+        if (svc instanceof RemoteService r) {
+            String code = otp;
+            if (code == null && ctx.interactive()) code = ctx.prompt("One-time code: ");
+            java.net.URI ws = r.serialConsole(cluster, node, code);
+            requireTerminal();
+            String what = node == null ? cluster : node;
+            try (RemoteConsole c = RemoteConsole.open(ws, System.out)) {
+                return attach(ctx, what, "through " + svc.name(), () -> c.pump(System.in));
+            }
         }
         DirectService d = svc.direct();
         Comet comet = d.comet();
         Node n = d.running(cluster, node);
         String uri = d.endpoint().uri(n.host());
-        if (System.console() == null) {
-            throw new CmsException("comet console needs a terminal for the serial console; in scripts use --link");
-        }
+        requireTerminal();
         ConsoleSession s;
         try {
             s = ConsoleSession.open(comet.libvirt().connection(uri), n.name(), force);
@@ -75,18 +78,36 @@ public final class ConsoleCommand implements Callable<Integer> {
             }
             throw x;
         }
-        ctx.out().println("Connected to the serial console of " + n.name() + " on " + n.host() + "; Ctrl-] leaves.");
+        try (s) {
+            return attach(ctx, n.name(), "on " + n.host(), () -> s.pump(System.in, System.out));
+        }
+    }
+
+    private static void requireTerminal() {
+        if (System.console() == null) {
+            throw new CmsException("comet console needs a terminal for the serial console; in scripts use --link");
+        }
+    }
+
+    /** What copies the terminal to a console and back until the user leaves; returns why it ended. */
+    private interface Pump {
+        String run() throws IOException;
+    }
+
+    /** Puts the terminal in raw mode around {@code pump}, with the same lines before and after, local or remote. */
+    private static int attach(Context ctx, String name, String where, Pump pump) throws IOException {
+        ctx.out().println("Connected to the serial console of " + name + " " + where + "; Ctrl-] leaves.");
         ctx.out().flush();
         String saved = stty("-g");
         String why;
-        try (s) {
+        try {
             stty("raw -echo");
-            why = s.pump(System.in, System.out);
+            why = pump.run();
         } finally {
             if (saved != null) stty(saved.strip());
         }
         ctx.out().println();
-        ctx.out().println("Left the console of " + n.name() + " (" + why + ").");
+        ctx.out().println("Left the console of " + name + " (" + why + ").");
         ctx.out().flush();
         return 0;
     }

@@ -131,6 +131,52 @@ public final class ConsoleSession implements AutoCloseable {
         return -2;
     }
 
+    /** This console as a byte stream (for a server that carries it over a WebSocket); closing it closes the console. */
+    public org.cloudmesh.cms.api.console.ConsoleTarget.Stream stream() {
+        InputStream in = new InputStream() {
+            @Override
+            public int read() {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 255;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                byte[] buf = new byte[Math.min(len, 4096)];
+                int n = receive(buf);
+                if (n > 0) System.arraycopy(buf, 0, b, off, n);
+                return n;
+            }
+        };
+        OutputStream out = new OutputStream() {
+            @Override
+            public void write(int b) {
+                send(new byte[] {(byte) b});
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                send(java.util.Arrays.copyOfRange(b, off, off + len));
+            }
+        };
+        return new org.cloudmesh.cms.api.console.ConsoleTarget.Stream() {
+            @Override
+            public InputStream in() {
+                return in;
+            }
+
+            @Override
+            public OutputStream out() {
+                return out;
+            }
+
+            @Override
+            public void close() {
+                ConsoleSession.this.close();
+            }
+        };
+    }
+
     @Override
     public void close() {
         closed = true;

@@ -435,6 +435,46 @@ public final class RemoteService implements CometService {
         return link + " (works once, within " + org.cloudmesh.cms.api.console.ConsoleLinks.TTL.toSeconds() + " s)";
     }
 
+    /**
+     * The WebSocket ({@code ws://} or {@code wss://}) of a running node's serial console through the server: a
+     * one-time link (it needs a fresh one-time code, as a console link does), opened at once.
+     */
+    public URI serialConsole(String cluster, String node, String oneTimeCode) {
+        if (node != null) Names.require("node", node);
+        if (oneTimeCode == null || !oneTimeCode.strip().matches("[0-9]{6,8}")) {
+            throw new CmsException("the serial console through a server needs a fresh one-time code: give --otp CODE (6 digits from your authenticator)");
+        }
+        Reply r = send("GET", node(cluster, node) + "/console?serial=true", null, null, oneTimeCode.strip());
+        if (r.status() != 303 || r.location() == null) {
+            throw new CmsException("the cms server at " + url + " gave no console link (HTTP " + r.status() + ")");
+        }
+        URI page = URI.create(url).resolve(r.location());
+        HttpResponse<String> p;
+        try {
+            p = Http.CLIENT.send(HttpRequest.newBuilder(page).timeout(Duration.ofSeconds(30)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException x) {
+            throw new CmsException("cannot talk to the cms server at " + url + ": " + why(x), x);
+        } catch (InterruptedException x) {
+            Thread.currentThread().interrupt();
+            throw new CmsException("interrupted", x);
+        }
+        if (p.statusCode() != 200) {
+            // a refusal is a plain page; its reason is the paragraph 'refusal'
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("<p id=\"refusal\">(.*?)</p>").matcher(p.body());
+            throw new CmsException(m.find() ? m.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
+                    .replace("&amp;", "&") : "the cms server refused the serial console (HTTP " + p.statusCode() + ")");
+        }
+        String session;
+        try {
+            session = Http.JSON.readTree(p.body()).path("session").asText();
+        } catch (IOException x) {
+            throw new CmsException("the cms server at " + url + " answered the serial console link with something else than JSON", x);
+        }
+        String ws = (page.getScheme().equals("https") ? "wss://" : "ws://") + page.getRawAuthority();
+        return URI.create(ws).resolve(session);
+    }
+
     @Override
     public DirectService direct() {
         throw new CmsException("this works only on the management node: endpoint '" + name + "' is a cms server at " + url

@@ -28,6 +28,7 @@ public final class CometRoutes implements RestRoutes {
         Nucleus n = new Nucleus(ctx, comet);
         n.register(api);
         api.console("comet", n::consoleTarget);
+        api.console(Nucleus.SERIAL, n::serialTarget);
         int removed = n.removeUnfinishedUploads();
         if (removed > 0) {
             ctx.err().println("comet: removed " + removed + " file(s) of ISO uploads a stopped server left unfinished");

@@ -59,7 +59,8 @@ import org.cloudmesh.cms.comet.store.Store;
  * POST   cluster/{c}/compute/{old}/rename         {"name": new} (old and new may be hostlists); ?check=true only checks
  * GET    cluster/{c}/frontend/console             303 to a one-time web console page /console/TOKEN (needs a fresh
  *                                                  one-time code; the server's {@code WebConsole} serves it)
- * GET    cluster/{c}/compute/{node}/console       the same for a compute node
+ * GET    cluster/{c}/compute/{node}/console       the same for a compute node; ?serial=true (both): a link to the
+ *                                                  serial console (the page answers its WebSocket as JSON)
  * GET    computeset?state=S&amp;cluster=C&amp;allocation=A   (state: running by default, as Nucleus; all, active, or a list)
  * POST   computeset                               start {cluster, computes|count, walltime_mins, allocation, reservation,
  *                                                  begin (Slurm's --begin)} → 201
@@ -297,14 +298,47 @@ public final class Nucleus {
         return RestReply.ok(s.rename(cl.name(), old, now));
     }
 
+    /** Console links of kind SERIAL lead to a node's serial console (for 'comet console' in remote mode), not its screen. */
+    public static final String SERIAL = "comet-serial";
+
     RestReply console(RestCall c, String node) {
         Cluster cl = visible(c, name(c));
         DirectService s = service(c, cl);
         c.requireFreshSecondFactor();
-        s.graphicsUrl(cl.name(), node); // says now when the node is off or has no display
+        boolean serial = c.query("serial").map("true"::equals).orElse(false);
+        if (serial) s.running(cl.name(), node); // says now when the node is off
+        else s.graphicsUrl(cl.name(), node);    // ... or has no display
         c.auditTarget(cl.name(), node == null ? cl.name() : node);
-        ConsoleLink link = new ConsoleLink("comet", cl.name(), node, cl.project(), c.principal().user(), Instant.now().plus(ConsoleLinks.TTL));
+        ConsoleLink link = new ConsoleLink(serial ? SERIAL : "comet", cl.name(), node, cl.project(), c.principal().user(),
+                Instant.now().plus(ConsoleLinks.TTL));
         return RestReply.seeOther("/console/" + ConsoleLinks.issue(ctx.home(), link));
+    }
+
+    /** The serial console a link of kind {@link #SERIAL} names: the same rules as {@link #consoleTarget}. */
+    ConsoleTarget serialTarget(ConsoleLink link) {
+        Node n = linked(link);
+        String uri = endpoint(comet.store().cluster(link.scope()).orElseThrow().endpoint()).uri(n.host());
+        Hypervisor h = comet.libvirt().at(uri);
+        return new ConsoleTarget() {
+            @Override
+            public Stream connect() {
+                return org.cloudmesh.cms.comet.console.ConsoleSession.open(comet.libvirt().connection(uri), n.name(), false).stream();
+            }
+
+            @Override
+            public boolean running() {
+                return Hypervisor.ACTIVE.equals(h.powerState(n.name()));
+            }
+        };
+    }
+
+    /** The running node a console link names; the cluster must still be the link's project's. */
+    private Node linked(ConsoleLink link) {
+        Cluster cl = Names.isValid(link.scope()) ? comet.store().cluster(link.scope()).orElse(null) : null;
+        if (cl == null || link.project() == null || !link.project().equals(cl.project())) {
+            throw new CmsException("cluster " + link.scope() + " is gone, or no longer of project " + link.project());
+        }
+        return new DirectService(comet, endpoint(cl.endpoint()), link.user(), false).running(cl.name(), link.name());
     }
 
     /**
@@ -312,13 +346,8 @@ public final class Nucleus {
      * the node must run; the display is reached on the node's host (through ssh for a qemu+ssh hypervisor).
      */
     ConsoleTarget consoleTarget(ConsoleLink link) {
-        Cluster cl = Names.isValid(link.scope()) ? comet.store().cluster(link.scope()).orElse(null) : null;
-        if (cl == null || link.project() == null || !link.project().equals(cl.project())) {
-            throw new CmsException("cluster " + link.scope() + " is gone, or no longer of project " + link.project());
-        }
-        DirectService s = new DirectService(comet, endpoint(cl.endpoint()), link.user(), false);
-        Node n = s.running(cl.name(), link.name());
-        String uri = s.endpoint().uri(n.host());
+        Node n = linked(link);
+        String uri = endpoint(comet.store().cluster(link.scope()).orElseThrow().endpoint()).uri(n.host());
         Hypervisor h = comet.libvirt().at(uri);
         Graphics g = Graphics.of(h.xml(n.name()), n.name(), uri);
         return new ConsoleTarget() {

@@ -28,7 +28,9 @@ import org.cloudmesh.cms.app.admin.Accounts;
  * The web console of {@code cms server}: {@code GET /console/TOKEN} opens a one-time link (see {@link ConsoleLinks})
  * and answers the noVNC page (served from {@code /novnc/}, vendored into the jar at build time) or a plain page
  * saying why not; the page's WebSocket {@code /console-session/KEY} carries the RFB stream to the node's VNC display,
- * which the plugin that made the link finds ({@link ConsoleResolver}). The key is made for one page, is good for one
+ * which the plugin that made the link finds ({@link ConsoleResolver}). A serial console link (kind {@code *-serial},
+ * for a terminal client such as 'comet console' in remote mode) answers the WebSocket's path as JSON instead of a
+ * page, and its WebSocket carries the terminal's bytes. The key is made for one page, is good for one
  * WebSocket within {@link #PAGE_TTL}, and is never in a link. A session ends when the browser closes it, the node
  * stops running, no key or mouse input came for the idle time ({@code cloudmesh.server.console_idle}, 10m), or the
  * display closes; every opening, refusal and end is in the audit trail.
@@ -129,6 +131,11 @@ final class WebConsole {
         String key = random();
         pending.put(key, new Pending(link, target, now + PAGE_TTL.toNanos()));
         host.record(link.user(), jc.ip(), ACTION + " (" + link.kind() + ")", link.scope(), link.name(), "200 page served");
+        if (serial(link)) {
+            // a serial console is for a terminal client (comet console in remote mode): it gets the WebSocket, no page
+            jc.contentType("application/json").result("{\"session\": \"/console-session/" + key + "\"}");
+            return;
+        }
         String nonce = random();
         jc.header("Content-Security-Policy", "default-src 'self'; script-src 'self' 'nonce-" + nonce + "'; style-src 'unsafe-inline';"
                 + " img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'");
@@ -267,7 +274,7 @@ final class WebConsole {
          * bytes) or a pointer event (type 5, 6 bytes) is the person's input, which keeps the session from idling.
          */
         void fromBrowser(byte[] b, int off, int len) {
-            if (len > 0 && (b[off] == 4 && len == 8 || b[off] == 5 && len == 6)) lastInput = System.nanoTime();
+            if (len > 0 && (serial(pending.link()) || b[off] == 4 && len == 8 || b[off] == 5 && len == 6)) lastInput = System.nanoTime();
             try {
                 vnc.out().write(b, off, len);
                 vnc.out().flush();
@@ -296,6 +303,11 @@ final class WebConsole {
             vnc.close();
             if (ws.session.isOpen()) ws.closeSession(1000, ServerHost.truncate(why, 120));
         }
+    }
+
+    /** A link to a serial console (kind ending in "-serial"): bytes of a terminal, not RFB. */
+    static boolean serial(ConsoleLink link) {
+        return link.kind().endsWith("-serial");
     }
 
     private static String random() {
