@@ -63,6 +63,9 @@ public final class SlurmClient {
         this.bin = bin == null ? null : bin.replaceAll("/+$", "");
     }
 
+    /** A time in Slurm's grammar as one word: nothing a shell or Slurm reads as syntax, and never an option. */
+    private static final String TIME_WORD = "[A-Za-z0-9][A-Za-z0-9:+-]*";
+
     /** A Slurm command line: the command (from {@code bin} when set) and its quoted words. */
     private String slurm(String command, String... words) {
         List<String> w = new ArrayList<>();
@@ -96,7 +99,7 @@ public final class SlurmClient {
         if (s.partition() != null) w.addAll(List.of("-p", Names.require("partition", s.partition())));
         if (s.reservation() != null) w.add("--reservation=" + Names.require("reservation", s.reservation()));
         if (s.begin() != null) {
-            if (!s.begin().matches("[A-Za-z0-9:+-]+")) throw new CmsException("invalid begin time '" + s.begin() + "'");
+            if (!s.begin().matches(TIME_WORD)) throw new CmsException("invalid begin time '" + s.begin() + "'");
             w.add("--begin=" + s.begin());
         }
         if (s.exclusive()) w.add("--exclusive");
@@ -182,7 +185,7 @@ public final class SlurmClient {
      */
     public void createReservation(String name, int nodes, String start, long minutes, List<String> accounts) {
         Names.require("reservation", name);
-        if (!start.matches("[A-Za-z0-9:+-]+")) throw new CmsException("invalid start time '" + start + "'");
+        if (!start.matches(TIME_WORD)) throw new CmsException("invalid start time '" + start + "'");
         for (String a : accounts) Names.require("account", a);
         List<String> w = new ArrayList<>(List.of("create", "reservation", "ReservationName=" + name, "NodeCnt=" + nodes,
                 "StartTime=" + start, "Duration=" + minutes));
