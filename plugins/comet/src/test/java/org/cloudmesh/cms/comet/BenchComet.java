@@ -205,7 +205,7 @@ public final class BenchComet {
         @Override
         public Result run(String command, Duration timeout) {
             if (command.contains("sbatch")) return new Result(0, "1\n", "");
-            if (command.startsWith("squeue")) {
+            if (command.contains("squeue")) {
                 boolean running = !state.equals("PENDING");
                 return new Result(0, "1|job|" + state + "|" + (running ? hosts : "") + "|None|"
                         + (running ? "2026-01-01T00:00:00" : "N/A") + "|Unknown\n", "");

@@ -260,7 +260,8 @@ class CometGuestTest {
 
     /**
      * The main path through a real cms server (remote mode, two factors): a real guest to ssh, its name inside, a
-     * reboot seen through uptime, its screen in a real browser through the console link, terminate leaving no qemu.
+     * reboot seen through uptime, its screen in a real browser through the console link, its serial console,
+     * terminate leaving no qemu.
      */
     @Test
     void throughAServerARealGuestAnswersRebootsShowsItsScreenAndEnds(@TempDir Path serverHome) throws Exception {
@@ -288,6 +289,31 @@ class CometGuestTest {
                 double same = org.cloudmesh.cms.api.Screens.canvasMatches(page, tb.sessionUri(), n0, pictures);
                 assertTrue(same >= 0.99, "the node's screen in the browser matches the hypervisor's screenshot in "
                         + (int) (same * 100) + "% of its pixels (pictures in " + pictures.toAbsolutePath() + ")");
+
+                // the serial console through the server, as 'comet console' in remote mode reaches it: the guest's
+                // login prompt, and Ctrl-] leaves
+                java.net.URI ws = org.cloudmesh.cms.comet.remote.RemoteService.open(remote.config(), "server")
+                        .serialConsole(vc, n0, server.code());
+                java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
+                java.io.PipedOutputStream keys = new java.io.PipedOutputStream();
+                java.io.PipedInputStream typed = new java.io.PipedInputStream(keys);
+                try (var console = org.cloudmesh.cms.comet.console.RemoteConsole.open(ws, seen)) {
+                    var pump = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return console.pump(typed);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+                    keys.write('\r');
+                    keys.flush();
+                    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                    while (!seen.toString(StandardCharsets.UTF_8).contains(n0 + " login:") && System.nanoTime() < until) Thread.sleep(200);
+                    assertTrue(seen.toString(StandardCharsets.UTF_8).contains(n0 + " login:"), "the console shows: " + seen);
+                    keys.write(0x1d);
+                    keys.flush();
+                    assertEquals("escape", pump.get(10, java.util.concurrent.TimeUnit.SECONDS));
+                }
 
                 ok(remote, "computeset", "--output", "csv");
                 String id = remote.printed().split("\n")[1].split(",")[0];
