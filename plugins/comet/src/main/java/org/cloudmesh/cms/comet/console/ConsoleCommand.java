@@ -60,7 +60,7 @@ public final class ConsoleCommand implements Callable<Integer> {
             requireTerminal();
             String what = node == null ? cluster : node;
             try (RemoteConsole c = RemoteConsole.open(ws, System.out)) {
-                return attach(ctx, what, "through " + svc.name(), () -> c.pump(System.in));
+                return attach(ctx, what, "through endpoint '" + svc.name() + "'", () -> c.pump(System.in));
             }
         }
         DirectService d = svc.direct();
