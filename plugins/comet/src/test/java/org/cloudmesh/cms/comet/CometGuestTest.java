@@ -14,9 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Predicate;
 import org.cloudmesh.cms.api.BuiltShell;
 import org.cloudmesh.cms.api.TestbedSupport;
+import org.cloudmesh.cms.api.Tmux;
 import org.cloudmesh.cms.api.libvirt.DomainXml;
 import org.cloudmesh.cms.api.libvirt.LibvirtConnection;
 import org.cloudmesh.cms.api.ssh.ExecResult;
@@ -49,7 +49,6 @@ class CometGuestTest {
     TestContext cms;
     String vc;
     final List<String> clusters = new ArrayList<>();
-    String tmuxSocket;
 
     @BeforeEach
     void shell() throws Exception {
@@ -62,7 +61,6 @@ class CometGuestTest {
 
     @AfterEach
     void cleanUp() throws Exception {
-        if (tmuxSocket != null) tmux("kill-server");
         try (SshClient ssh = new SshClient(tb.knownHosts())) {
             // this test's jobs, whichever store (this shell's or a server's) submitted them
             for (String line : ssh.exec(tb.target(), "squeue -h -o '%i %j'", Duration.ofSeconds(30)).stdout().split("\n")) {
@@ -185,14 +183,14 @@ class CometGuestTest {
         // the launcher reads the home's cloudmesh.yaml (this test's shell keeps its config in memory) and shares its store
         assertEquals(0, BuiltShell.run(home, null, "config", "import", tb.fragment().toString()).status());
         assertEquals(0, BuiltShell.run(home, null, "comet", "active", "guests").status());
-        tmuxSocket = "cms-comet-console-" + vc;
-        tmux("new-session", "-d", "-s", "c", "-x", "120", "-y", "30", "env CLOUDMESH_HOME=" + home + " TERM=xterm "
-                + BuiltShell.launcher() + " comet console " + vc + " " + n0 + "; echo console-exit=$?; sleep 30");
-        screen(s -> s.contains("Ctrl-] leaves"), "the console's banner");
-        tmux("send-keys", "-t", "c", "Enter");
-        screen(s -> s.contains(n0 + " login:"), "the guest's own login prompt");
-        tmux("send-keys", "-t", "c", "C-]");
-        screen(s -> s.contains("console-exit=0"), "Ctrl-] leaving the console");
+        try (Tmux term = Tmux.start("cms-comet-console-" + vc, 120, 30, "env CLOUDMESH_HOME=" + home + " TERM=xterm "
+                + BuiltShell.launcher() + " comet console " + vc + " " + n0 + "; echo console-exit=$?; sleep 30")) {
+            term.await(s -> s.contains("Ctrl-] leaves"), "the console's banner", Duration.ofSeconds(30));
+            term.keys("Enter");
+            term.await(s -> s.contains(n0 + " login:"), "the guest's own login prompt", Duration.ofSeconds(30));
+            term.keys("C-]");
+            term.await(s -> s.contains("console-exit=0"), "Ctrl-] leaving the console", Duration.ofSeconds(30));
+        }
 
         // reboot: the guest starts again (its uptime)
         rebootIsSeenInside(cms, vc, n0);
@@ -368,26 +366,5 @@ class CometGuestTest {
             if (System.nanoTime() > deadline) fail("computeset " + cs.id() + " still " + cs.state().label() + " after " + timeout);
             Thread.sleep(1000);
         }
-    }
-
-    private void screen(Predicate<String> ok, String what) throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        String s = "";
-        while (System.currentTimeMillis() < deadline) {
-            s = tmux("capture-pane", "-p", "-t", "c");
-            if (ok.test(s)) return;
-            Thread.sleep(200);
-        }
-        fail("waited 30 s for " + what + "; the screen shows:\n" + s);
-    }
-
-    private String tmux(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("tmux", "-L", tmuxSocket));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int rc = p.waitFor();
-        if (rc != 0 && !args[0].equals("kill-server")) fail("tmux " + String.join(" ", args) + " failed: " + out);
-        return out;
     }
 }

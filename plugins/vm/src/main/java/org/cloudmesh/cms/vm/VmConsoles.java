@@ -49,16 +49,7 @@ public final class VmConsoles implements RestRoutes {
             throw new CmsException("vm " + vm.name() + " is not running: start it ('vm start " + vm.name() + "'), then ask for a new link");
         }
         Graphics g = display(uri, vm.name());
-        return new ConsoleTarget() {
-            @Override
-            public Stream connect() {
-                return g.connect(uri, ctx.home().resolve("known_hosts"));
-            }
-
-            @Override
-            public boolean running() {
-                return Hypervisor.ACTIVE.equals(h.powerState(vm.name()));
-            }
-        };
+        return ConsoleTarget.of(() -> g.connect(uri, ctx.home().resolve("known_hosts")),
+                () -> Hypervisor.ACTIVE.equals(h.powerState(vm.name())));
     }
 }

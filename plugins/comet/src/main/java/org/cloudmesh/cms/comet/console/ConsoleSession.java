@@ -159,22 +159,7 @@ public final class ConsoleSession implements AutoCloseable {
                 send(java.util.Arrays.copyOfRange(b, off, off + len));
             }
         };
-        return new org.cloudmesh.cms.api.console.ConsoleTarget.Stream() {
-            @Override
-            public InputStream in() {
-                return in;
-            }
-
-            @Override
-            public OutputStream out() {
-                return out;
-            }
-
-            @Override
-            public void close() {
-                ConsoleSession.this.close();
-            }
-        };
+        return org.cloudmesh.cms.api.console.ConsoleTarget.Stream.of(in, out, this::close);
     }
 
     @Override

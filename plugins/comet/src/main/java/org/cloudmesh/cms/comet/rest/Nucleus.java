@@ -319,17 +319,8 @@ public final class Nucleus {
         Node n = linked(link);
         String uri = endpoint(comet.store().cluster(link.scope()).orElseThrow().endpoint()).uri(n.host());
         Hypervisor h = comet.libvirt().at(uri);
-        return new ConsoleTarget() {
-            @Override
-            public Stream connect() {
-                return org.cloudmesh.cms.comet.console.ConsoleSession.open(comet.libvirt().connection(uri), n.name(), false).stream();
-            }
-
-            @Override
-            public boolean running() {
-                return Hypervisor.ACTIVE.equals(h.powerState(n.name()));
-            }
-        };
+        return ConsoleTarget.of(() -> org.cloudmesh.cms.comet.console.ConsoleSession.open(comet.libvirt().connection(uri), n.name(), false)
+                .stream(), () -> Hypervisor.ACTIVE.equals(h.powerState(n.name())));
     }
 
     /** The running node a console link names; the cluster must still be the link's project's. */
@@ -350,17 +341,8 @@ public final class Nucleus {
         String uri = endpoint(comet.store().cluster(link.scope()).orElseThrow().endpoint()).uri(n.host());
         Hypervisor h = comet.libvirt().at(uri);
         Graphics g = Graphics.of(h.xml(n.name()), n.name(), uri);
-        return new ConsoleTarget() {
-            @Override
-            public Stream connect() {
-                return g.connect(uri, ctx.home().resolve("known_hosts"));
-            }
-
-            @Override
-            public boolean running() {
-                return Hypervisor.ACTIVE.equals(h.powerState(n.name()));
-            }
-        };
+        return ConsoleTarget.of(() -> g.connect(uri, ctx.home().resolve("known_hosts")),
+                () -> Hypervisor.ACTIVE.equals(h.powerState(n.name())));
     }
 
     // ---- computesets ------------------------------------------------------------------------------------------

@@ -11,6 +11,21 @@ public interface ConsoleTarget {
     /** Whether the node still runs; polled during a session, which ends when it stops. */
     boolean running();
 
+    /** A target that connects with {@code connect} and runs while {@code running} says so. */
+    static ConsoleTarget of(java.util.function.Supplier<Stream> connect, java.util.function.BooleanSupplier running) {
+        return new ConsoleTarget() {
+            @Override
+            public Stream connect() {
+                return connect.get();
+            }
+
+            @Override
+            public boolean running() {
+                return running.getAsBoolean();
+            }
+        };
+    }
+
     /** A connection to the display. */
     interface Stream extends AutoCloseable {
         InputStream in();
@@ -19,5 +34,25 @@ public interface ConsoleTarget {
 
         @Override
         void close();
+
+        /** A stream of {@code in} and {@code out}, ended by {@code close}. */
+        static Stream of(InputStream in, OutputStream out, Runnable close) {
+            return new Stream() {
+                @Override
+                public InputStream in() {
+                    return in;
+                }
+
+                @Override
+                public OutputStream out() {
+                    return out;
+                }
+
+                @Override
+                public void close() {
+                    close.run();
+                }
+            };
+        }
     }
 }

@@ -1,8 +1,6 @@
 package org.cloudmesh.cms.api.libvirt;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.StringReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -77,7 +75,7 @@ public record Graphics(String type, String listen, int port) {
             Socket s = new Socket();
             s.connect(new InetSocketAddress(listen.equals("0.0.0.0") ? "127.0.0.1" : listen, port), (int) CONNECT_TIMEOUT.toMillis());
             s.setTcpNoDelay(true);
-            return stream(s.getInputStream(), s.getOutputStream(), () -> {
+            return ConsoleTarget.Stream.of(s.getInputStream(), s.getOutputStream(), () -> {
                 try {
                     s.close();
                 } catch (IOException e) {
@@ -103,7 +101,7 @@ public record Graphics(String type, String listen, int port) {
         try {
             String to = listen.equals("0.0.0.0") ? "127.0.0.1" : listen;
             SshClient.Tunnel t = ssh.tunnel(target, to, port, CONNECT_TIMEOUT);
-            return stream(t.in(), t.out(), () -> {
+            return ConsoleTarget.Stream.of(t.in(), t.out(), () -> {
                 t.close();
                 ssh.close();
             });
@@ -111,24 +109,5 @@ public record Graphics(String type, String listen, int port) {
             ssh.close();
             throw e;
         }
-    }
-
-    private static ConsoleTarget.Stream stream(InputStream in, OutputStream out, Runnable close) {
-        return new ConsoleTarget.Stream() {
-            @Override
-            public InputStream in() {
-                return in;
-            }
-
-            @Override
-            public OutputStream out() {
-                return out;
-            }
-
-            @Override
-            public void close() {
-                close.run();
-            }
-        };
     }
 }
