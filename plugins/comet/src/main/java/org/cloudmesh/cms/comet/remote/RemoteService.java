@@ -422,17 +422,22 @@ public final class RemoteService implements CometService {
 
     @Override
     public String consoleLink(String cluster, String node, String oneTimeCode) {
+        return link(cluster, node, "", "a console link", oneTimeCode)
+                + " (works once, within " + org.cloudmesh.cms.api.console.ConsoleLinks.TTL.toSeconds() + " s)";
+    }
+
+    /** A one-time console link (the page of {@code what}) the server makes on a fresh one-time code. */
+    private URI link(String cluster, String node, String query, String what, String oneTimeCode) {
         if (node != null) Names.require("node", node);
         if (oneTimeCode == null || !oneTimeCode.strip().matches("[0-9]{6,8}")) {
-            throw new CmsException("a console link needs a fresh one-time code: give --otp CODE (6 digits from your authenticator)");
+            throw new CmsException(what + " needs a fresh one-time code: give --otp CODE (6 digits from your authenticator)");
         }
-        Reply r = send("GET", node(cluster, node) + "/console", null, null, oneTimeCode.strip());
+        Reply r = send("GET", node(cluster, node) + "/console" + query, null, null, oneTimeCode.strip());
         if (r.status() != 303 || r.location() == null) {
             throw new CmsException("the cms server at " + url + " gave no console link (HTTP " + r.status() + ")");
         }
         // the page is at the server's root (/console/TOKEN), whatever path the API has
-        String link = java.net.URI.create(url).resolve(r.location()).toString();
-        return link + " (works once, within " + org.cloudmesh.cms.api.console.ConsoleLinks.TTL.toSeconds() + " s)";
+        return URI.create(url).resolve(r.location());
     }
 
     /**
@@ -440,15 +445,7 @@ public final class RemoteService implements CometService {
      * one-time link (it needs a fresh one-time code, as a console link does), opened at once.
      */
     public URI serialConsole(String cluster, String node, String oneTimeCode) {
-        if (node != null) Names.require("node", node);
-        if (oneTimeCode == null || !oneTimeCode.strip().matches("[0-9]{6,8}")) {
-            throw new CmsException("the serial console through a server needs a fresh one-time code: give --otp CODE (6 digits from your authenticator)");
-        }
-        Reply r = send("GET", node(cluster, node) + "/console?serial=true", null, null, oneTimeCode.strip());
-        if (r.status() != 303 || r.location() == null) {
-            throw new CmsException("the cms server at " + url + " gave no console link (HTTP " + r.status() + ")");
-        }
-        URI page = URI.create(url).resolve(r.location());
+        URI page = link(cluster, node, "?serial=true", "the serial console through a server", oneTimeCode);
         HttpResponse<String> p;
         try {
             p = Http.CLIENT.send(HttpRequest.newBuilder(page).timeout(Duration.ofSeconds(30)).GET().build(),
