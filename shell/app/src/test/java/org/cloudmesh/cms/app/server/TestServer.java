@@ -72,10 +72,14 @@ public final class TestServer implements AutoCloseable {
     }
 
     private TestServer(Path home, ServerOptions options, List<RestRoutes> routes) {
+        this(home, options, Map.of(), routes);
+    }
+
+    private TestServer(Path home, ServerOptions options, Map<String, Object> settings, List<RestRoutes> routes) {
         this.home = home;
         this.accounts = Accounts.open(home);
         this.audit = SqliteAuditTrail.open(home);
-        this.host = ServerHost.start(options, new HomeContext(home), routes, accounts, audit, new PrintWriter(log, true), clock::get);
+        this.host = ServerHost.start(options, new HomeContext(home, settings), routes, accounts, audit, new PrintWriter(log, true), clock::get);
     }
 
     public static TestServer start(Path home, RestRoutes... routes) {
@@ -84,6 +88,11 @@ public final class TestServer implements AutoCloseable {
 
     public static TestServer start(Path home, ServerOptions options, RestRoutes... routes) {
         return new TestServer(home, options, List.of(routes));
+    }
+
+    /** With {@code settings} (dotted config paths, e.g. cloudmesh.server.console_idle) in its config. */
+    public static TestServer start(Path home, Map<String, Object> settings, RestRoutes... routes) {
+        return new TestServer(home, ServerOptions.loopback(0), settings, List.of(routes));
     }
 
     /** Adds a user. @return the TOTP secret */
@@ -157,10 +166,12 @@ public final class TestServer implements AutoCloseable {
     /** Only what the server uses of a context: the home, and writers for plugins' messages. */
     static final class HomeContext implements Context {
         private final Path home;
+        private final Map<String, Object> settings;
         private final PrintWriter out = new PrintWriter(new StringWriter(), true);
 
-        HomeContext(Path home) {
+        HomeContext(Path home, Map<String, Object> settings) {
             this.home = home;
+            this.settings = settings;
         }
 
         @Override
@@ -170,7 +181,7 @@ public final class TestServer implements AutoCloseable {
 
         @Override
         public Config config() {
-            // an empty config: the server's settings keep their defaults
+            // the test's settings; every other one keeps its default
             return new Config() {
                 @Override
                 public Path file() {
@@ -179,7 +190,7 @@ public final class TestServer implements AutoCloseable {
 
                 @Override
                 public java.util.Optional<Object> get(String path) {
-                    return java.util.Optional.empty();
+                    return java.util.Optional.ofNullable(settings.get(path));
                 }
 
                 @Override

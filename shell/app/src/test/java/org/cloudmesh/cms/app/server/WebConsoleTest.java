@@ -75,20 +75,42 @@ class WebConsoleTest {
         }
     }
 
-    private RestRoutes routes(int port) {
-        return (api, ctx) -> api.console("test", l -> {
-            if (!on.get()) throw new CmsException(l.what() + " is not running");
-            return new ConsoleTarget() {
-                @Override
-                public Stream connect() {
-                    return new Graphics("vnc", "127.0.0.1", port).connect("qemu:///session", home.resolve("known_hosts"));
-                }
+    /**
+     * A serial console link (kind *-serial) answers its WebSocket as JSON for a terminal client; a session without
+     * input ends after console_idle, audited.
+     */
+    @Test
+    void aSerialLinkAnswersItsWebSocketAndAnIdleSessionEnds() throws Exception {
+        try (ServerSocket vnc = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             TestServer s = TestServer.start(home.resolve("h"), java.util.Map.of("cloudmesh.server.console_idle", "1s"),
+                     routes(vnc.getLocalPort(), "test-serial"))) {
+            s.addUser("alice", "pw-alice-123", false, "p1");
+            Thread display = echo(vnc);
+            ConsoleLink serial = new ConsoleLink("test-serial", "vc1", "vm-vc1-0", "p1", "alice", Instant.now().plusSeconds(60));
+            TestServer.Reply page = s.request("GET", "/console/" + ConsoleLinks.issue(s.home, serial), null, java.util.Map.of());
+            assertEquals(200, page.status(), page.body());
+            Matcher key = Pattern.compile("^\\{\"session\": \"/console-session/([0-9a-f]{48})\"}$").matcher(page.body());
+            assertTrue(key.find(), page.body());
+            Client c = connect(s, key.group(1));
+            assertEquals("RFB 003.008\n", c.text(12));
+            long t0 = System.nanoTime();
+            assertEquals(1000, c.closed.get(10, TimeUnit.SECONDS), "no input: the session ends");
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(8), "within the idle time and one watch round");
+            display.join(5000);
+            assertTrue(s.audit.query("alice", null, null).stream().anyMatch(e -> e.result().endsWith("no input for 1 s")),
+                    "the end is audited");
+        }
+    }
 
-                @Override
-                public boolean running() {
-                    return on.get();
-                }
-            };
+    private RestRoutes routes(int port) {
+        return routes(port, "test");
+    }
+
+    private RestRoutes routes(int port, String kind) {
+        return (api, ctx) -> api.console(kind, l -> {
+            if (!on.get()) throw new CmsException(l.what() + " is not running");
+            return ConsoleTarget.of(() -> new Graphics("vnc", "127.0.0.1", port).connect("qemu:///session", home.resolve("known_hosts")),
+                    on::get);
         });
     }
 
