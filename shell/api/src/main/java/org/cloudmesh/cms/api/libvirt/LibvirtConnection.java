@@ -465,16 +465,33 @@ public final class LibvirtConnection implements Hypervisor, AutoCloseable {
         void apply(Domain domain) throws LibvirtException;
     }
 
+    /**
+     * Runs a call. A storage pool refuses a volume change while it builds another volume (two nodes' disks made at
+     * once): libvirt checks that before it changes anything, so the call is tried again for up to {@link #POOL_BUSY}.
+     */
     private <T> T call(String what, Call<T> body) {
-        try {
-            if (serial == null) return body.run(connect());
-            synchronized (serial) {
-                return body.run(connect());
+        long deadline = System.nanoTime() + POOL_BUSY.toNanos();
+        while (true) {
+            try {
+                if (serial == null) return body.run(connect());
+                synchronized (serial) {
+                    return body.run(connect());
+                }
+            } catch (LibvirtException e) {
+                String m = e.getMessage();
+                if (m == null || !m.contains("has asynchronous jobs running") || System.nanoTime() > deadline) throw error("cannot " + what, e);
             }
-        } catch (LibvirtException e) {
-            throw error("cannot " + what, e);
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+                throw new CmsException("interrupted while waiting to " + what);
+            }
         }
     }
+
+    /** How long a call waits for a storage pool that builds another volume. */
+    static final java.time.Duration POOL_BUSY = java.time.Duration.ofSeconds(30);
 
     private void onDomain(String name, String action, DomainAction call) {
         withDomain(name, action, (DomainCall<Void>) d -> {
