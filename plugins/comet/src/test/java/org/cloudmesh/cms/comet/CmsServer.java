@@ -96,16 +96,21 @@ final class CmsServer implements AutoCloseable {
         }
     }
 
-    /** A TOTP code (RFC 6238, SHA-1, 30 s, 6 digits) the server has not seen yet: waits for the next step if needed. */
+    /**
+     * A TOTP code (RFC 6238, SHA-1, 30 s, 6 digits) the server has not seen yet. The server takes the codes of the
+     * current step and the next (clock drift), each once and in order: a test gets two at once, then waits for the
+     * next step. (The step before is never used: the server's clock may have moved on by the time it checks.)
+     */
     synchronized String code() throws InterruptedException {
         return code(secret);
     }
 
     synchronized String code(String base32) throws InterruptedException {
-        long step = System.currentTimeMillis() / 30_000;
-        while (step <= lastStep.getOrDefault(base32, -1L)) {
+        long now = System.currentTimeMillis() / 30_000;
+        long step = Math.max(now, lastStep.getOrDefault(base32, -1L) + 1);
+        while (step > now + 1) {
             Thread.sleep(500);
-            step = System.currentTimeMillis() / 30_000;
+            now = System.currentTimeMillis() / 30_000;
         }
         lastStep.put(base32, step);
         try {
