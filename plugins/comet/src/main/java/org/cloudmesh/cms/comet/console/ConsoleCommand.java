@@ -35,7 +35,7 @@ public final class ConsoleCommand implements Callable<Integer> {
     boolean link;
     @Option(names = "--force", description = "Take the serial console over from another client.")
     boolean force;
-    @Option(names = "--otp", paramLabel = "CODE", description = "Through a cms server: a fresh one-time code (console links need a second factor).")
+    @Option(names = "--otp", paramLabel = "CODE", description = "Through a cms server: a fresh one-time code (the serial console and console links need a second factor).")
     String otp;
     @Parameters(index = "0", paramLabel = "CLUSTER", description = "The cluster.") String cluster;
     @Parameters(index = "1", arity = "0..1", paramLabel = "NODE", description = "A node of it (default: the frontend).") String node;
