@@ -1,6 +1,5 @@
 package org.cloudmesh.cms.comet.store;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -20,14 +19,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.cloudmesh.cms.api.CmsException;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteDataSource;
+import org.cloudmesh.cms.api.sqlite.Sqlite;
 
 /**
  * The VC inventory in SQLite ($CLOUDMESH_HOME/comet.db): clusters, nodes, computesets and their nodes, SR-IOV VF
- * assignments and an event history. WAL journal, every change one {@code BEGIN IMMEDIATE} transaction, so a
- * {@code kill -9} at any moment leaves a store that opens, and two processes never lose each other's writes
- * (the second waits for the first, up to the busy timeout). Checks that guard a change (a node free, a VF free, no
+ * assignments and an event history. Opened as every cms database is ({@link Sqlite}: WAL, synchronous=FULL), every
+ * change one {@code BEGIN IMMEDIATE} transaction, so a {@code kill -9} or a power loss at any moment leaves a store
+ * that opens with every change it reported, and two processes never lose each other's writes (the second waits for
+ * the first, up to the busy timeout). Checks that guard a change (a node free, a VF free, no
  * active computeset) run inside the change's transaction. The schema carries a version in table {@code meta}.
  * Threads may share a store: changes go one at a time through one connection; reads run side by side on a few
  * read-only connections (WAL lets them read while a change is written), which is what a busy server needs.
@@ -73,61 +72,26 @@ public final class Store implements AutoCloseable {
 
     private final Path file;
     private final Connection db;
-    private final SQLiteDataSource readers;
     private final java.util.concurrent.BlockingQueue<Connection> idleReaders =
             new java.util.concurrent.ArrayBlockingQueue<>(READERS);
     private volatile boolean closed;
 
-    private Store(Path file, Connection db, SQLiteDataSource readers) {
+    private Store(Path file, Connection db) {
         this.file = file;
         this.db = db;
-        this.readers = readers;
     }
 
     /** Opens (creating if needed) the store in {@code file}. */
     public static Store open(Path file) {
+        Connection c = Sqlite.open(file);
+        Store s = new Store(file, c);
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            createPrivate(file); // before SQLite opens it: its -wal and -shm files take the database file's mode
-            SQLiteConfig cfg = new SQLiteConfig();
-            cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
-            cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
-            cfg.setBusyTimeout(15_000);
-            cfg.enforceForeignKeys(true);
-            cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-            Connection c = dataSource(file, cfg).getConnection();
-            SQLiteConfig readOnly = new SQLiteConfig();
-            readOnly.setReadOnly(true);
-            readOnly.setBusyTimeout(15_000);
-            Store s = new Store(file, c, dataSource(file, readOnly));
             s.migrate();
-            return s;
-        } catch (SQLException | java.io.IOException e) {
-            throw new CmsException("cannot open the comet store " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
         }
-    }
-
-    private static SQLiteDataSource dataSource(Path file, SQLiteConfig cfg) {
-        SQLiteDataSource ds = new SQLiteDataSource(cfg);
-        ds.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
-        return ds;
-    }
-
-    /** The database file and any journal files it has are 0600. */
-    private static void createPrivate(Path file) throws java.io.IOException {
-        java.util.Set<java.nio.file.attribute.PosixFilePermission> private0600 =
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
-        try {
-            if (!Files.exists(file)) {
-                Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(private0600));
-            }
-            for (String suffix : new String[] {"", "-wal", "-shm"}) {
-                Path f = Path.of(file + suffix);
-                if (Files.exists(f)) Files.setPosixFilePermissions(f, private0600);
-            }
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system
-        }
+        return s;
     }
 
     public Path file() {
@@ -149,7 +113,7 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    private void migrate() throws SQLException {
+    private void migrate() {
         write(c -> {
             boolean exists;
             try (ResultSet rs = c.getMetaData().getTables(null, null, "meta", null)) {
@@ -235,7 +199,7 @@ public final class Store implements AutoCloseable {
                 db.setAutoCommit(true);
             }
         } catch (SQLException e) {
-            throw storeError(e);
+            throw Sqlite.failure(file, e);
         }
     }
 
@@ -249,26 +213,18 @@ public final class Store implements AutoCloseable {
             try {
                 return body.run(db);
             } catch (SQLException e) {
-                throw storeError(e);
+                throw Sqlite.failure(file, e);
             }
         }
         Connection c = idleReaders.poll();
         try {
-            if (c == null) c = readers.getConnection();
+            if (c == null) c = Sqlite.openReadOnly(file);
             return body.run(c);
         } catch (SQLException e) {
-            throw storeError(e);
+            throw Sqlite.failure(file, e);
         } finally {
             if (c != null && (closed || !idleReaders.offer(c))) quietlyClose(c);
         }
-    }
-
-    private CmsException storeError(SQLException e) {
-        String m = e.getMessage() == null ? e.toString() : e.getMessage();
-        if (m.contains("SQLITE_BUSY")) {
-            return new CmsException("the comet store " + file + " stayed locked by another cms process for 15 s: try again", e);
-        }
-        return new CmsException("comet store " + file + ": " + m, e);
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
