@@ -19,10 +19,10 @@ import org.sqlite.SQLiteConfig;
  * <p>Durability: WAL journal with {@code synchronous=FULL}. WAL lets readers go on while one process writes and
  * survives a {@code kill -9} at any moment; FULL also syncs the WAL at every commit, so a change cms has reported
  * (a Slurm job that holds hosts, a VF handed out, an audit entry, a new key) survives a power loss or an OS crash
- * too. {@code NORMAL} would give that up for the last commits before such a crash, and a store that forgot a
- * submitted job leaves a job holding hosts that nothing ends. The cost is one fsync per commit: 0.7-0.8 ms here
- * (ext4, 500 one-row commits) against 0.1 ms with NORMAL, small beside the ssh or libvirt call that precedes
- * every change.
+ * too. {@code NORMAL} would give that up for the last commits before such a crash (never the file's integrity):
+ * the comet store could forget a computeset whose Slurm job goes on holding hosts, or hand a VF out twice. The cost
+ * is one fsync per commit: 0.7-0.8 ms a commit on the development machine (ext4 on a virtual disk, 500 one-row
+ * commits) against 0.1 ms with NORMAL, small beside the ssh or libvirt call that comes with every change.
  *
  * <p>Writes: transactions begin {@code IMMEDIATE}, so a change takes the write lock before it reads, and two
  * processes changing one file queue (up to {@link #BUSY_TIMEOUT}) instead of failing on a lock upgrade. Foreign keys
