@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -60,17 +58,11 @@ public final class Isos {
 
     /** The registered ISOs by name, numbered from 1 (the numbers attach accepts). */
     public static List<Iso> list(Store store) {
-        return store.read(c -> {
-            List<Iso> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM isos ORDER BY name");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Iso(out.size() + 1, rs.getString("name"), rs.getString("sha256"), rs.getLong("size"),
-                            rs.getString("path"), rs.getLong("uploaded")));
-                }
-            }
-            return out;
-        });
+        List<Iso> out = new ArrayList<>();
+        for (Store.IsoImage i : store.isos()) {
+            out.add(new Iso(out.size() + 1, i.name(), i.sha256(), i.size(), i.path(), i.uploaded()));
+        }
+        return out;
     }
 
     /** The one answer for an ISO name in use, in the shell and through the server alike (it names no project). */
@@ -81,14 +73,9 @@ public final class Isos {
 
     /** The project of each ISO that belongs to one (an ISO not in the map is shared by every project). */
     public static Map<String, String> projects(Store store) {
-        return store.read(c -> {
-            Map<String, String> out = new LinkedHashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT name, project FROM isos WHERE project IS NOT NULL");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.put(rs.getString(1), rs.getString(2));
-            }
-            return out;
-        });
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Store.IsoImage i : store.isos()) if (i.project() != null) out.put(i.name(), i.project());
+        return out;
     }
 
     /** Whether the name is free: neither registered nor a file in the endpoint's iso_dir. */
@@ -170,19 +157,7 @@ public final class Isos {
             tmp = null;
             long now = Store.now();
             try {
-                store.write(c -> {
-                    try (PreparedStatement ps = c.prepareStatement(
-                            "INSERT INTO isos(name, sha256, size, path, uploaded, project) VALUES (?,?,?,?,?,?)")) {
-                        ps.setString(1, isoName);
-                        ps.setString(2, hex);
-                        ps.setLong(3, size);
-                        ps.setString(4, target.toString());
-                        ps.setLong(5, now);
-                        ps.setString(6, project);
-                        ps.executeUpdate();
-                    }
-                    return null;
-                });
+                store.addIso(new Store.IsoImage(isoName, hex, size, target.toString(), now, project));
             } catch (RuntimeException x) {
                 Files.deleteIfExists(target);
                 throw x;
@@ -291,21 +266,7 @@ public final class Isos {
                 }
                 changes.add(new Change(n.name(), iso == null ? null : iso.name(), running, defined));
             }
-            comet.store().write(c -> {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE nodes SET iso = ? WHERE cluster = ? AND name = ?")) {
-                    for (Node n : targets) {
-                        ps.setString(1, iso == null ? null : iso.name());
-                        ps.setString(2, cluster);
-                        ps.setString(3, n.name());
-                        ps.executeUpdate();
-                    }
-                }
-                return null;
-            });
-            for (Node n : targets) {
-                comet.store().event(n.computeset(), cluster, n.name(), iso == null ? "iso-detach" : "iso-attach",
-                        iso == null ? null : iso.name());
-            }
+            comet.store().setIso(cluster, targets, iso == null ? null : iso.name());
             return changes;
         } catch (RuntimeException x) {
             for (String[] u : undo) {

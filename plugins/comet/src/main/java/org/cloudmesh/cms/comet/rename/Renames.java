@@ -2,8 +2,6 @@ package org.cloudmesh.cms.comet.rename;
 
 import java.io.StringReader;
 import java.io.StringWriter;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -61,7 +59,7 @@ public final class Renames {
                     + cluster + "'; nothing renamed");
         }
         Set<String> oldSet = new HashSet<>(olds);
-        Set<String> used = usedElsewhere(comet, news);
+        Set<String> used = comet.store().takenNodeNames(news);
         for (String n : news) {
             if (oldSet.contains(n)) {
                 throw new CmsException(n + " is both renamed and a new name: rename in two steps; nothing renamed");
@@ -73,21 +71,6 @@ public final class Renames {
         Map<String, String> plan = new LinkedHashMap<>();
         for (int i = 0; i < olds.size(); i++) plan.put(olds.get(i), news.get(i));
         return plan;
-    }
-
-    private static Set<String> usedElsewhere(Comet comet, List<String> names) {
-        return comet.store().read(c -> {
-            Set<String> out = new HashSet<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM nodes WHERE name = ?")) {
-                for (String n : names) {
-                    ps.setString(1, n);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) out.add(n);
-                    }
-                }
-            }
-            return out;
-        });
     }
 
     private record Undo(String uri, String from, String to, String oldXml) {
@@ -123,32 +106,7 @@ public final class Renames {
                 done.add(renameDomain(comet.libvirt().connection(uri), uri, p.getKey(), p.getValue()));
                 what.put(p.getKey(), "domain renamed on " + byName.get(p.getKey()).host());
             }
-            comet.store().write(c -> {
-                try (PreparedStatement n = c.prepareStatement("UPDATE nodes SET name = ? WHERE cluster = ? AND name = ?");
-                     PreparedStatement cs = c.prepareStatement("UPDATE computeset_nodes SET node = ? WHERE node = ?"
-                             + " AND computeset IN (SELECT id FROM computesets WHERE cluster = ?)");
-                     PreparedStatement vf = c.prepareStatement("UPDATE vfs SET node = ? WHERE cluster = ? AND node = ?");
-                     PreparedStatement ev = c.prepareStatement("INSERT INTO events(time, cluster, node, event, detail) VALUES (?,?,?,'rename',?)")) {
-                    for (Map.Entry<String, String> p : plan.entrySet()) {
-                        for (PreparedStatement ps : new PreparedStatement[] {n, vf}) {
-                            ps.setString(1, p.getValue());
-                            ps.setString(2, cluster);
-                            ps.setString(3, p.getKey());
-                            ps.executeUpdate();
-                        }
-                        cs.setString(1, p.getValue());
-                        cs.setString(2, p.getKey());
-                        cs.setString(3, cluster);
-                        cs.executeUpdate();
-                        ev.setLong(1, System.currentTimeMillis() / 1000);
-                        ev.setString(2, cluster);
-                        ev.setString(3, p.getValue());
-                        ev.setString(4, p.getKey() + " -> " + p.getValue());
-                        ev.executeUpdate();
-                    }
-                }
-                return null;
-            });
+            comet.store().renameNodes(cluster, plan);
             return what;
         } catch (RuntimeException x) {
             List<String> stuck = new ArrayList<>();

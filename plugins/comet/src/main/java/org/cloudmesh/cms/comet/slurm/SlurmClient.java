@@ -253,6 +253,30 @@ public final class SlurmClient {
         return out;
     }
 
+    /** When a job was submitted and when it started (epoch seconds; start null: not yet). */
+    public record JobTimes(String id, long submit, Long start) {
+    }
+
+    /** Job ids per sacct call: a long history stays within the login host's command-line limit. */
+    static final int IDS_PER_CALL = 500;
+
+    /** Submit and start times from the accounting database (sacct); a job sacct does not know is missing. */
+    public Map<String, JobTimes> times(List<String> ids) {
+        Map<String, JobTimes> out = new HashMap<>();
+        for (String id : ids) requireId(id);
+        for (int from = 0; from < ids.size(); from += IDS_PER_CALL) {
+            List<String> some = ids.subList(from, Math.min(ids.size(), from + IDS_PER_CALL));
+            Remote.Result a = read(slurm("sacct", "-n", "-P", "-X", "-j", String.join(",", some), "--format=JobID,Submit,Start"));
+            if (!a.ok()) throw new CmsException("sacct on " + remote.where() + " failed: " + a.reason());
+            for (String line : a.out().split("\n")) {
+                String[] f = line.strip().split("\\|", -1);
+                Long submit = f.length < 3 ? null : time(f[1]);
+                if (submit != null && some.contains(f[0])) out.put(f[0], new JobTimes(f[0], submit, time(f[2])));
+            }
+        }
+        return out;
+    }
+
     /** Finds a job by name among the user's jobs (squeue, then sacct of the last day): for recovery after a crash. */
     public Job byName(String name) {
         Names.require("job", name);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.comet.store.Store;
 
 /**
  * Reads {@code sacct -P} output: a header line of column names and pipe-separated rows. Required columns: JobID,
@@ -19,14 +20,11 @@ public final class Sacct {
     public static final String FORMAT = "JobID,JobName,Account,Submit,Start,End,State,NNodes";
     static final List<String> REQUIRED = List.of("JobID", "Submit", "Start");
 
-    public record Job(String id, String name, String account, long submit, Long start, Long end, String state, Integer nnodes) {
-    }
-
     private Sacct() {
     }
 
     /** Parses every line; any error names the source, the line and the column, and nothing is returned. */
-    public static List<Job> parse(String source, List<String> lines) {
+    public static List<Store.ImportedJob> parse(String source, List<String> lines) {
         int first = 0;
         while (first < lines.size() && lines.get(first).isBlank()) first++;
         if (first == lines.size()) throw new CmsException(source + ": empty, expected a sacct -P header line (" + FORMAT.replace(',', '|') + ")");
@@ -40,7 +38,7 @@ public final class Sacct {
             }
         }
         ZoneId zone = ZoneId.systemDefault();
-        List<Job> out = new ArrayList<>();
+        List<Store.ImportedJob> out = new ArrayList<>();
         for (int ln = first + 1; ln < lines.size(); ln++) {
             String line = lines.get(ln);
             if (line.isBlank()) continue;
@@ -69,7 +67,7 @@ public final class Sacct {
                     throw new CmsException(source + " line " + (ln + 1) + " column NNodes: '" + nn + "' is not a number");
                 }
             }
-            out.add(new Job(id, get(f, col, "jobname"), get(f, col, "account"), submit, start, end, get(f, col, "state"), nnodes));
+            out.add(new Store.ImportedJob(id, get(f, col, "jobname"), get(f, col, "account"), submit, start, end, get(f, col, "state"), nnodes));
         }
         return out;
     }

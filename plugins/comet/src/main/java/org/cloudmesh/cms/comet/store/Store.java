@@ -1,6 +1,5 @@
 package org.cloudmesh.cms.comet.store;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -20,14 +19,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.cloudmesh.cms.api.CmsException;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteDataSource;
+import org.cloudmesh.cms.api.sqlite.Sqlite;
 
 /**
  * The VC inventory in SQLite ($CLOUDMESH_HOME/comet.db): clusters, nodes, computesets and their nodes, SR-IOV VF
- * assignments and an event history. WAL journal, every change one {@code BEGIN IMMEDIATE} transaction, so a
- * {@code kill -9} at any moment leaves a store that opens, and two processes never lose each other's writes
- * (the second waits for the first, up to the busy timeout). Checks that guard a change (a node free, a VF free, no
+ * assignments and an event history. Opened as every cms database is ({@link Sqlite}: WAL, synchronous=FULL), every
+ * change one {@code BEGIN IMMEDIATE} transaction, so a {@code kill -9} or a power loss at any moment leaves a store
+ * that opens with every change it reported, and two processes never lose each other's writes (the second waits for
+ * the first, up to the busy timeout). Checks that guard a change (a node free, a VF free, no
  * active computeset) run inside the change's transaction. The schema carries a version in table {@code meta}.
  * Threads may share a store: changes go one at a time through one connection; reads run side by side on a few
  * read-only connections (WAL lets them read while a change is written), which is what a busy server needs.
@@ -73,61 +72,26 @@ public final class Store implements AutoCloseable {
 
     private final Path file;
     private final Connection db;
-    private final SQLiteDataSource readers;
     private final java.util.concurrent.BlockingQueue<Connection> idleReaders =
             new java.util.concurrent.ArrayBlockingQueue<>(READERS);
     private volatile boolean closed;
 
-    private Store(Path file, Connection db, SQLiteDataSource readers) {
+    private Store(Path file, Connection db) {
         this.file = file;
         this.db = db;
-        this.readers = readers;
     }
 
     /** Opens (creating if needed) the store in {@code file}. */
     public static Store open(Path file) {
+        Connection c = Sqlite.open(file);
+        Store s = new Store(file, c);
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            createPrivate(file); // before SQLite opens it: its -wal and -shm files take the database file's mode
-            SQLiteConfig cfg = new SQLiteConfig();
-            cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
-            cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
-            cfg.setBusyTimeout(15_000);
-            cfg.enforceForeignKeys(true);
-            cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-            Connection c = dataSource(file, cfg).getConnection();
-            SQLiteConfig readOnly = new SQLiteConfig();
-            readOnly.setReadOnly(true);
-            readOnly.setBusyTimeout(15_000);
-            Store s = new Store(file, c, dataSource(file, readOnly));
             s.migrate();
-            return s;
-        } catch (SQLException | java.io.IOException e) {
-            throw new CmsException("cannot open the comet store " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
         }
-    }
-
-    private static SQLiteDataSource dataSource(Path file, SQLiteConfig cfg) {
-        SQLiteDataSource ds = new SQLiteDataSource(cfg);
-        ds.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
-        return ds;
-    }
-
-    /** The database file and any journal files it has are 0600. */
-    private static void createPrivate(Path file) throws java.io.IOException {
-        java.util.Set<java.nio.file.attribute.PosixFilePermission> private0600 =
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
-        try {
-            if (!Files.exists(file)) {
-                Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(private0600));
-            }
-            for (String suffix : new String[] {"", "-wal", "-shm"}) {
-                Path f = Path.of(file + suffix);
-                if (Files.exists(f)) Files.setPosixFilePermissions(f, private0600);
-            }
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system
-        }
+        return s;
     }
 
     public Path file() {
@@ -149,7 +113,7 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    private void migrate() throws SQLException {
+    private void migrate() {
         write(c -> {
             boolean exists;
             try (ResultSet rs = c.getMetaData().getTables(null, null, "meta", null)) {
@@ -216,6 +180,10 @@ public final class Store implements AutoCloseable {
 
     // ---- transactions -------------------------------------------------------------------------------------
 
+    /**
+     * A body of SQL. Only the store's own methods run SQL (the rest of cms calls them); {@link #read} and
+     * {@link #write} are public for tests that set up a state no command can reach.
+     */
     public interface Tx<T> {
         T run(Connection c) throws SQLException;
     }
@@ -235,7 +203,7 @@ public final class Store implements AutoCloseable {
                 db.setAutoCommit(true);
             }
         } catch (SQLException e) {
-            throw storeError(e);
+            throw Sqlite.failure(file, e);
         }
     }
 
@@ -249,26 +217,18 @@ public final class Store implements AutoCloseable {
             try {
                 return body.run(db);
             } catch (SQLException e) {
-                throw storeError(e);
+                throw Sqlite.failure(file, e);
             }
         }
         Connection c = idleReaders.poll();
         try {
-            if (c == null) c = readers.getConnection();
+            if (c == null) c = Sqlite.openReadOnly(file);
             return body.run(c);
         } catch (SQLException e) {
-            throw storeError(e);
+            throw Sqlite.failure(file, e);
         } finally {
             if (c != null && (closed || !idleReaders.offer(c))) quietlyClose(c);
         }
-    }
-
-    private CmsException storeError(SQLException e) {
-        String m = e.getMessage() == null ? e.toString() : e.getMessage();
-        if (m.contains("SQLITE_BUSY")) {
-            return new CmsException("the comet store " + file + " stayed locked by another cms process for 15 s: try again", e);
-        }
-        return new CmsException("comet store " + file + ": " + m, e);
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
@@ -297,6 +257,11 @@ public final class Store implements AutoCloseable {
 
     static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
         PreparedStatement ps = c.prepareStatement(sql);
+        bind(ps, args);
+        return ps;
+    }
+
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
             if (a == null) ps.setNull(i + 1, Types.NULL);
@@ -304,12 +269,47 @@ public final class Store implements AutoCloseable {
             else if (a instanceof Long n) ps.setLong(i + 1, n);
             else ps.setString(i + 1, a.toString());
         }
-        return ps;
     }
 
     private static Long longOrNull(ResultSet rs, String col) throws SQLException {
         long v = rs.getLong(col);
         return rs.wasNull() ? null : v;
+    }
+
+    /** A WHERE clause of conditions that apply only when their value is given (not null): fixed text, bound values. */
+    private static final class Where {
+        private final StringBuilder sql;
+        private final List<Object> args = new ArrayList<>();
+
+        Where(String first) {
+            sql = new StringBuilder("WHERE ").append(first);
+        }
+
+        Where and(String condition, Object value) {
+            if (value != null) {
+                sql.append(" AND ").append(condition);
+                args.add(value);
+            }
+            return this;
+        }
+
+        /** {@code column IN (values)}: no values match no row. */
+        Where in(String column, List<?> values) {
+            sql.append(" AND ").append(column).append(" IN (");
+            for (int i = 0; i < values.size(); i++) sql.append(i == 0 ? "?" : ",?");
+            sql.append(values.isEmpty() ? "NULL)" : ")");
+            args.addAll(values);
+            return this;
+        }
+
+        Object[] args() {
+            return args.toArray();
+        }
+
+        @Override
+        public String toString() {
+            return sql.toString();
+        }
     }
 
     public static long now() {
@@ -495,6 +495,79 @@ public final class Store implements AutoCloseable {
     /** Puts a node on a physical host (null: nowhere). */
     public void setHost(String cluster, String node, String host) {
         write(c -> update(c, "UPDATE nodes SET host = ? WHERE cluster = ? AND name = ?", host, cluster, node));
+    }
+
+    /** Which of {@code names} are nodes of any cluster (libvirt domain names are shared by all clusters). */
+    public Set<String> takenNodeNames(Collection<String> names) {
+        return read(c -> {
+            Set<String> out = new HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM nodes WHERE name = ?")) {
+                for (String n : names) {
+                    bind(ps, n);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) out.add(n);
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Renames nodes of a cluster (old name → new) in one transaction: each node, its place in the cluster's
+     * computesets and its VF, with a rename event.
+     */
+    public void renameNodes(String cluster, Map<String, String> renames) {
+        write(c -> {
+            for (Map.Entry<String, String> r : renames.entrySet()) {
+                String from = r.getKey();
+                String to = r.getValue();
+                update(c, "UPDATE nodes SET name = ? WHERE cluster = ? AND name = ?", to, cluster, from);
+                update(c, "UPDATE vfs SET node = ? WHERE cluster = ? AND node = ?", to, cluster, from);
+                update(c, "UPDATE computeset_nodes SET node = ? WHERE node = ?"
+                        + " AND computeset IN (SELECT id FROM computesets WHERE cluster = ?)", to, from, cluster);
+                event(c, null, cluster, to, "rename", from + " -> " + to);
+            }
+            return null;
+        });
+    }
+
+    /** Records the ISO of nodes of a cluster (null: none), with an iso-attach or iso-detach event each. */
+    public void setIso(String cluster, List<Node> nodes, String iso) {
+        write(c -> {
+            for (Node n : nodes) {
+                update(c, "UPDATE nodes SET iso = ? WHERE cluster = ? AND name = ?", iso, cluster, n.name());
+                event(c, n.computeset(), cluster, n.name(), iso == null ? "iso-detach" : "iso-attach", iso);
+            }
+            return null;
+        });
+    }
+
+    // ---- ISO images -----------------------------------------------------------------------------------------
+
+    /** An uploaded ISO image in an endpoint's iso_dir; {@code project} null: one every project sees. */
+    public record IsoImage(String name, String sha256, long size, String path, long uploaded, String project) {
+    }
+
+    /** The registered ISO images by name. */
+    public List<IsoImage> isos() {
+        return read(c -> {
+            List<IsoImage> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM isos ORDER BY name");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new IsoImage(rs.getString("name"), rs.getString("sha256"), rs.getLong("size"),
+                            rs.getString("path"), rs.getLong("uploaded"), rs.getString("project")));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Registers an ISO image; fails, changing nothing, when the name is taken. */
+    public void addIso(IsoImage iso) {
+        write(c -> update(c, "INSERT INTO isos(name, sha256, size, path, uploaded, project) VALUES (?,?,?,?,?,?)",
+                iso.name(), iso.sha256(), iso.size(), iso.path(), iso.uploaded(), iso.project()));
     }
 
     // ---- SR-IOV VFs -----------------------------------------------------------------------------------------
@@ -690,31 +763,10 @@ public final class Store implements AutoCloseable {
     /** Computesets matching the filter, newest first. */
     public List<Computeset> computesets(CsFilter f) {
         return read(c -> {
-            StringBuilder where = new StringBuilder("WHERE 1=1");
-            List<Object> args = new ArrayList<>();
-            if (f.endpoint() != null) {
-                where.append(" AND endpoint = ?");
-                args.add(f.endpoint());
-            }
-            if (f.cluster() != null) {
-                where.append(" AND cluster = ?");
-                args.add(f.cluster());
-            }
-            if (f.allocation() != null) {
-                where.append(" AND allocation = ?");
-                args.add(f.allocation());
-            }
-            if (f.states() != null) {
-                where.append(" AND state IN (");
-                int i = 0;
-                for (CsState s : f.states()) {
-                    where.append(i++ == 0 ? "?" : ",?");
-                    args.add(s.label());
-                }
-                if (i == 0) where.append("NULL");
-                where.append(')');
-            }
-            return computesets(c, where.toString(), args.toArray());
+            Where w = new Where("1=1").and("endpoint = ?", f.endpoint()).and("cluster = ?", f.cluster())
+                    .and("allocation = ?", f.allocation());
+            if (f.states() != null) w.in("state", f.states().stream().map(CsState::label).toList());
+            return computesets(c, w.toString(), w.args());
         });
     }
 
@@ -760,6 +812,66 @@ public final class Store implements AutoCloseable {
             return Long.compare(Long.parseLong(a.substring(ta)), Long.parseLong(b.substring(tb)));
         }
         return a.compareTo(b);
+    }
+
+    // ---- wait statistics ------------------------------------------------------------------------------------
+
+    /** A computeset's Slurm job as the store recorded it: submitted, and started (null: not yet). */
+    public record Submitted(String jobId, long submit, Long start) {
+    }
+
+    /** The computesets submitted to Slurm (of an endpoint and a cluster; null: any), in submission order. */
+    public List<Submitted> submitted(String endpoint, String cluster) {
+        return read(c -> {
+            List<Submitted> out = new ArrayList<>();
+            Where w = new Where("submit_time IS NOT NULL").and("endpoint = ?", endpoint).and("cluster = ?", cluster);
+            try (PreparedStatement ps = prepare(c, "SELECT job_id, submit_time, start_time FROM computesets " + w + " ORDER BY id",
+                    w.args());
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(new Submitted(rs.getString(1), rs.getLong(2), longOrNull(rs, "start_time")));
+            }
+            return out;
+        });
+    }
+
+    /** A job of another system's Slurm as its sacct export has it (comet stats import); times in epoch seconds. */
+    public record ImportedJob(String id, String name, String account, long submit, Long start, Long end, String state,
+                              Integer nnodes) {
+    }
+
+    /** Keeps the jobs of {@code source}, replacing any imported before under the same id; all or nothing. */
+    public void importJobs(String source, List<ImportedJob> jobs) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO imported_jobs(source, job_id, job_name,"
+                    + " account, submit, start, end_time, state, nnodes) VALUES (?,?,?,?,?,?,?,?,?)")) {
+                for (ImportedJob j : jobs) {
+                    bind(ps, source, j.id(), j.name(), j.account(), j.submit(), j.start(), j.end(), j.state(), j.nnodes());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    /** Receives one job's submit and start (null: it never started). */
+    public interface SubmitStart {
+        void accept(long submit, Long start);
+    }
+
+    /**
+     * Hands {@code each} the imported jobs of {@code source} (null: every source) submitted in [since, until)
+     * (null: open), one at a time: an import can hold millions.
+     */
+    public void importedJobs(String source, Long since, Long until, SubmitStart each) {
+        read(c -> {
+            Where w = new Where("1=1").and("source = ?", source).and("submit >= ?", since).and("submit < ?", until);
+            try (PreparedStatement ps = prepare(c, "SELECT submit, start FROM imported_jobs " + w, w.args());
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) each.accept(rs.getLong(1), longOrNull(rs, "start"));
+            }
+            return null;
+        });
     }
 
     // ---- history --------------------------------------------------------------------------------------------

@@ -76,6 +76,43 @@ class SlurmClientTest {
         assertTrue(ran.get(1).startsWith("timeout 3 scontrol ping"), ran.toString());
     }
 
+    /**
+     * comet stats wait asks sacct for Submit and Start through the client: Slurm's bin directory, quoted words,
+     * 500 job ids a call; a job sacct does not know, or one that never started, says so.
+     */
+    @Test
+    void submitAndStartTimesComeFromSacctInTheBinDirectory() {
+        List<String> ran = new java.util.ArrayList<>();
+        Remote login = new Remote() {
+            @Override
+            public Result run(String command, java.time.Duration timeout) {
+                ran.add(command);
+                return new Result(0, command.contains(" 3,") ? "3|2026-11-25T21:19:51|2026-11-25T21:20:01\n"
+                        + "4|2026-11-25T21:19:52|Unknown\n" : "", "");
+            }
+
+            @Override
+            public String where() {
+                return "u@login1:22";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 3; i < 3 + 501; i++) ids.add(String.valueOf(i));
+        var times = new SlurmClient(login, "u", "/opt/slurm/bin").times(ids);
+        assertEquals(2, ran.size(), "500 ids a call");
+        assertTrue(ran.get(0).matches("timeout [0-9]+ /opt/slurm/bin/sacct -n -P -X -j 3,4,.*,502 --format=JobID,Submit,Start"), ran.get(0));
+        assertTrue(ran.get(1).matches("timeout [0-9]+ /opt/slurm/bin/sacct -n -P -X -j 503 --format=JobID,Submit,Start"), ran.get(1));
+        long submit = SlurmClient.time("2026-11-25T21:19:51");
+        assertEquals(new SlurmClient.JobTimes("3", submit, submit + 10), times.get("3"));
+        assertEquals(new SlurmClient.JobTimes("4", submit + 1, null), times.get("4"));
+        assertEquals(2, times.size(), times.toString());
+        assertThrows(CmsException.class, () -> new SlurmClient(login, "u").times(List.of("3;id")));
+    }
+
     @Test
     void slurmTimes() {
         assertEquals(null, SlurmClient.time("Unknown"));

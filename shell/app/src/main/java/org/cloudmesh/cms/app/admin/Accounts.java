@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.sqlite.Sqlite;
 
 /**
  * The server's accounts in {@code $CLOUDMESH_HOME/server.db} (0600): users (password hash, TOTP secret, projects,

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cloudmesh.cms.api.audit.AuditEntry;
 import org.cloudmesh.cms.api.audit.AuditTrail;
-import org.cloudmesh.cms.app.admin.Sqlite;
+import org.cloudmesh.cms.api.sqlite.Sqlite;
 
 /**
  * The audit trail in {@code $CLOUDMESH_HOME/audit.db} (0600): one row an entry, each committed (synchronous=FULL)
