@@ -326,8 +326,10 @@ public final class Nucleus {
     /** The running node a console link names; the cluster must still be the link's project's. */
     private Node linked(ConsoleLink link) {
         Cluster cl = Names.isValid(link.scope()) ? comet.store().cluster(link.scope()).orElse(null) : null;
-        if (cl == null || link.project() == null || !link.project().equals(cl.project())) {
-            throw new CmsException("cluster " + link.scope() + " is gone, or no longer of project " + link.project());
+        // a link names the cluster's project when it was made (none for a cluster without one, on the management node)
+        if (cl == null || !java.util.Objects.equals(link.project(), cl.project())) {
+            throw new CmsException("cluster " + link.scope() + " is gone, or no longer of " + (link.project() == null
+                    ? "no project" : "project " + link.project()));
         }
         return new DirectService(comet, endpoint(cl.endpoint()), link.user(), false).running(cl.name(), link.name());
     }

@@ -2,6 +2,7 @@ package org.cloudmesh.cms.comet.rest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.TestbedSupport;
 import org.cloudmesh.cms.api.rest.Principal;
 import org.cloudmesh.cms.api.ssh.SshClient;
@@ -131,6 +133,17 @@ class NucleusTestbedTest {
                 opened.link().project(), opened.link().user()));
         assertEquals(null, opened.link().name(), "the frontend");
         assertTrue(org.cloudmesh.cms.api.console.ConsoleLinks.open(home, token, java.time.Instant.now()).refusal() != null, "once only");
+        Nucleus nucleus = new Nucleus(cms, cms.service());
+        assertTrue(nucleus.consoleTarget(opened.link()).running(), "the link leads to the running frontend");
+        // a link made on the management node for a cluster of no project leads there too; another project's does not
+        assertEquals(0, cms.run("cluster", "create", vc + "n", "--computes", "1"), cms.errText());
+        var none = new org.cloudmesh.cms.api.console.ConsoleLink("comet", vc + "n", null, null, "local:root", java.time.Instant.now().plusSeconds(60));
+        CmsException off = assertThrows(CmsException.class, () -> nucleus.consoleTarget(none));
+        assertTrue(off.getMessage().contains("is not running"), off.getMessage());
+        var other = new org.cloudmesh.cms.api.console.ConsoleLink("comet", vc, null, "p2", "bob", java.time.Instant.now().plusSeconds(60));
+        assertEquals("cluster " + vc + " is gone, or no longer of project p2",
+                assertThrows(CmsException.class, () -> nucleus.consoleTarget(other)).getMessage());
+        assertEquals(0, cms.run("cluster", "delete", vc + "n"), cms.errText());
         assertEquals(202, api.call(alice, "PUT", fe + "/poweroff", null).status());
     }
 }
