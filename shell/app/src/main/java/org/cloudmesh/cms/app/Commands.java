@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.app.builtin.BannerCommand;
 import org.cloudmesh.cms.app.builtin.ConfigCommand;
@@ -59,6 +60,10 @@ public final class Commands {
     private final Map<String, Object> pending = new HashMap<>();
     /** Every top-level command's current CommandLine (placeholder or real), in the order help lists them. */
     private final Map<String, CommandLine> registered = new LinkedHashMap<>();
+    /** The built-in commands' names and aliases: a plugin cannot take them, so they run without asking the plugins. */
+    private Set<String> builtins = Set.of();
+    /** Adds the plugins' commands (after the built-in ones); null once it has run. */
+    private Runnable pluginCommands;
 
     private Commands(Shell shell) {
         this.ctx = shell.context();
@@ -91,8 +96,20 @@ public final class Commands {
                 new ServerCommand(ctx), new AdminCommand(ctx))) {
             commands.add(b);
         }
-        ctx.plugins.addCommands(commands, ctx);
+        commands.builtins = Set.copyOf(commands.pending.keySet());
+        commands.pluginCommands = () -> ctx.plugins.addCommands(commands, ctx);
         return commands;
+    }
+
+    /**
+     * Asks the started plugins for their commands, once. A built-in command runs without this (no plugin may take its
+     * name), so 'cms version' or 'cms echo' never instantiate the plugins' extensions; anything else, the listing
+     * of 'help' and every completion or document of the whole model ask first.
+     */
+    public synchronized void addPluginCommands() {
+        Runnable add = pluginCommands;
+        pluginCommands = null;
+        if (add != null) add.run();
     }
 
     public CommandLine root() {
@@ -122,6 +139,7 @@ public final class Commands {
 
     /** Builds the model of the command called (or aliased) {@code word}, if it is still a placeholder. */
     public synchronized void load(String word) {
+        if (!builtins.contains(word)) addPluginCommands(); // a plugin's command, or an unknown word: hints name all
         Object command = pending.get(word);
         if (command == null) return;
         Command a = command.getClass().getAnnotation(Command.class);
@@ -137,6 +155,7 @@ public final class Commands {
 
     /** Builds every model (for completion, help of all options, and the docs). */
     public synchronized void loadAll() {
+        addPluginCommands();
         for (String name : List.copyOf(pending.keySet())) load(name);
     }
 
