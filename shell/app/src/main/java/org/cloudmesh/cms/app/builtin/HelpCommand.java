@@ -28,6 +28,7 @@ public final class HelpCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (path != null && !path.isEmpty()) ctx.commands.load(path.get(0));
+        else ctx.commands.addPluginCommands(); // the listing names every command
         CommandLine target = spec.root().commandLine();
         if (path != null) {
             for (String word : path) {

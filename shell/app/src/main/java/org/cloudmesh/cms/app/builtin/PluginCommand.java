@@ -21,6 +21,7 @@ public final class PluginCommand {
 
     @Command(name = "list", description = "List the plugins: id, version, state, commands, and file.")
     int list(@Mixin OutputOption output) {
+        ctx.commands.addPluginCommands(); // the commands column
         List<Map<String, Object>> rows = new ArrayList<>();
         for (PluginWrapper p : ctx.plugins().all()) {
             Map<String, Object> row = new LinkedHashMap<>();
