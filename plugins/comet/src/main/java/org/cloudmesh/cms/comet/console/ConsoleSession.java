@@ -98,11 +98,28 @@ public final class ConsoleSession implements AutoCloseable {
         }, "comet-console");
         reader.setDaemon(true);
         reader.start();
+        return type(in, ended, this::send);
+    }
+
+    /**
+     * Sends what is typed on {@code in} with {@code send} until Ctrl-] ("escape"), the end of {@code in} ("input
+     * closed"), or until {@code ended} says why the other side stopped; returns why. Polls {@code in}, so that the
+     * other side's end is noticed while nobody types. The same for a local console and one through a server.
+     */
+    static String type(InputStream in, AtomicReference<String> ended, java.util.function.Consumer<byte[]> send) throws IOException {
         byte[] buf = new byte[256];
         while (ended.get() == null) {
-            int n = in.available() > 0 || !reader.isAlive() ? in.read(buf, 0, Math.max(1, Math.min(buf.length, in.available())))
-                    : pollRead(in, buf, reader);
-            if (n == -2) continue;
+            if (in.available() == 0) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                    ended.compareAndSet(null, "interrupted");
+                    break;
+                }
+                continue;
+            }
+            int n = in.read(buf, 0, Math.min(buf.length, in.available()));
             if (n < 0) {
                 ended.compareAndSet(null, "input closed");
                 break;
@@ -110,25 +127,13 @@ public final class ConsoleSession implements AutoCloseable {
             int esc = -1;
             for (int i = 0; i < n; i++) if (buf[i] == ESCAPE) { esc = i; break; }
             if (esc >= 0) {
-                if (esc > 0) send(java.util.Arrays.copyOf(buf, esc));
+                if (esc > 0) send.accept(java.util.Arrays.copyOf(buf, esc));
                 ended.compareAndSet(null, "escape");
                 break;
             }
-            send(java.util.Arrays.copyOf(buf, n));
+            send.accept(java.util.Arrays.copyOf(buf, n));
         }
         return ended.get();
-    }
-
-    /** Reads when input is there, else waits a little (so a closed console is noticed): -2 = nothing yet. */
-    private static int pollRead(InputStream in, byte[] buf, Thread reader) throws IOException {
-        try {
-            Thread.sleep(20);
-        } catch (InterruptedException x) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-        if (in.available() > 0) return in.read(buf, 0, Math.min(buf.length, in.available()));
-        return -2;
     }
 
     /** This console as a byte stream (for a server that carries it over a WebSocket); closing it closes the console. */

@@ -76,28 +76,7 @@ public final class RemoteConsole implements AutoCloseable {
      * server ends the session (its reason: the node stopped, idle, ...).
      */
     public String pump(InputStream in) throws IOException {
-        byte[] buf = new byte[256];
-        while (ended.get() == null) {
-            if (in.available() == 0) {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return "interrupted";
-                }
-                continue;
-            }
-            int n = in.read(buf, 0, Math.min(buf.length, in.available()));
-            if (n < 0) return "input closed";
-            int esc = -1;
-            for (int i = 0; i < n; i++) if (buf[i] == ConsoleSession.ESCAPE) { esc = i; break; }
-            if (esc >= 0) {
-                if (esc > 0) send(buf, esc);
-                return "escape";
-            }
-            send(buf, n);
-        }
-        return ended.get();
+        return ConsoleSession.type(in, ended, b -> send(b, b.length));
     }
 
     private void send(byte[] b, int n) {
