@@ -64,10 +64,14 @@ public final class Shell {
         return ctx;
     }
 
+    /** The plugins' prompt notices, made once: each remembers what it has said in this session. */
+    private List<org.cloudmesh.cms.api.PromptNotice> notices;
+
     /** What the plugins want said before the next prompt ({@link org.cloudmesh.cms.api.PromptNotice}). */
     public List<String> notices() {
+        if (notices == null) notices = ctx.extensions(org.cloudmesh.cms.api.PromptNotice.class);
         List<String> lines = new java.util.ArrayList<>();
-        for (org.cloudmesh.cms.api.PromptNotice n : ctx.extensions(org.cloudmesh.cms.api.PromptNotice.class)) {
+        for (org.cloudmesh.cms.api.PromptNotice n : notices) {
             try {
                 lines.addAll(n.notices(ctx));
             } catch (RuntimeException x) {
