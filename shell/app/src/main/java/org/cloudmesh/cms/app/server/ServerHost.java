@@ -242,7 +242,7 @@ public final class ServerHost implements AutoCloseable {
     /** Where multipart parts over 1 MB are parked while a request is handled. */
     private java.io.File spillDirectory() {
         Path dir = home.resolve(".multipart");
-        org.cloudmesh.cms.app.Files2.createPrivateDirectory(dir);
+        org.cloudmesh.cms.app.PrivateFiles.createDirectory(dir);
         return dir.toFile();
     }
 
