@@ -91,12 +91,6 @@ public final class KnownHosts {
             }
             return matched;
         }
-
-        /** The line as OpenSSH writes it. */
-        public String toLine() {
-            String text = hosts + " " + type + " " + key + (comment.isEmpty() ? "" : " " + comment);
-            return marker.isEmpty() ? text : marker + " " + text;
-        }
     }
 
     private final Path file;

@@ -37,8 +37,6 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * refused when group or others can read it (as ssh refuses a private key).
  */
 public final class ConfigFile implements Config {
-    static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
-
     private final Path file;
     private Map<String, Object> data;
 
