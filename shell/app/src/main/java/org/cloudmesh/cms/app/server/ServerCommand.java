@@ -148,6 +148,10 @@ public final class ServerCommand {
         String opts = System.getenv("CMS_SERVER_JAVA_OPTS");
         if (opts == null || opts.isBlank()) opts = "-XX:+UseSerialGC -Xms32m -Xmx192m -XX:MaxMetaspaceSize=128m -Xss512k -XX:-UsePerfData";
         for (String o : opts.strip().split("\\s+")) cmd.add(o);
+        // on Java 24+ the launcher allows native access and Unsafe (else every use warns): so does the server
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--enable-native-access=") || a.startsWith("--sun-misc-unsafe-memory-access=")) cmd.add(a);
+        }
         if (ctx.dist() != null) cmd.add("-Dcms.dist=" + ctx.dist());
         for (String p : List.of("org.sqlite.lib.path", "org.sqlite.lib.name")) { // the launcher's unpacked native SQLite
             String v = System.getProperty(p);
