@@ -76,15 +76,16 @@ public final class Commands {
     /** Adds the plugins' commands (after the built-in ones); null once it has run. */
     private Runnable pluginCommands;
 
+    private final CommandLine.IParameterExceptionHandler parameterError;
+    private final CommandLine.IExecutionExceptionHandler executionError;
+
     private Commands(Shell shell) {
         this.ctx = shell.context();
-        this.root = new CommandLine(rootSpec());
-        configure(root);
-        root.setParameterExceptionHandler((ex, args) -> {
+        this.parameterError = (ex, args) -> {
             shell.fail(message(ex), ex);
             return 1;
-        });
-        root.setExecutionExceptionHandler((ex, cl, parsed) -> {
+        };
+        this.executionError = (ex, cl, parsed) -> {
             if (ex instanceof CmsException c) {
                 shell.fail(c.getMessage(), c);
                 return c.status();
@@ -95,7 +96,12 @@ public final class Commands {
             }
             shell.fail(Shell.describe(ex), ex);
             return 1;
-        });
+        };
+        this.root = new CommandLine(rootSpec());
+        configure(root);
+        // a command run from its own CommandLine (execute) has picocli read its parents' last parse, which fails
+        // on a parent that never parsed: the root parses nothing once (it has no help options to remember)
+        root.parseArgs();
     }
 
     static Commands create(Shell shell) {
@@ -125,6 +131,18 @@ public final class Commands {
 
     public CommandLine root() {
         return root;
+    }
+
+    /**
+     * Runs one command line (its model built by {@link #load}). A known command runs from its own top-level
+     * CommandLine, so that picocli resets and parses that command alone: from the root it would first reset every
+     * command's model (a copy of each command's subcommand map per line, a tenth of a script's time); the root
+     * runs the rest, and reports an unknown word.
+     */
+    public int execute(List<String> words) {
+        CommandLine top = root.getCommandSpec().subcommands().get(words.get(0));
+        if (top == null || pending.containsKey(words.get(0))) return root.execute(words.toArray(new String[0]));
+        return top.execute(words.subList(1, words.size()).toArray(new String[0]));
     }
 
     public boolean has(String name) {
@@ -174,6 +192,8 @@ public final class Commands {
         cl.setOut(ctx.out());
         cl.setErr(ctx.err());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler(parameterError);
+        cl.setExecutionExceptionHandler(executionError);
     }
 
     /** Every command answers -h/--help, whether or not its author declared it. */

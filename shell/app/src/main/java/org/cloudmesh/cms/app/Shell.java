@@ -99,7 +99,7 @@ public final class Shell {
                 all.load(words.get(0));
                 ready();
                 began = System.nanoTime(); // the timer counts the command, not the shell's loading
-                status = all.root().execute(words.toArray(new String[0]));
+                status = all.execute(words);
             }
         } catch (CmsException e) {
             fail(e.getMessage(), e);
