@@ -54,6 +54,9 @@ public final class BuiltShell {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("CLOUDMESH_HOME", home.toString());
         pb.environment().remove("CMS_DEBUG");
+        // cms runs on the JDK that runs the tests (Java 17 in the build), not on the newer JDK the launcher
+        // prefers when it has an AOT cache for it: LauncherTest covers that choice
+        pb.environment().putIfAbsent("JAVA_HOME", System.getProperty("java.home"));
         Path out = Files.createTempFile("cms-out", ".txt");
         Path err = Files.createTempFile("cms-err", ".txt");
         try {
