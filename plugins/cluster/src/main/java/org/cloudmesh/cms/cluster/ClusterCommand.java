@@ -18,7 +18,7 @@ import org.cloudmesh.cms.api.Printer;
 import org.cloudmesh.cms.api.cluster.Nic;
 import org.cloudmesh.cms.api.cluster.Node;
 import org.cloudmesh.cms.api.cluster.VirtualCluster;
-import org.cloudmesh.cms.api.ssh.Shell;
+import org.cloudmesh.cms.api.ssh.ShellQuote;
 import org.cloudmesh.cms.api.util.Hostlist;
 import org.cloudmesh.cms.api.util.Names;
 import picocli.CommandLine.Command;
@@ -329,7 +329,7 @@ public final class ClusterCommand implements Completion {
                 "-o", "IdentitiesOnly=yes", "-l", c.user()));
         if (node != null && !node.equals(m.name()) && !node.equals(VirtualCluster.MANAGER)) {
             if (c.member(node).isEmpty()) throw new CmsException("cluster '" + name + "' has no node '" + node + "': see 'cluster info " + name + "'");
-            argv.addAll(List.of("-t", "--", m.address(), "ssh -t -F ~/" + Remote.dir(name) + "/ssh_config " + Shell.quote(node)));
+            argv.addAll(List.of("-t", "--", m.address(), "ssh -t -F ~/" + Remote.dir(name) + "/ssh_config " + ShellQuote.quote(node)));
         } else {
             argv.addAll(List.of("--", m.address()));
         }
@@ -382,7 +382,7 @@ public final class ClusterCommand implements Completion {
         List<String> targets = targets(c, nodes);
         try (Remote r = new Remote(ctx.home(), c)) {
             String staged = r.stage(source);
-            Map<String, Remote.Result> results = r.fanOut(targets, "cat > " + Shell.quote(destination), staged, seconds(600));
+            Map<String, Remote.Result> results = r.fanOut(targets, "cat > " + ShellQuote.quote(destination), staged, seconds(600));
             for (Remote.Result x : results.values()) {
                 if (x.status() == 0) ctx.out().println(x.node() + ": " + source + " -> " + destination);
             }
@@ -402,7 +402,7 @@ public final class ClusterCommand implements Completion {
         String base = source.substring(source.lastIndexOf('/') + 1);
         if (base.isEmpty() || base.equals(".") || base.equals("..")) throw new CmsException("get " + source + ": name a file, not a directory");
         try (Remote r = new Remote(ctx.home(), c)) {
-            Map<String, Remote.Result> results = r.fanOut(targets, "cat -- " + Shell.quote(source), null, seconds(600));
+            Map<String, Remote.Result> results = r.fanOut(targets, "cat -- " + ShellQuote.quote(source), null, seconds(600));
             for (Remote.Result x : results.values()) {
                 if (x.status() != 0) continue;
                 Path to = targets.size() == 1 ? destination : destination.resolve(x.node()).resolve(base);
