@@ -29,7 +29,9 @@ final class Repl {
 
     static int run(Path home, Path dist, boolean debug, boolean echo) throws IOException {
         preloadTerminalCapabilities();
-        try (Terminal terminal = TerminalBuilder.builder().name("cms").system(true).providers("jni,exec").build()) {
+        // ffm(false): on Java 22+ JLine would also ask its FFM provider about the streams, whose first downcalls
+        // spin method handles for ~0.1 s of the first prompt; JNI does the same job, on every Java
+        try (Terminal terminal = TerminalBuilder.builder().name("cms").system(true).providers("jni,exec").ffm(false).build()) {
             if (terminal.getWidth() <= 0) terminal.setSize(new Size(80, 24)); // a pty nobody sized (script, ssh -T)
             // after a Ctrl-C the next output starts a new line (the terminal echoed "^C" where the cursor was)
             FreshLine fresh = new FreshLine(terminal.writer());
