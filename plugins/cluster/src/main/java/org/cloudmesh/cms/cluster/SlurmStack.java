@@ -40,6 +40,8 @@ final class SlurmStack {
     /** Slurm node states of a node that takes jobs. */
     private static final List<String> READY = List.of("idle", "mixed", "allocated", "completing");
     private static final String ROLE_FILE = "/etc/cms-guest/stack.role";
+    /** The munge key's size: munged wants at least 32 bytes; 1024 is what its own key tool makes. */
+    private static final int KEY_BYTES = 1024;
 
     private final Cluster cluster;
     private final Path dir;
@@ -81,8 +83,8 @@ final class SlurmStack {
         requireSlurm(r, names);
         Path key = mungeKey();
         configure(r, List.of(manager), "controller", key);
-        if (!nodes.isEmpty()) configure(r, nodes, "compute", key);
-        awaitReady(r, nodes, timeout);
+        Map<String, Long> restarted = nodes.isEmpty() ? Map.of() : configure(r, nodes, "compute", key);
+        awaitReady(r, restarted, timeout);
     }
 
     /** The VMs whose image lacks a Slurm or munge program, named before anything is written. */
@@ -97,14 +99,25 @@ final class SlurmStack {
         }
     }
 
-    /** Writes the configuration on {@code names} in the given role, with the munge key on standard input, and restarts. */
-    private void configure(Remote r, List<String> names, String role, Path key) {
+    /**
+     * Writes the configuration on {@code names} in the given role, with the munge key on standard input, and restarts
+     * the daemons; returns when each VM restarted them, by its own clock (seconds since the epoch).
+     */
+    private Map<String, Long> configure(Remote r, List<String> names, String role, Path key) {
         String script = script(role);
         String command = "root".equals(cluster.user()) ? script : "sudo -n sh -c " + ShellQuote.quote(script);
-        List<String> failed = Remote.failures(r.fanOut(names, command, r.stage(key), Duration.ofSeconds(120)));
+        Map<String, Remote.Result> results = r.fanOut(names, command, r.stage(key), Duration.ofSeconds(120));
+        List<String> failed = Remote.failures(results);
         if (!failed.isEmpty()) {
             throw new CmsException("cluster '" + cluster.name() + "': Slurm (" + role + ") not set up on " + String.join("; ", failed));
         }
+        Map<String, Long> restarted = new LinkedHashMap<>();
+        for (Remote.Result x : results.values()) {
+            long at = x.out().lines().filter(l -> l.startsWith("cms-restart ")).mapToLong(l -> Long.parseLong(l.substring(12).strip()))
+                    .findFirst().orElse(0L);
+            restarted.put(x.node(), at);
+        }
+        return restarted;
     }
 
     /** The shell script that installs every file and restarts the daemons; its standard input is the munge key. */
@@ -122,8 +135,11 @@ final class SlurmStack {
             s.append("w ").append(f.getKey()).append(' ').append(f.getValue()[1]).append(' ')
                     .append(Base64.getEncoder().encodeToString(f.getValue()[0].getBytes(StandardCharsets.UTF_8))).append('\n');
         }
-        s.append("t=$(mktemp /etc/munge/munge.key.XXXXXX); cat >\"$t\"; chown munge:munge \"$t\"; chmod 400 \"$t\"; mv -f \"$t\" /etc/munge/munge.key\n");
-        s.append("/etc/cms-guest/rc.d/10-lan start\n/etc/cms-guest/rc.d/50-slurm restart\n");
+        // read by its size, not to the end: an end-of-file through ssh to a small guest's dropbear was seen to get lost
+        s.append("t=$(mktemp /etc/munge/munge.key.XXXXXX); head -c ").append(KEY_BYTES).append(" >\"$t\"; [ \"$(wc -c <\"$t\")\" -eq ")
+                .append(KEY_BYTES).append(" ] || { rm -f \"$t\"; echo 'the munge key did not arrive whole' >&2; exit 1; }\n");
+        s.append("chown munge:munge \"$t\"; chmod 400 \"$t\"; mv -f \"$t\" /etc/munge/munge.key\n");
+        s.append("/etc/cms-guest/rc.d/10-lan start\necho \"cms-restart $(date +%s)\"\n/etc/cms-guest/rc.d/50-slurm restart\n");
         return s.toString();
     }
 
@@ -185,7 +201,7 @@ final class SlurmStack {
     String lanScript() {
         StringBuilder s = new StringBuilder("#!/bin/sh\n# written by cms: cluster " + cluster.name()
                 + "'s private network and hosts, at every boot\n[ \"$1\" = stop ] && exit 0\n");
-        s.append("dev() { for d in /sys/class/net/*; do [ \"$(cat \"$d/address\" 2>/dev/null)\" = \"$1\" ] && { echo \"${d##*/}\"; return 0; }; done; return 1; }\n");
+        s.append("dev() { for d in /sys/class/net/*; do [ -d \"$d/bridge\" ] && continue; [ \"$(cat \"$d/address\" 2>/dev/null)\" = \"$1\" ] && { echo \"${d##*/}\"; return 0; }; done; return 1; }\n");
         Lan lan = cluster.lan();
         if (lan != null && !lan.slots().isEmpty()) {
             s.append("if dev ").append(lan.slots().get(0).managerMac()).append(" >/dev/null; then\n");
@@ -225,15 +241,52 @@ final class SlurmStack {
         return String.join("; ", parts);
     }
 
-    private void awaitReady(Remote r, List<String> nodes, Duration timeout) {
+    /**
+     * Slurm's state of each node and when its slurmd last registered (by the node's clock, seconds since the epoch; 0
+     * when never), from {@code scontrol show node}: a restarted slurmctld keeps the nodes' old states until they time
+     * out, so a state alone does not say that a node's new slurmd came.
+     */
+    private static Map<String, Map.Entry<String, Long>> registrations(Remote r) {
+        Map<String, Map.Entry<String, Long>> out = new TreeMap<>();
+        ExecResult x = r.exec("scontrol -o show node 2>/dev/null", Duration.ofSeconds(20));
+        if (!x.ok()) return out;
+        for (String line : x.stdout().split("\n")) {
+            Map<String, String> f = new LinkedHashMap<>();
+            for (String w : line.strip().split("\\s+")) {
+                int eq = w.indexOf('=');
+                if (eq > 0) f.putIfAbsent(w.substring(0, eq), w.substring(eq + 1));
+            }
+            if (f.get("NodeName") == null) continue;
+            long started = 0;
+            try {
+                started = java.time.LocalDateTime.parse(f.getOrDefault("SlurmdStartTime", "None")).toEpochSecond(java.time.ZoneOffset.UTC);
+            } catch (java.time.format.DateTimeParseException e) {
+                // None: never registered
+            }
+            out.put(f.get("NodeName"), Map.entry(f.getOrDefault("State", "unknown").toLowerCase(Locale.ROOT), started));
+        }
+        return out;
+    }
+
+    private static boolean ready(Map.Entry<String, Long> reg, long restarted) {
+        if (reg == null || reg.getValue() < restarted) return false;
+        String state = reg.getKey();
+        return READY.stream().anyMatch(state::startsWith) && !state.contains("not_responding") && !state.contains("drain");
+    }
+
+    /** Waits until every node's slurmd registered after its restart ({@code restarted}) and the node is ready. */
+    private void awaitReady(Remote r, Map<String, Long> restarted, Duration timeout) {
         long start = System.nanoTime();
         long note = 10;
+        List<String> nodes = List.copyOf(restarted.keySet());
         List<String> pending = nodes;
         Map<String, String> states = Map.of();
         while (true) {
-            states = states(r);
-            Map<String, String> now = states;
-            pending = nodes.stream().filter(n -> !READY.contains(now.getOrDefault(n, "absent"))).toList();
+            Map<String, Map.Entry<String, Long>> regs = registrations(r);
+            Map<String, String> now = new TreeMap<>();
+            regs.forEach((n, e) -> now.put(n, e.getKey()));
+            states = now;
+            pending = nodes.stream().filter(n -> !ready(regs.get(n), restarted.get(n))).toList();
             if (pending.isEmpty()) return;
             long waited = (System.nanoTime() - start) / 1_000_000_000L;
             if (waited >= timeout.toSeconds()) break;
@@ -283,14 +336,18 @@ final class SlurmStack {
     /** The cluster's munge key: 1024 random bytes, made once, 0600 in the cluster's directory. */
     private Path mungeKey() {
         Path key = dir.resolve("munge.key");
-        if (Files.isRegularFile(key)) return key;
+        try {
+            if (Files.isRegularFile(key) && Files.size(key) == KEY_BYTES) return key;
+        } catch (IOException e) {
+            // made again below
+        }
         try {
             Files.createDirectories(dir);
-            byte[] bytes = new byte[1024];
+            byte[] bytes = new byte[KEY_BYTES];
             new SecureRandom().nextBytes(bytes);
             Path tmp = Files.createTempFile(dir, "munge.key", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.write(tmp, bytes);
-            Files.move(tmp, key, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, key, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return key;
         } catch (IOException e) {
             throw new CmsException("cannot make the munge key of cluster '" + cluster.name() + "' in " + dir + ": " + e.getMessage());
