@@ -81,9 +81,9 @@ final class SlurmStack {
         List<String> names = members.stream().map(Member::name).toList();
         List<String> nodes = names.subList(1, names.size());
         requireSlurm(r, names);
-        Path key = mungeKey();
-        configure(r, List.of(manager), "controller", key);
-        Map<String, Long> restarted = nodes.isEmpty() ? Map.of() : configure(r, nodes, "compute", key);
+        // the manager and the nodes at once: a slurmd that starts before slurmctld retries within a second or two
+        Map<String, Long> restarted = configure(r, names, mungeKey());
+        restarted.remove(manager);
         awaitReady(r, restarted, timeout);
     }
 
@@ -103,13 +103,13 @@ final class SlurmStack {
      * Writes the configuration on {@code names} in the given role, with the munge key on standard input, and restarts
      * the daemons; returns when each VM restarted them, by its own clock (seconds since the epoch).
      */
-    private Map<String, Long> configure(Remote r, List<String> names, String role, Path key) {
-        String script = script(role);
+    private Map<String, Long> configure(Remote r, List<String> names, Path key) {
+        String script = script();
         String command = "root".equals(cluster.user()) ? script : "sudo -n sh -c " + ShellQuote.quote(script);
         Map<String, Remote.Result> results = r.fanOut(names, command, r.stage(key), Duration.ofSeconds(120));
         List<String> failed = Remote.failures(results);
         if (!failed.isEmpty()) {
-            throw new CmsException("cluster '" + cluster.name() + "': Slurm (" + role + ") not set up on " + String.join("; ", failed));
+            throw new CmsException("cluster '" + cluster.name() + "': Slurm not set up on " + String.join("; ", failed));
         }
         Map<String, Long> restarted = new LinkedHashMap<>();
         for (Remote.Result x : results.values()) {
@@ -120,17 +120,20 @@ final class SlurmStack {
         return restarted;
     }
 
-    /** The shell script that installs every file and restarts the daemons; its standard input is the munge key. */
-    String script(String role) {
+    /**
+     * The shell script that installs every file and restarts the daemons; its standard input is the munge key. The VM
+     * that holds the manager's private address (once the network script ran) is the controller, the others compute.
+     */
+    String script() {
         Map<String, String[]> files = new LinkedHashMap<>();
         files.put("/etc/slurm/slurm.conf", new String[] {slurmConf(), "644"});
         files.put("/etc/slurm/cgroup.conf", new String[] {"# written by cms\nCgroupPlugin=cgroup/v2\nIgnoreSystemd=yes\n", "644"});
         files.put("/etc/cms-guest/hosts", new String[] {hosts(), "644"});
         files.put("/etc/cms-guest/rc.d/10-lan", new String[] {lanScript(), "755"});
         files.put("/etc/cms-guest/rc.d/50-slurm", new String[] {resource("slurm-service.sh"), "755"});
-        files.put(ROLE_FILE, new String[] {role + "\n", "644"});
         StringBuilder s = new StringBuilder("set -e\numask 022\nmkdir -p /etc/slurm /etc/munge /etc/cms-guest/rc.d\n");
-        s.append("w() { t=$(mktemp \"$1.XXXXXX\"); printf %s \"$3\" | base64 -d >\"$t\"; chmod \"$2\" \"$t\"; mv -f \"$t\" \"$1\"; }\n");
+        // few processes a file: each one costs tens of milliseconds in a guest under TCG
+        s.append("w() { printf %s \"$3\" | base64 -d >\"$1.cms$$\"; chmod \"$2\" \"$1.cms$$\"; mv -f \"$1.cms$$\" \"$1\"; }\n");
         for (var f : files.entrySet()) {
             s.append("w ").append(f.getKey()).append(' ').append(f.getValue()[1]).append(' ')
                     .append(Base64.getEncoder().encodeToString(f.getValue()[0].getBytes(StandardCharsets.UTF_8))).append('\n');
@@ -139,7 +142,11 @@ final class SlurmStack {
         s.append("t=$(mktemp /etc/munge/munge.key.XXXXXX); head -c ").append(KEY_BYTES).append(" >\"$t\"; [ \"$(wc -c <\"$t\")\" -eq ")
                 .append(KEY_BYTES).append(" ] || { rm -f \"$t\"; echo 'the munge key did not arrive whole' >&2; exit 1; }\n");
         s.append("chown munge:munge \"$t\"; chmod 400 \"$t\"; mv -f \"$t\" /etc/munge/munge.key\n");
-        s.append("/etc/cms-guest/rc.d/10-lan start\necho \"cms-restart $(date +%s)\"\n/etc/cms-guest/rc.d/50-slurm restart\n");
+        String managerIp = cluster.privateAddress(cluster.manager().orElseThrow());
+        s.append("/etc/cms-guest/rc.d/10-lan start\n");
+        s.append("if ip -o -4 addr show | grep -q ' ").append(managerIp).append("/'; then r=controller; else r=compute; fi\n");
+        s.append("echo $r >").append(ROLE_FILE).append('\n');
+        s.append("echo \"cms-restart $(date +%s)\"\n/etc/cms-guest/rc.d/50-slurm restart\n");
         return s.toString();
     }
 
@@ -201,14 +208,16 @@ final class SlurmStack {
     String lanScript() {
         StringBuilder s = new StringBuilder("#!/bin/sh\n# written by cms: cluster " + cluster.name()
                 + "'s private network and hosts, at every boot\n[ \"$1\" = stop ] && exit 0\n");
-        s.append("dev() { for d in /sys/class/net/*; do [ -d \"$d/bridge\" ] && continue; [ \"$(cat \"$d/address\" 2>/dev/null)\" = \"$1\" ] && { echo \"${d##*/}\"; return 0; }; done; return 1; }\n");
+        // the interface with a MAC (never the bridge, which takes its first port's MAC), read with the shell alone
+        s.append("dev() { for d in /sys/class/net/*; do [ -d \"$d/bridge\" ] && continue; read -r a <\"$d/address\" || continue;"
+                + " [ \"$a\" = \"$1\" ] && { echo \"${d##*/}\"; return 0; }; done; return 1; }\n");
         Lan lan = cluster.lan();
         if (lan != null && !lan.slots().isEmpty()) {
             s.append("if dev ").append(lan.slots().get(0).managerMac()).append(" >/dev/null; then\n");
             s.append("  ip link show cmsbr0 >/dev/null 2>&1 || ip link add cmsbr0 type bridge\n");
             s.append("  for m in");
             for (Lan.Slot x : lan.slots()) s.append(' ').append(x.managerMac());
-            s.append("; do d=$(dev \"$m\") && ip link set \"$d\" master cmsbr0 up; done\n");
+            s.append("; do d=$(dev \"$m\") && [ ! -e \"/sys/class/net/$d/master\" ] && ip link set \"$d\" master cmsbr0 up; done\n");
             s.append("  ip addr replace ").append(lan.managerIp()).append("/24 dev cmsbr0\n  ip link set cmsbr0 up\nfi\n");
             for (Lan.Slot x : lan.slots()) {
                 if (x.node() == null) continue;
