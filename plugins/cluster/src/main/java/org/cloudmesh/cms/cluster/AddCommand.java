@@ -16,11 +16,14 @@ final class AddCommand extends ClusterSub {
             description = "extend ssh trust and the hosts file to them (--no-setup: boot and record only)") boolean setup;
     @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "300",
             description = "how long setup waits for the new VMs' addresses (default: ${DEFAULT-VALUE})") double wait;
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
+            description = "how long the stack's setup waits for the new nodes to register (default: ${DEFAULT-VALUE})") double timeout;
     @Mixin OutputOption output;
 
     @Override
     public Integer call() {
         Clusters service = clusters(wait);
+        service.stackWait = seconds(timeout, "--timeout");
         ClusterViews.printNodes(ctx(), audited("cluster add " + name + " --count " + count, name, null,
                 () -> service.add(name, count, null, setup)), output.format);
         return 0;

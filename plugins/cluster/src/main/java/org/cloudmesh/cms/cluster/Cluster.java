@@ -13,10 +13,44 @@ import java.util.Optional;
  */
 record Cluster(String name, String cloud, String kind, String project, String owner, String description,
                String created, String user, int port, String key, String image, String flavor, String managerFlavor,
-               String setup, List<Member> members) {
+               String setup, List<Member> members, Stack stack, Lan lan) {
+
+    /**
+     * The software stack cms keeps on the cluster ({@code slurm}) and how its setup went: {@code ok}, {@code pending},
+     * or why it is not in place.
+     */
+    record Stack(String name, String state) {
+        Stack withState(String s) {
+            return new Stack(name, s);
+        }
+    }
 
     Cluster {
         members = List.copyOf(members);
+    }
+
+    /** A cluster without a stack or a private segment of its own. */
+    Cluster(String name, String cloud, String kind, String project, String owner, String description, String created,
+            String user, int port, String key, String image, String flavor, String managerFlavor, String setup,
+            List<Member> members) {
+        this(name, cloud, kind, project, owner, description, created, user, port, key, image, flavor, managerFlavor, setup,
+                members, null, null);
+    }
+
+    Cluster withStack(Stack s) {
+        return new Cluster(name, cloud, kind, project, owner, description, created, user, port, key, image, flavor,
+                managerFlavor, setup, members, s, lan);
+    }
+
+    Cluster withLan(Lan l) {
+        return new Cluster(name, cloud, kind, project, owner, description, created, user, port, key, image, flavor,
+                managerFlavor, setup, members, stack, l);
+    }
+
+    /** The address other members reach {@code m} at on the cluster's private network. */
+    String privateAddress(Member m) {
+        if (lan != null) return m.manager() ? lan.managerIp() : lan.ipOf(m.name()).orElse(null);
+        return m.hostsAddress();
     }
 
     Optional<Member> manager() {
@@ -33,7 +67,7 @@ record Cluster(String name, String cloud, String kind, String project, String ow
 
     Cluster withMembers(List<Member> ms) {
         return new Cluster(name, cloud, kind, project, owner, description, created, user, port, key, image, flavor,
-                managerFlavor, setup, ms);
+                managerFlavor, setup, ms, stack, lan);
     }
 
     /** This cluster with one member replaced (or added when new). */
@@ -56,12 +90,12 @@ record Cluster(String name, String cloud, String kind, String project, String ow
 
     Cluster withSetup(String s) {
         return new Cluster(name, cloud, kind, project, owner, description, created, user, port, key, image, flavor,
-                managerFlavor, s, members);
+                managerFlavor, s, members, stack, lan);
     }
 
     Cluster withText(String newOwner, String newDescription) {
         return new Cluster(name, cloud, kind, project, newOwner, newDescription, created, user, port, key, image, flavor,
-                managerFlavor, setup, members);
+                managerFlavor, setup, members, stack, lan);
     }
 
     Map<String, Object> toMap() {
@@ -80,6 +114,8 @@ record Cluster(String name, String cloud, String kind, String project, String ow
         m.put("flavor", flavor);
         m.put("manager_flavor", managerFlavor);
         m.put("setup", setup);
+        if (stack != null) m.put("stack", Map.of("name", stack.name(), "state", stack.state() == null ? "pending" : stack.state()));
+        if (lan != null) m.put("lan", lan.toMap());
         m.values().removeIf(java.util.Objects::isNull);
         m.put("members", members.stream().map(Member::toMap).toList());
         return m;
@@ -94,6 +130,8 @@ record Cluster(String name, String cloud, String kind, String project, String ow
         return new Cluster(Member.s(m, "name"), Member.s(m, "cloud"), Member.s(m, "kind"), Member.s(m, "project"),
                 Member.s(m, "owner"), Member.s(m, "description"), Member.s(m, "created"), Member.s(m, "user"),
                 port == null ? 22 : port, Member.s(m, "key"), Member.s(m, "image"), Member.s(m, "flavor"),
-                Member.s(m, "manager_flavor"), Member.s(m, "setup"), ms);
+                Member.s(m, "manager_flavor"), Member.s(m, "setup"), ms,
+                m.get("stack") instanceof Map<?, ?> st ? new Stack(Member.s(st, "name"), Member.s(st, "state")) : null,
+                Lan.fromMap(m.get("lan")));
     }
 }

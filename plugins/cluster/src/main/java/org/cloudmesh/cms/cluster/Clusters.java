@@ -49,6 +49,8 @@ final class Clusters {
     private final ClusterStore store;
     /** How long setup waits for the VMs' addresses. */
     Duration addressWait = Duration.ofMinutes(5);
+    /** How long a stack's setup waits for the nodes to register (Slurm: ready in sinfo). */
+    Duration stackWait = Duration.ofMinutes(2);
 
     Clusters(Context ctx) {
         this.ctx = ctx;
@@ -105,7 +107,12 @@ final class Clusters {
 
     /** What to create; {@code nodeNames} (validated) instead of generated names when not null. */
     record Spec(String name, String cloud, int count, List<String> nodeNames, String image, String flavor,
-                String managerFlavor, String key, String project, String owner, String description, boolean setup) {
+                String managerFlavor, String key, String project, String owner, String description, boolean setup,
+                String stack) {
+        Spec(String name, String cloud, int count, List<String> nodeNames, String image, String flavor,
+             String managerFlavor, String key, String project, String owner, String description, boolean setup) {
+            this(name, cloud, count, nodeNames, image, flavor, managerFlavor, key, project, owner, description, setup, null);
+        }
     }
 
     /**
@@ -124,6 +131,7 @@ final class Clusters {
         if (s.description() != null && s.description().chars().anyMatch(c -> c < ' ')) {
             throw new CmsException("--description: use one line of text");
         }
+        if (s.stack() != null) SlurmStack.requireKnown(s.stack());
         if (s.cloud() == null || s.cloud().isBlank()) {
             throw new CmsException("no cloud chosen: give --cloud CLOUD or 'set cloud=NAME' (clouds: " + clouds() + ")");
         }
@@ -139,6 +147,10 @@ final class Clusters {
         if (!isCloud) {
             for (ClusterBackend b : backends()) {
                 if (b.serves(ctx, s.cloud())) {
+                    if (s.stack() != null) {
+                        throw new CmsException("--stack: " + b.kind() + " clusters get their stack with '" + b.kind()
+                                + " cluster setup " + s.name() + " --stack " + s.stack() + "' (not yet available)");
+                    }
                     return b.create(ctx, new ClusterBackend.CreateRequest(s.name(), s.cloud(), count, s.image(), s.flavor(),
                             s.managerFlavor(), s.project() != null ? s.project() : defaultProject(),
                             s.owner() != null ? s.owner() : profileUser(), s.description()));
@@ -149,8 +161,10 @@ final class Clusters {
         }
         ProviderConfig cfg = ProviderConfig.of(ctx.config(), s.cloud());
         ComputeProvider provider = provider(cfg);
-        String image = resolve("image", s.image(), cfg).orElseThrow(() -> missing("image", s.cloud()));
-        String flavor = resolve("flavor", s.flavor(), cfg).orElseThrow(() -> missing("flavor", s.cloud()));
+        String image = s.stack() != null && s.image() == null ? stackImage(cfg, s.stack())
+                : resolve("image", s.image(), cfg).orElseThrow(() -> missing("image", s.cloud()));
+        String flavor = (s.flavor() == null && s.stack() != null ? imageSetting(cfg, image, "flavor") : Optional.<String>empty())
+                .or(() -> resolve("flavor", s.flavor(), cfg)).orElseThrow(() -> missing("flavor", s.cloud()));
         String managerFlavor = s.managerFlavor() != null ? s.managerFlavor() : cfg.defaultValue("manager_flavor").orElse(flavor);
         for (String v : List.of(image, flavor, managerFlavor)) {
             if (v.chars().anyMatch(c -> c <= ' ')) throw new CmsException("image and flavor names cannot hold spaces: '" + v + "'");
@@ -189,9 +203,15 @@ final class Clusters {
             Cluster c = new Cluster(s.name(), s.cloud(), cfg.kind(), s.project() != null ? s.project() : defaultProject(),
                     owner, s.description(), Instant.now().toString(), user, port, userKey.toString(), image, flavor,
                     managerFlavor, s.setup() ? "pending" : "skipped (--no-setup)", members);
+            if (s.stack() != null) {
+                c = c.withStack(new Cluster.Stack(s.stack(), "pending"));
+                // a cloud without a private network of its own: the manager's links are the nodes' segment
+                if (compute.joinsLinks()) c = c.withLan(Lan.plan(count + Lan.SPARE, Lan.ports(store.list())).take(nodeNames));
+            }
+            Cluster recorded = c;
             store.update(m -> {
                 if (m.containsKey(s.name())) throw new CmsException("cluster '" + s.name() + "' was just created by another cms");
-                m.put(s.name(), c);
+                m.put(s.name(), recorded);
             });
             try {
                 compute.uploadKey(keyName(s.name()), clusterPublic);
@@ -234,9 +254,11 @@ final class Clusters {
         String userKeyName = userKey.getFileName().toString();
         List<Parallel.Outcome<Member, Member>> outcomes = PARALLEL.run(members, m -> {
             try {
+                List<org.cloudmesh.cms.api.compute.Link> links = c.lan() == null ? List.of()
+                        : m.manager() ? c.lan().managerLinks() : List.of(c.lan().nodeLink(m.name()));
                 BootRequest r = m.manager()
-                        ? new BootRequest(m.name(), image, m.flavor(), userKeyName, userPublic, null, null, c.user())
-                        : new BootRequest(m.name(), image, m.flavor(), keyName(c.name()), clusterPublic, null, null, c.user());
+                        ? new BootRequest(m.name(), image, m.flavor(), userKeyName, userPublic, null, null, c.user(), links)
+                        : new BootRequest(m.name(), image, m.flavor(), keyName(c.name()), clusterPublic, null, null, c.user(), links);
                 Vm vm = compute.boot(r);
                 Member done = member(vm, m);
                 pinHostKey(vm, done, c.port());
@@ -328,12 +350,12 @@ final class Clusters {
             }
             String clusterPublic = publicKey(store.dir().resolve(name).resolve("id_ed25519"));
             List<Member> members = nodeNames.stream().map(n -> booting(n, false, c.flavor())).toList();
-            store.change(name, x -> {
-                Cluster y = x;
+            Cluster grown = store.change(name, x -> {
+                Cluster y = x.lan() == null ? x : x.withLan(x.lan().take(nodeNames));
                 for (Member m : members) y = y.with(m);
                 return y;
             });
-            List<String> errors = boot(compute, c, members, c.image(), Path.of(c.key()), null, clusterPublic);
+            List<String> errors = boot(compute, grown, members, c.image(), Path.of(c.key()), null, clusterPublic);
             Cluster now = require(name);
             if (setup && (now.setup() == null || !now.setup().startsWith("skipped"))) {
                 try {
@@ -370,7 +392,10 @@ final class Clusters {
             if (SETUP_OK.equals(c.setup())) closeConnections(c, targets, "");
             for (var o : PARALLEL.run(targets, m -> {
                 compute.terminate(vmOf(c, m));
-                store.change(name, x -> x.without(m.name()));
+                store.change(name, x -> {
+                    Cluster y = x.without(m.name());
+                    return y.lan() == null ? y : y.withLan(y.lan().free(List.of(m.name())));
+                });
                 return m.name();
             })) {
                 if (o.ok()) removed.add(o.value());
@@ -477,7 +502,26 @@ final class Clusters {
 
     /** Sets up (again) ssh trust from the manager to every running node and the hosts file. */
     void setup(String name) {
+        setup(name, null);
+    }
+
+    /**
+     * As {@link #setup(String)}; with {@code stack} the cluster gets (or keeps) that software stack. A cluster on a
+     * cloud without private addresses that was made without a stack has no segment for one: it is refused, unchanged.
+     */
+    void setup(String name, String stack) {
+        if (stack != null) SlurmStack.requireKnown(stack);
         Cluster c = require(name);
+        if (stack != null && c.stack() != null && !c.stack().name().equals(stack)) {
+            throw new CmsException("cluster '" + name + "' has the " + c.stack().name() + " stack: it cannot change to " + stack);
+        }
+        if (stack != null && c.stack() == null) {
+            if (c.lan() == null && c.nodes().stream().anyMatch(m -> m.peerAddress() != null)) {
+                throw new CmsException("cluster '" + name + "' has no private network (its nodes are reached only through ports"
+                        + " forwarded on their host): create it with 'cluster create " + name + " ... --stack " + stack + "'");
+            }
+            c = store.change(name, x -> x.withStack(new Cluster.Stack(stack, "pending")));
+        }
         ProviderConfig cfg = ProviderConfig.of(ctx.config(), c.cloud());
         try (Compute compute = provider(cfg).open(cfg)) {
             setup(compute, c);
@@ -500,22 +544,61 @@ final class Clusters {
         Remote.write(dir.resolve("hosts"), hosts);
         List<String> nodes = running.stream().filter(m -> !m.manager()).map(Member::name).toList();
         try (Remote r = new Remote(ctx.home(), now)) {
-            r.install(dir.resolve("id_ed25519"), config, hosts);
-            if (!nodes.isEmpty()) {
-                List<String> failed = Remote.failures(r.fanOut(nodes, "true", null, Duration.ofSeconds(120)));
-                if (!failed.isEmpty()) {
-                    String why = "the manager cannot reach " + String.join(", ", failed);
-                    store.change(c.name(), x -> x.withSetup(why));
-                    throw new CmsException("cluster '" + c.name() + "': " + why);
+            try {
+                r.install(dir.resolve("id_ed25519"), config, hosts);
+                if (!nodes.isEmpty()) {
+                    List<String> failed = Remote.failures(r.fanOut(nodes, "true", null, Duration.ofSeconds(120)));
+                    if (!failed.isEmpty()) {
+                        String why = "the manager cannot reach " + String.join(", ", failed);
+                        store.change(c.name(), x -> x.withSetup(why));
+                        throw new CmsException("cluster '" + c.name() + "': " + why);
+                    }
                 }
+            } catch (CmsException e) {
+                if (SETUP_OK.equals(require(c.name()).setup()) || "pending".equals(require(c.name()).setup())) {
+                    store.change(c.name(), x -> x.withSetup(e.getMessage()));
+                }
+                throw e;
             }
+            store.change(c.name(), x -> x.withSetup(SETUP_OK));
+            if (now.stack() != null) setupStack(r, now);
+        }
+    }
+
+    /** The cluster's stack on its running VMs; its state in the record says how that went. */
+    private void setupStack(Remote r, Cluster c) {
+        try {
+            new SlurmStack(c, store.dir().resolve(c.name()), ctx.err()).apply(r, stackWait);
         } catch (CmsException e) {
-            if (SETUP_OK.equals(require(c.name()).setup()) || "pending".equals(require(c.name()).setup())) {
-                store.change(c.name(), x -> x.withSetup(e.getMessage()));
-            }
+            store.change(c.name(), x -> x.withStack(x.stack().withState(e.getMessage())));
             throw e;
         }
-        store.change(c.name(), x -> x.withSetup(SETUP_OK));
+        store.change(c.name(), x -> x.withStack(x.stack().withState(SETUP_OK)));
+    }
+
+    /** Slurm's view of the cluster's nodes, grouped by state, or why it cannot be had. */
+    String stackStates(Cluster c) {
+        try (Remote r = new Remote(ctx.home(), c)) {
+            Map<String, String> states = SlurmStack.states(r);
+            return states.isEmpty() ? "no answer from Slurm on the manager" : SlurmStack.summary(states);
+        } catch (CmsException e) {
+            return "unknown: " + e.getMessage();
+        }
+    }
+
+    /** The cloud's image entry that carries {@code stack} ({@code stacks: [slurm]} in cloudmesh.cloud.CLOUD.images). */
+    private static String stackImage(ProviderConfig cfg, String stack) {
+        for (var e : cfg.settingMap("images").entrySet()) {
+            if (e.getValue() instanceof Map<?, ?> m && m.get("stacks") instanceof List<?> l && l.contains(stack)) return String.valueOf(e.getKey());
+        }
+        throw new CmsException("cloud '" + cfg.name() + "' names no image with the " + stack + " stack: give --image IMAGE (with "
+                + "slurm-wlm and munge), or list it in an entry of " + ProviderConfig.PREFIX + cfg.name() + ".images (stacks: [" + stack + "])");
+    }
+
+    /** A key of the cloud's image entry {@code image}, if it has one. */
+    private static Optional<String> imageSetting(ProviderConfig cfg, String image, String key) {
+        if (cfg.settingMap("images").get(image) instanceof Map<?, ?> m && m.get(key) != null) return Optional.of(String.valueOf(m.get(key)));
+        return Optional.empty();
     }
 
     /**

@@ -13,7 +13,9 @@ import picocli.CommandLine.Parameters;
         "CLOUD is a cloud of cloudmesh.cloud (--cloud, else variable cloud) or a comet",
         "endpoint. Image and flavor: the option, else the variable, else",
         "cloudmesh.cloud.CLOUD.default. --key is the private key file of the manager's",
-        "login (PATH.pub is installed)."})
+        "login (PATH.pub is installed). --stack slurm: the manager runs slurmctld, the",
+        "nodes slurmd, on a private network (the cloud's, or links between the VMs on",
+        "a libvirt host); the image defaults to the cloud's image with that stack."})
 final class CreateCommand extends ClusterSub {
     @Parameters(index = "0", paramLabel = "NAME", description = "the cluster's name; the VMs are NAME-manager and NAME-1..N") String name;
     @Option(names = "--cloud", paramLabel = "CLOUD", description = "a cloud or comet endpoint (default: variable cloud)") String cloud;
@@ -29,15 +31,19 @@ final class CreateCommand extends ClusterSub {
             description = "set up ssh trust and the hosts file (--no-setup: boot and record only)") boolean setup;
     @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "300",
             description = "how long setup waits for the VMs' addresses (default: ${DEFAULT-VALUE})") double wait;
+    @Option(names = "--stack", paramLabel = "STACK", description = "software the cluster runs: slurm (the manager runs slurmctld, the nodes slurmd)") String stack;
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
+            description = "how long the stack's setup waits for every node to register (default: ${DEFAULT-VALUE})") double timeout;
     @Mixin OutputOption output;
 
     @Override
     public Integer call() {
         String c = cloud != null && !cloud.isBlank() ? cloud.strip() : ctx().variables().get("cloud").orElse(null);
         Clusters service = clusters(wait);
-        VirtualCluster vc = audited("cluster create " + name + " --cloud " + c + " --count " + count, name, null,
+        service.stackWait = seconds(timeout, "--timeout");
+        VirtualCluster vc = audited("cluster create " + name + " --cloud " + c + " --count " + count + (stack == null ? "" : " --stack " + stack), name, null,
                 () -> service.create(new Clusters.Spec(name, c, count, null, image, flavor, managerFlavor, key,
-                        project, owner, description, setup)));
+                        project, owner, description, setup, stack)));
         ClusterViews.printNodes(ctx(), vc, output.format);
         return 0;
     }

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.cloudmesh.cms.api.CmsException;
-import org.cloudmesh.cms.api.ssh.Shell;
+import org.cloudmesh.cms.api.ssh.ShellQuote;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,7 +27,7 @@ final class GetCommand extends ClusterSub {
         String base = source.substring(source.lastIndexOf('/') + 1);
         if (base.isEmpty() || base.equals(".") || base.equals("..")) throw new CmsException("get " + source + ": name a file, not a directory");
         try (Remote r = new Remote(ctx().home(), c)) {
-            Map<String, Remote.Result> results = r.fanOut(targets, "cat -- " + Shell.quote(source), null, seconds(600, "--timeout"));
+            Map<String, Remote.Result> results = r.fanOut(targets, "cat -- " + ShellQuote.quote(source), null, seconds(600, "--timeout"));
             for (Remote.Result x : results.values()) {
                 if (x.status() != 0) continue;
                 Path to = targets.size() == 1 ? destination : destination.resolve(x.node()).resolve(base);

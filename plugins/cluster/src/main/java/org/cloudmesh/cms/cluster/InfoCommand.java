@@ -37,7 +37,14 @@ final class InfoCommand extends ClusterSub {
             a.put("cloud", vc.cloud());
             a.put("manager", vc.manager() == null ? null : vc.manager().name());
             a.put("nodes", vc.nodes().isEmpty() ? "" : Hostlist.compress(vc.nodes().stream().map(Node::name).toList()));
-            new ClusterStore(ctx().home()).get(name).ifPresent(c -> a.put("ssh setup", c.setup()));
+            Clusters clusters = clusters();
+            clusters.store().get(name).ifPresent(c -> {
+                a.put("ssh setup", c.setup());
+                if (c.stack() != null) {
+                    a.put("stack", c.stack().name() + " (" + c.stack().state() + ")");
+                    a.put(c.stack().name(), clusters.stackStates(c));
+                }
+            });
             ctx().printer(f).attributes(a);
         }
         ClusterViews.printNodes(ctx(), vc, f);

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.cloudmesh.cms.api.CmsException;
-import org.cloudmesh.cms.api.ssh.Shell;
+import org.cloudmesh.cms.api.ssh.ShellQuote;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,7 +25,7 @@ final class PutCommand extends ClusterSub {
         List<String> targets = FanOut.targets(ctx(), c, nodes);
         try (Remote r = new Remote(ctx().home(), c)) {
             String staged = r.stage(source);
-            Map<String, Remote.Result> results = r.fanOut(targets, "cat > " + Shell.quote(destination), staged, seconds(600, "--timeout"));
+            Map<String, Remote.Result> results = r.fanOut(targets, "cat > " + ShellQuote.quote(destination), staged, seconds(600, "--timeout"));
             for (Remote.Result x : results.values()) {
                 if (x.status() == 0) ctx().out().println(x.node() + ": " + source + " -> " + destination);
             }

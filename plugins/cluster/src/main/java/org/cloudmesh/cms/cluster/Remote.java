@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.ssh.ExecResult;
-import org.cloudmesh.cms.api.ssh.Shell;
+import org.cloudmesh.cms.api.ssh.ShellQuote;
 import org.cloudmesh.cms.api.ssh.SshClient;
 import org.cloudmesh.cms.api.ssh.SshTarget;
 
@@ -21,7 +21,7 @@ import org.cloudmesh.cms.api.ssh.SshTarget;
  * key) and the manager reaches the nodes with the cluster's own key and ssh config in {@code ~/.cms/cluster/NAME}
  * (host keys trusted on first use and pinned there, connections multiplexed). One remote command fans out to every
  * node in parallel and brings back each node's exit status, stdout and stderr. Every word that reaches a shell is
- * quoted with {@link Shell#quote}; node and cluster names are validated names.
+ * quoted with {@link ShellQuote#quote}; node and cluster names are validated names.
  */
 final class Remote implements AutoCloseable {
     /** What one node did. {@code status} 255 with an ssh error means the node could not be reached. */
@@ -98,7 +98,7 @@ final class Remote implements AutoCloseable {
      */
     private static String writeCommand(String text, String path) {
         String b64 = Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
-        return "{ t=$(mktemp " + path + ".XXXXXX) && printf %s " + Shell.quote(b64) + " | base64 -d > \"$t\" && mv -f \"$t\" "
+        return "{ t=$(mktemp " + path + ".XXXXXX) && printf %s " + ShellQuote.quote(b64) + " | base64 -d > \"$t\" && mv -f \"$t\" "
                 + path + "; }";
     }
 
@@ -120,13 +120,13 @@ final class Remote implements AutoCloseable {
         StringBuilder s = new StringBuilder();
         s.append("c=\"$HOME\"/").append(d).append("/ssh_config\n");
         s.append("t=$(mktemp -d) || exit 111\n");
-        s.append("on() { if [ \"$1\" = ").append(Shell.quote(mgr)).append(" ]; then sh -c \"$2\"; else ssh -F \"$c\" -- \"$1\" \"$2\"; fi; }\n");
-        String in = stdinFile == null ? "/dev/null" : "\"$HOME\"/" + Shell.quote(stdinFile);
+        s.append("on() { if [ \"$1\" = ").append(ShellQuote.quote(mgr)).append(" ]; then sh -c \"$2\"; else ssh -F \"$c\" -- \"$1\" \"$2\"; fi; }\n");
+        String in = stdinFile == null ? "/dev/null" : "\"$HOME\"/" + ShellQuote.quote(stdinFile);
         // each node's job encodes its own result (in parallel, at most FAN_OUT at once); one cat reports them all
         s.append("i=0\n");
         s.append("for n in");
-        for (String n : nodes) s.append(' ').append(Shell.quote(n));
-        s.append("; do ( on \"$n\" ").append(Shell.quote(command)).append(" <").append(in)
+        for (String n : nodes) s.append(' ').append(ShellQuote.quote(n));
+        s.append("; do ( on \"$n\" ").append(ShellQuote.quote(command)).append(" <").append(in)
                 .append(" >\"$t/$n.o\" 2>\"$t/$n.e\"; r=$?; { printf '@@ %s %s ' \"$n\" \"$r\";"
                         + " if [ -s \"$t/$n.o\" ]; then base64 -w0 <\"$t/$n.o\"; fi; printf ' ';"
                         + " if [ -s \"$t/$n.e\" ]; then base64 -w0 <\"$t/$n.e\"; fi; echo; } >\"$t/$n.x\" ) &"
@@ -134,7 +134,7 @@ final class Remote implements AutoCloseable {
         s.append("wait\n");
         s.append("cat \"$t\"/*.x\n");
         s.append("rm -rf \"$t\"");
-        if (stdinFile != null) s.append(" \"$HOME\"/").append(Shell.quote(stdinFile));
+        if (stdinFile != null) s.append(" \"$HOME\"/").append(ShellQuote.quote(stdinFile));
         s.append('\n');
         ExecResult r = ssh.exec(manager, s.toString(), timeout);
         Map<String, Result> results = new LinkedHashMap<>();

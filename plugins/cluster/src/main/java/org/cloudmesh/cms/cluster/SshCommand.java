@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.cluster.VirtualCluster;
-import org.cloudmesh.cms.api.ssh.Shell;
+import org.cloudmesh.cms.api.ssh.ShellQuote;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -26,7 +26,7 @@ final class SshCommand extends ClusterSub {
                 "-o", "IdentitiesOnly=yes", "-l", c.user()));
         if (node != null && !node.equals(m.name()) && !node.equals(VirtualCluster.MANAGER)) {
             if (c.member(node).isEmpty()) throw new CmsException("cluster '" + name + "' has no node '" + node + "': see 'cluster info " + name + "'");
-            argv.addAll(List.of("-t", "--", m.address(), "ssh -t -F ~/" + Remote.dir(name) + "/ssh_config " + Shell.quote(node)));
+            argv.addAll(List.of("-t", "--", m.address(), "ssh -t -F ~/" + Remote.dir(name) + "/ssh_config " + ShellQuote.quote(node)));
         } else {
             argv.addAll(List.of("--", m.address()));
         }

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.UUID;
 import org.cloudmesh.cms.api.TestbedSupport;
 import org.cloudmesh.cms.api.libvirt.LibvirtConnection;
-import org.cloudmesh.cms.api.ssh.Shell;
+import org.cloudmesh.cms.api.ssh.ShellQuote;
 import org.cloudmesh.cms.api.ssh.SshClient;
 import org.cloudmesh.cms.libvirt.LibvirtProvider;
 import org.junit.jupiter.api.Tag;
@@ -70,8 +70,8 @@ class ClusterGuestTest {
                 for (String n : vms) assertFalse(hv.exists(n), n + " is gone");
             }
             try (SshClient ssh = new SshClient(tb.knownHosts())) {
-                String left = ssh.exec(tb.target(), "ls " + Shell.quote(tb.dir().resolve("qemu/vms").toString())
-                        + "; pgrep -u " + tb.user() + " -f " + Shell.quote("guest=" + c) + " || true", Duration.ofSeconds(30)).stdout();
+                String left = ssh.exec(tb.target(), "ls " + ShellQuote.quote(tb.dir().resolve("qemu/vms").toString())
+                        + "; pgrep -u " + tb.user() + " -f " + ShellQuote.quote("guest=" + c) + " || true", Duration.ofSeconds(30)).stdout();
                 assertFalse(left.contains(c), "no volume or qemu process left: " + left);
             }
         } finally {

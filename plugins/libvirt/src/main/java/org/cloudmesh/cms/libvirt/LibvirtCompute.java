@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.compute.BootRequest;
 import org.cloudmesh.cms.api.compute.Compute;
+import org.cloudmesh.cms.api.compute.Link;
 import org.cloudmesh.cms.api.compute.ProviderConfig;
 import org.cloudmesh.cms.api.compute.Vm;
 import org.cloudmesh.cms.api.libvirt.DomainState;
@@ -250,7 +251,7 @@ final class LibvirtCompute implements Compute {
                     meta.put("ssh_address", forwardAddress());
                     meta.put("ssh_port", Integer.toString(port));
                 }
-                String xml = xml(type, r.name(), flavor, img, disk, seed, network, forward, mac, port, meta);
+                String xml = xml(type, r.name(), flavor, img, disk, seed, network, forward, mac, port, meta, r.links());
                 h.define(xml);
                 if (forward) ForwardedPorts.release(port); // defined: portsInUse() sees it from now on
                 try {
@@ -306,7 +307,7 @@ final class LibvirtCompute implements Compute {
     }
 
     private String xml(String type, String name, Flavors.Flavor flavor, Image img, String disk, String seed, String network,
-                       boolean forward, String mac, int port, Map<String, String> meta) {
+                       boolean forward, String mac, int port, Map<String, String> meta, List<Link> links) {
         DomainXml.Builder b = DomainXml.domain(type, name).metadata(NS, "cms", "vm", meta)
                 .memoryMiB(flavor.memoryMiB()).vcpus(flavor.vcpus());
         if (img.kernel() != null) b.kernel(img.kernel(), img.initrd(), img.cmdline());
@@ -318,6 +319,7 @@ final class LibvirtCompute implements Compute {
         if (forward) b.forwardedNetwork(mac, forwardAddress(), port, GUEST_SSH_PORT);
         else if (network != null && !network.equals(USER_NETWORK)) b.network(network, mac);
         else if (network != null || uri.contains("/session")) b.userNetwork();
+        for (Link l : links) b.udpLink(l.mac(), l.localPort(), l.remotePort());
         if (!type.equals("test")) b.acpi().rng().serialConsole().vnc();
         return b.build();
     }
@@ -379,6 +381,12 @@ final class LibvirtCompute implements Compute {
                 // as above
             }
         }
+    }
+
+    /** A hypervisor that runs guests joins them with loopback links (a record of the test driver would not). */
+    @Override
+    public boolean joinsLinks() {
+        return !domainType().equals("test");
     }
 
     // ------------------------------------------------------------------------------------------------ power

@@ -7,10 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -68,12 +66,6 @@ final class VmCache {
 
     Optional<Vm> get(String name) {
         return Optional.ofNullable(all().get(name));
-    }
-
-    List<Vm> ofCloud(String cloud) {
-        List<Vm> r = new ArrayList<>();
-        for (Vm vm : all().values()) if (cloud.equals(vm.cloud())) r.add(vm);
-        return r;
     }
 
     void put(Vm vm) {

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 import org.cloudmesh.cms.api.TestbedSupport;
 import org.cloudmesh.cms.api.libvirt.ForwardedPorts;
 import org.cloudmesh.cms.api.libvirt.LibvirtConnection;
-import org.cloudmesh.cms.api.ssh.Shell;
+import org.cloudmesh.cms.api.ssh.ShellQuote;
 import org.cloudmesh.cms.api.ssh.SshClient;
 import org.cloudmesh.cms.libvirt.LibvirtProvider;
 import org.junit.jupiter.api.Tag;
@@ -104,7 +104,7 @@ class VmGuestTest {
             port = newPort;
 
             // qemu killed under the running VM: cms does not call it running
-            String pid = onTestbed(tb, "pgrep -u " + tb.user() + " -f " + Shell.quote("guest=" + vm + ",")).strip();
+            String pid = onTestbed(tb, "pgrep -u " + tb.user() + " -f " + ShellQuote.quote("guest=" + vm + ",")).strip();
             assertTrue(pid.matches("\\d+"), "qemu pid: " + pid);
             onTestbed(tb, "kill -9 " + pid);
             long deadline = System.nanoTime() + 10_000_000_000L;

@@ -5,7 +5,6 @@ package org.cloudmesh.cms.api;
  * ("ERROR: ..."), its status becomes the exit status. Say what was wrong with which input and what to do.
  */
 public class CmsException extends RuntimeException {
-    public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
 
     private final int status;

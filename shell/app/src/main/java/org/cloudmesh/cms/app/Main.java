@@ -94,7 +94,7 @@ public final class Main {
             if (file != null && !rest.isEmpty()) throw new CmsException("a script takes no further arguments: " + rest);
 
             home = home != null ? home : defaultHome();
-            Files2.createPrivateDirectory(home);
+            PrivateFiles.createDirectory(home);
             Path dist = System.getProperty("cms.dist") == null ? null : Path.of(System.getProperty("cms.dist"));
 
             // every mode closes its shell (and what its plugins opened) on the way out, a failure to close included

@@ -12,7 +12,7 @@ import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.DirectService;
 import org.cloudmesh.cms.comet.remote.RemoteService;
 import org.cloudmesh.cms.comet.cmd.CometCommand;
-import org.cloudmesh.cms.comet.iso.Cmds;
+import org.cloudmesh.cms.comet.cmd.CometRoot;
 import org.cloudmesh.cms.comet.store.Node;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,8 +44,8 @@ public final class ConsoleCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Names.require("cluster", cluster);
         if (node != null) Names.require("node", node);
-        Context ctx = Cmds.ctx(spec);
-        CometService svc = Cmds.service(spec, endpointOption);
+        Context ctx = CometRoot.context(spec);
+        CometService svc = CometRoot.backend(spec, endpointOption);
         if (link) {
             String code = otp;
             if (svc instanceof RemoteService && code == null && ctx.interactive()) code = ctx.prompt("One-time code: ");

@@ -12,6 +12,7 @@ import org.cloudmesh.cms.api.OutputOption;
 import org.cloudmesh.cms.api.util.Names;
 import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.cmd.CometCommand;
+import org.cloudmesh.cms.comet.cmd.CometRoot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,7 +31,7 @@ public final class IsoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(Cmds.ctx(spec).out());
+        spec.commandLine().usage(CometRoot.context(spec).out());
         return 0;
     }
 
@@ -41,11 +42,11 @@ public final class IsoCommand implements Callable<Integer> {
         CometCommand.EndpointOption endpointOption;
 
         Context ctx() {
-            return Cmds.ctx(spec);
+            return CometRoot.context(spec);
         }
 
         CometService svc() {
-            return Cmds.service(spec, endpointOption);
+            return CometRoot.backend(spec, endpointOption);
         }
     }
 

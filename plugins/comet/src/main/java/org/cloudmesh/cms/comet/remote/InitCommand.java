@@ -19,7 +19,7 @@ import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.rest.RequestSigner;
 import org.cloudmesh.cms.api.util.Names;
 import org.cloudmesh.cms.comet.Endpoint;
-import org.cloudmesh.cms.comet.iso.Cmds;
+import org.cloudmesh.cms.comet.cmd.CometRoot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -54,7 +54,7 @@ public final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Context ctx = Cmds.ctx(spec);
+        Context ctx = CometRoot.context(spec);
         Config config = ctx.config();
         Names.require("endpoint", name);
         String at = Endpoint.ROOT + ".endpoints." + name;

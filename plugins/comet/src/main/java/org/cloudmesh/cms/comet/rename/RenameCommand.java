@@ -7,7 +7,7 @@ import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.util.Names;
 import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.cmd.CometCommand;
-import org.cloudmesh.cms.comet.iso.Cmds;
+import org.cloudmesh.cms.comet.cmd.CometRoot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,8 +33,8 @@ public final class RenameCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Names.require("cluster", cluster);
-        Context ctx = Cmds.ctx(spec);
-        CometService s = Cmds.service(spec, endpointOption);
+        Context ctx = CometRoot.context(spec);
+        CometService s = CometRoot.backend(spec, endpointOption);
         Map<String, String> plan = s.renamePlan(cluster, oldNames, newNames);
         plan.forEach((o, n) -> ctx.out().println(o + " -> " + n));
         ctx.out().flush();

@@ -10,7 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.cloudmesh.cms.api.CmsException;
-import org.cloudmesh.cms.api.ssh.Shell;
+import org.cloudmesh.cms.api.ssh.ShellQuote;
 import org.cloudmesh.cms.api.util.Names;
 
 /**
@@ -71,7 +71,7 @@ public final class SlurmClient {
         List<String> w = new ArrayList<>();
         w.add(bin == null ? command : bin + "/" + command);
         w.addAll(List.of(words));
-        return Shell.command(w);
+        return ShellQuote.command(w);
     }
 
     public Remote remote() {
@@ -110,9 +110,9 @@ public final class SlurmClient {
         String dir = s.outputDir();
         if (!dir.matches("[A-Za-z0-9._/-]+") || dir.contains("..")) throw new CmsException("bad Slurm output_dir '" + dir + "'");
         // the output file goes to a cms directory on the login host (never the cwd); "$HOME" is expanded remotely
-        String base = dir.startsWith("/") ? Shell.quote(dir) : "\"$HOME\"/" + Shell.quote(dir);
-        return "mkdir -p -- " + base + " && " + Shell.command(w) + " -D " + base + " -o " + base + "/%x-%j.out"
-                + " --wrap " + Shell.quote("exec sleep infinity");
+        String base = dir.startsWith("/") ? ShellQuote.quote(dir) : "\"$HOME\"/" + ShellQuote.quote(dir);
+        return "mkdir -p -- " + base + " && " + ShellQuote.command(w) + " -D " + base + " -o " + base + "/%x-%j.out"
+                + " --wrap " + ShellQuote.quote("exec sleep infinity");
     }
 
     /** Submits a holder job; returns its id. Slurm's refusal is quoted in the error. */

@@ -17,7 +17,7 @@ import org.cloudmesh.cms.api.util.Names;
 import org.cloudmesh.cms.comet.Comet;
 import org.cloudmesh.cms.comet.Endpoint;
 import org.cloudmesh.cms.comet.cmd.CometCommand;
-import org.cloudmesh.cms.comet.iso.Cmds;
+import org.cloudmesh.cms.comet.cmd.CometRoot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,7 +34,7 @@ public final class StatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(Cmds.ctx(spec).out());
+        spec.commandLine().usage(CometRoot.context(spec).out());
         return 0;
     }
 
@@ -65,7 +65,7 @@ public final class StatsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Context ctx = Cmds.ctx(spec);
+            Context ctx = CometRoot.context(spec);
             if (cluster != null) Names.require("cluster", cluster);
             Long from = date("--since", since);
             Long to = date("--until", until);
@@ -76,11 +76,11 @@ public final class StatsCommand implements Callable<Integer> {
                 throw new CmsException("--plot " + plot + ": name a .png file");
             }
             if (plot != null) Plots.warmUp();
-            Comet comet = Cmds.comet(spec);
+            Comet comet = CometRoot.comet(spec);
             Endpoint e = null;
             if (!noSlurm) {
                 try {
-                    e = Cmds.service(spec, endpointOption).direct().endpoint();
+                    e = CometRoot.backend(spec, endpointOption).direct().endpoint();
                 } catch (CmsException x) {
                     if (endpointOption.endpoint != null) throw x;
                 }
@@ -158,7 +158,7 @@ public final class StatsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Context ctx = Cmds.ctx(spec);
+            Context ctx = CometRoot.context(spec);
             String source = name;
             if (source == null) {
                 source = file.getFileName().toString();
@@ -166,7 +166,7 @@ public final class StatsCommand implements Callable<Integer> {
                 if (dot > 0) source = source.substring(0, dot);
             }
             Names.require("source", source);
-            int[] r = Waits.importFile(Cmds.comet(spec).store(), file, source);
+            int[] r = Waits.importFile(CometRoot.comet(spec).store(), file, source);
             ctx.out().println("Imported " + r[0] + " jobs from " + file + " as '" + source + "' (" + r[1]
                     + " never started); see 'comet stats wait --cluster " + source + "'");
             ctx.out().flush();

@@ -25,6 +25,14 @@ public interface Compute extends AutoCloseable {
     void terminate(Vm vm);
 
     /** The key pairs the cloud knows (name and fingerprint). */
+    /**
+     * True when this cloud joins VMs with {@link BootRequest#links()} (loopback links between VMs of one host, for a
+     * private segment where the cloud has no private network of its own). Callers ask before they give links.
+     */
+    default boolean joinsLinks() {
+        return false;
+    }
+
     default List<KeyInfo> keys() {
         return List.of();
     }

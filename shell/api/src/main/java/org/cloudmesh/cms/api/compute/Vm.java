@@ -35,10 +35,6 @@ public record Vm(String name, String cloud, String kind, String id, String state
         return new Vm(name, newCloud, newKind, id, state, image, flavor, publicIp, privateIp, username, created, details);
     }
 
-    public Vm withUsername(String user) {
-        return new Vm(name, cloud, kind, id, state, image, flavor, publicIp, privateIp, user, created, details);
-    }
-
     /** The record as an ordered map (for listings and the cache). */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -58,6 +58,7 @@ public final class DomainXml {
         private final Element os;
         private final Element devices;
         private Element qemuArgs;
+        private int links; // udpLink NICs so far
         private int pciSlot = 9; // user-mode NICs get their own slots: libvirt's balloon device takes slot 2
 
         private Builder(String type, String name) {
@@ -240,6 +241,30 @@ public final class DomainXml {
             Element arg = d.createElementNS(QEMU_NS, "qemu:arg");
             arg.setAttribute("value", value);
             qemuArgs.appendChild(arg);
+        }
+
+        /**
+         * A point-to-point Ethernet link over UDP on 127.0.0.1 (qemu {@code -netdev dgram}): frames go to
+         * {@code remotePort}, where the peer VM's link listens, and come in on {@code localPort}. No bridge or network
+         * on the host is involved, and either end may start first. Links sit on their own PCI bridges (31 a bridge),
+         * so that they never take the slots of the forwarded NICs.
+         */
+        public Builder udpLink(String mac, int localPort, int remotePort) {
+            requireMac(mac);
+            if (localPort < 1 || localPort > 65535 || remotePort < 1 || remotePort > 65535) throw new CmsException("port out of range");
+            int bus = 1 + links / 31;
+            if (links % 31 == 0) attrs(el(devices(), "controller"), "type", "pci", "index", Integer.toString(bus), "model", "pci-bridge");
+            Element nic = el(devices(), "interface");
+            nic.setAttribute("type", "udp");
+            el(nic, "mac").setAttribute("address", mac);
+            Element source = el(nic, "source");
+            attrs(source, "address", "127.0.0.1", "port", Integer.toString(remotePort));
+            attrs(el(source, "local"), "address", "127.0.0.1", "port", Integer.toString(localPort));
+            el(nic, "model").setAttribute("type", "virtio");
+            attrs(el(nic, "address"), "type", "pci", "domain", "0x0000", "bus", "0x" + Integer.toHexString(bus),
+                    "slot", "0x" + Integer.toHexString(1 + links % 31), "function", "0x0");
+            links++;
+            return this;
         }
 
         /**

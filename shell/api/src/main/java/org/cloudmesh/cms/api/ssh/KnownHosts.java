@@ -91,12 +91,6 @@ public final class KnownHosts {
             }
             return matched;
         }
-
-        /** The line as OpenSSH writes it. */
-        public String toLine() {
-            String text = hosts + " " + type + " " + key + (comment.isEmpty() ? "" : " " + comment);
-            return marker.isEmpty() ? text : marker + " " + text;
-        }
     }
 
     private final Path file;
@@ -198,7 +192,7 @@ public final class KnownHosts {
 
     /** The command that removes a host's pinned keys from this file, for error messages. */
     public String removeCommand(String hostName) {
-        return "ssh-keygen -R " + Shell.quote(hostName) + " -f " + Shell.quote(file.toString());
+        return "ssh-keygen -R " + ShellQuote.quote(hostName) + " -f " + ShellQuote.quote(file.toString());
     }
 
     /** {@code SHA256:...} as {@code ssh-keygen -l} prints it. */

@@ -43,7 +43,7 @@ import org.cloudmesh.cms.api.CmsException;
  * <li>{@link #exec} returns the exit status, stdout and stderr, and enforces its timeout itself: JSch's
  * {@code channel.connect(timeout)} would add about 8 ms to every call.</li>
  * </ul>
- * Remote commands are shell command lines: quote every word that is not a literal with {@link Shell#quote}.
+ * Remote commands are shell command lines: quote every word that is not a literal with {@link ShellQuote#quote}.
  * Thread-safe; close it to disconnect the pooled sessions.
  */
 public final class SshClient implements AutoCloseable {

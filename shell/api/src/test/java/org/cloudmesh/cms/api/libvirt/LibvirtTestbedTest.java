@@ -13,7 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.cloudmesh.cms.api.TestbedSupport;
-import org.cloudmesh.cms.api.ssh.Shell;
+import org.cloudmesh.cms.api.ssh.ShellQuote;
 import org.cloudmesh.cms.api.ssh.SshClient;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -88,7 +88,7 @@ class LibvirtTestbedTest {
                 assertEquals(DomainState.RUNNING, lv.state(name));
 
                 // a real qemu process of the test user runs it, and another process sees it running
-                String qemu = ssh.exec(tb.target(), "pgrep -u " + tb.user() + " -f " + Shell.quote("guest=" + name + ","),
+                String qemu = ssh.exec(tb.target(), "pgrep -u " + tb.user() + " -f " + ShellQuote.quote("guest=" + name + ","),
                         Duration.ofSeconds(20)).stdout().strip();
                 assertTrue(qemu.matches("\\d+"), "qemu pid: " + qemu);
                 assertEquals(new Run(0, "running\n\n"), virsh(tb.qemuUri(), "domstate", name));

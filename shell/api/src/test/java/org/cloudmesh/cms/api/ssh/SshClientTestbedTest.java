@@ -89,7 +89,7 @@ class SshClientTestbedTest {
         assertTrue(e.getMessage().contains(marker), e.getMessage());
 
         // the session is still usable, and the remote sleep is gone (pgrep's [p] keeps it from finding itself)
-        String pattern = Shell.quote(marker.replace("sleep", "slee[p]"));
+        String pattern = ShellQuote.quote(marker.replace("sleep", "slee[p]"));
         ExecResult left = null;
         for (int i = 0; i < 30; i++) {
             left = ssh.exec(tb.target(), "pgrep -u " + tb.user() + " -f " + pattern, T);
@@ -109,14 +109,14 @@ class SshClientTestbedTest {
                     "`rm -f " + canary + "`", "; rm -f " + canary, "a\nrm -f " + canary, "\\'; rm -f " + canary + " #",
                     "*", "~root", "$HOME", "ünïcödé ✓");
             for (String word : hostile) {
-                ExecResult r = ssh.exec(tb.target(), "printf '%s' " + Shell.quote(word), T);
+                ExecResult r = ssh.exec(tb.target(), "printf '%s' " + ShellQuote.quote(word), T);
                 assertEquals(0, r.exitStatus(), r.stderr());
                 assertEquals(word, r.stdout(), "echoed back exactly");
             }
-            assertEquals(0, ssh.exec(tb.target(), "test -e " + Shell.quote(canary), T).exitStatus(),
+            assertEquals(0, ssh.exec(tb.target(), "test -e " + ShellQuote.quote(canary), T).exitStatus(),
                     "the canary file survived every payload");
         } finally {
-            ssh.exec(tb.target(), "rm -f " + Shell.quote(canary), T);
+            ssh.exec(tb.target(), "rm -f " + ShellQuote.quote(canary), T);
         }
     }
 

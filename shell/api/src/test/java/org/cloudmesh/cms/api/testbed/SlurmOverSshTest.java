@@ -13,7 +13,7 @@ import java.util.TreeSet;
 
 import org.cloudmesh.cms.api.TestbedSupport;
 import org.cloudmesh.cms.api.ssh.ExecResult;
-import org.cloudmesh.cms.api.ssh.Shell;
+import org.cloudmesh.cms.api.ssh.ShellQuote;
 import org.cloudmesh.cms.api.ssh.SshClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,7 +51,7 @@ class SlurmOverSshTest {
     @Test
     void aBatchJobRunsOnThreeHostsAndShowsUpInSacct() throws Exception {
         String out = "/tmp/cms-testbed-job-%j.out"; // never the cwd (testbed.md obstacle 7)
-        String submit = Shell.command("sbatch", "--parsable", "-J", "cms-proof", "-A", tb.account(), "-p",
+        String submit = ShellQuote.command("sbatch", "--parsable", "-J", "cms-proof", "-A", tb.account(), "-p",
                 tb.partition(), "-N", "3", "-t", "5", "-o", out, "--wrap", "srun sh -c 'echo $SLURMD_NODENAME'");
         String id = ssh.exec(tb.target(), submit, T).requireOk("sbatch").stdout().strip().split(";")[0];
         assertTrue(id.matches("\\d+"), "job id: " + id);

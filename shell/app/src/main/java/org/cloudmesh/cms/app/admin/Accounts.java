@@ -54,7 +54,7 @@ public final class Accounts implements AutoCloseable {
     }
 
     public static Accounts open(Path home) {
-        org.cloudmesh.cms.app.Files2.createPrivateDirectory(home);
+        org.cloudmesh.cms.app.PrivateFiles.createDirectory(home);
         Path file = home.resolve(DB);
         SecretBox box = SecretBox.open(home.resolve(KEY));
         Connection db = Sqlite.open(file);

@@ -29,7 +29,7 @@ public final class SqliteAuditTrail implements AuditTrail, AutoCloseable {
     }
 
     public static SqliteAuditTrail open(Path home) {
-        org.cloudmesh.cms.app.Files2.createPrivateDirectory(home);
+        org.cloudmesh.cms.app.PrivateFiles.createDirectory(home);
         Path file = home.resolve(DB);
         Connection db = Sqlite.open(file);
         try (Statement s = db.createStatement()) {

@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Config;
-import org.cloudmesh.cms.app.Files2;
+import org.cloudmesh.cms.app.PrivateFiles;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -37,8 +37,6 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * refused when group or others can read it (as ssh refuses a private key).
  */
 public final class ConfigFile implements Config {
-    static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
-
     private final Path file;
     private Map<String, Object> data;
 
@@ -51,8 +49,8 @@ public final class ConfigFile implements Config {
     public static ConfigFile open(Path home, Path dist) {
         Path file = home.resolve("cloudmesh.yaml");
         if (!Files.exists(file)) {
-            Files2.createPrivateDirectory(home);
-            Files2.writeAtomically(file, template(dist));
+            PrivateFiles.createDirectory(home);
+            PrivateFiles.writeAtomically(file, template(dist));
         }
         return new ConfigFile(file);
     }
@@ -239,7 +237,7 @@ public final class ConfigFile implements Config {
         // SnakeYAML indents the blank lines it keeps between sections; keep them blank
         String text = w.toString().replaceAll("(?m)^[ \t]+$", "");
         Map<String, Object> written = parse(text, file.toString()); // never write what would not read back
-        Files2.writeAtomically(file, text);
+        PrivateFiles.writeAtomically(file, text);
         data = written;
     }
 

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.cloudmesh.cms.api.rest.ServerPid;
-import org.cloudmesh.cms.app.Files2;
+import org.cloudmesh.cms.app.PrivateFiles;
 
 /**
  * The server's files in $CLOUDMESH_HOME: {@code server.pid} ("PID URL", written by the server once it listens,
@@ -23,7 +23,7 @@ final class ServerFiles {
     private ServerFiles() {}
 
     static void write(Path home, long pid, String url) {
-        Files2.writeAtomically(home.resolve(PID), pid + " " + url + "\n");
+        PrivateFiles.writeAtomically(home.resolve(PID), pid + " " + url + "\n");
     }
 
     /** What the PID file says, whether or not that process still runs. */

@@ -14,7 +14,6 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.util.JavalinBindException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -242,7 +241,7 @@ public final class ServerHost implements AutoCloseable {
     /** Where multipart parts over 1 MB are parked while a request is handled. */
     private java.io.File spillDirectory() {
         Path dir = home.resolve(".multipart");
-        org.cloudmesh.cms.app.Files2.createPrivateDirectory(dir);
+        org.cloudmesh.cms.app.PrivateFiles.createDirectory(dir);
         return dir.toFile();
     }
 

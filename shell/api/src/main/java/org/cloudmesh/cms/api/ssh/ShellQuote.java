@@ -12,11 +12,11 @@ import org.cloudmesh.cms.api.CmsException;
  * Every word that comes from a user, a config file or another program goes through {@link #quote(String)}, so it
  * reaches the remote program as one literal argument: {@code '; rm -rf /} is echoed, never run.
  */
-public final class Shell {
+public final class ShellQuote {
     /** Words made only of these characters mean the same quoted or not; they stay readable (as Python's shlex). */
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
-    private Shell() {
+    private ShellQuote() {
     }
 
     /**
@@ -47,6 +47,6 @@ public final class Shell {
         if (words.isEmpty()) {
             throw new IllegalArgumentException("a command needs at least one word");
         }
-        return words.stream().map(Shell::quote).collect(Collectors.joining(" "));
+        return words.stream().map(ShellQuote::quote).collect(Collectors.joining(" "));
     }
 }

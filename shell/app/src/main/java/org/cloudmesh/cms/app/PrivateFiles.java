@@ -10,12 +10,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.cloudmesh.cms.api.CmsException;
 
-/** File helpers for state: private directories, and files that are either wholly written or untouched. */
-public final class Files2 {
-    private Files2() {}
+/** Owner-only state on disk: directories made 0700, and files (0600) that are either wholly written or untouched. */
+public final class PrivateFiles {
+    private PrivateFiles() {}
 
     /** Creates the directory (and parents) with mode 0700 when missing; fails clearly when that is impossible. */
-    public static void createPrivateDirectory(Path dir) {
+    public static void createDirectory(Path dir) {
         if (Files.isDirectory(dir)) {
             if (!Files.isWritable(dir)) throw new CmsException(dir + " is not writable: fix its permissions or choose another with --home or CLOUDMESH_HOME");
             return;
@@ -54,7 +54,7 @@ public final class Files2 {
         }
     }
 
-    static String reason(IOException e) {
+    private static String reason(IOException e) {
         if (e instanceof AccessDeniedException) return "permission denied";
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }

@@ -14,37 +14,37 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
-class ShellTest {
+class ShellQuoteTest {
 
     @Test
     void safeWordsStayReadable() {
-        assertEquals("squeue", Shell.quote("squeue"));
-        assertEquals("/tmp/job-%j.out", Shell.quote("/tmp/job-%j.out"));
-        assertEquals("'c[1-3]'", Shell.quote("c[1-3]"), "[ is a glob character: quoted");
+        assertEquals("squeue", ShellQuote.quote("squeue"));
+        assertEquals("/tmp/job-%j.out", ShellQuote.quote("/tmp/job-%j.out"));
+        assertEquals("'c[1-3]'", ShellQuote.quote("c[1-3]"), "[ is a glob character: quoted");
     }
 
     @Test
     void everythingElseIsSingleQuoted() {
-        assertEquals("''", Shell.quote(""));
-        assertEquals("'a b'", Shell.quote("a b"));
-        assertEquals("'$HOME'", Shell.quote("$HOME"));
-        assertEquals("'; rm -rf /'", Shell.quote("; rm -rf /"));
-        assertEquals("''\\''; rm -rf /'", Shell.quote("'; rm -rf /"));
-        assertEquals("'it'\\''s'", Shell.quote("it's"));
-        assertEquals("'line1\nline2'", Shell.quote("line1\nline2"));
+        assertEquals("''", ShellQuote.quote(""));
+        assertEquals("'a b'", ShellQuote.quote("a b"));
+        assertEquals("'$HOME'", ShellQuote.quote("$HOME"));
+        assertEquals("'; rm -rf /'", ShellQuote.quote("; rm -rf /"));
+        assertEquals("''\\''; rm -rf /'", ShellQuote.quote("'; rm -rf /"));
+        assertEquals("'it'\\''s'", ShellQuote.quote("it's"));
+        assertEquals("'line1\nline2'", ShellQuote.quote("line1\nline2"));
     }
 
     @Test
     void commandQuotesEachWord() {
         assertEquals("sbatch -J 'my job' --wrap 'srun hostname'",
-                Shell.command("sbatch", "-J", "my job", "--wrap", "srun hostname"));
-        assertEquals("echo '`id`'", Shell.command(List.of("echo", "`id`")));
-        assertThrows(IllegalArgumentException.class, () -> Shell.command(List.of()));
+                ShellQuote.command("sbatch", "-J", "my job", "--wrap", "srun hostname"));
+        assertEquals("echo '`id`'", ShellQuote.command(List.of("echo", "`id`")));
+        assertThrows(IllegalArgumentException.class, () -> ShellQuote.command(List.of()));
     }
 
     @Test
     void nulCannotBePassed() {
-        CmsException e = assertThrows(CmsException.class, () -> Shell.quote("a\0b"));
+        CmsException e = assertThrows(CmsException.class, () -> ShellQuote.quote("a\0b"));
         assertTrue(e.getMessage().contains("NUL"), e.getMessage());
     }
 
@@ -55,8 +55,8 @@ class ShellTest {
         List<String> hostile = List.of("'; rm -rf /", "$(id)", "`id`", "a\"b'c\\d", "x; echo pwned", "*", "~",
                 "!!", "line1\nline2", " leading and trailing ", "-n", "", "ünïcödé ✓", "\\'", "$'\\x41'");
         for (String word : hostile) {
-            String out = sh("printf '%s' " + Shell.quote(word));
-            assertEquals(word, out, "through sh -c: " + Shell.quote(word));
+            String out = sh("printf '%s' " + ShellQuote.quote(word));
+            assertEquals(word, out, "through sh -c: " + ShellQuote.quote(word));
         }
     }
 

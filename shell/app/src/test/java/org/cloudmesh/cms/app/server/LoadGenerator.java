@@ -19,6 +19,8 @@ import org.cloudmesh.cms.api.rest.RequestSigner;
  * (fresh nonce and timestamp each, as a real client) back to back for a warm-up and then a measured period; prints
  * requests/s and latency percentiles of the measured period. Plain HTTP on loopback only.
  *
+ * <p>It lives in the test sources, so the runtime jar carries no benchmark: bench-server runs it from cms-app's test-jar.
+ *
  * <pre>java -cp CLASSPATH org.cloudmesh.cms.app.server.LoadGenerator URL KEY SECRET PATH CONNECTIONS WARMUP_S SECONDS</pre>
  * and, to get a key first (prints "KEY SECRET"):
  * <pre>java -cp CLASSPATH org.cloudmesh.cms.app.server.LoadGenerator getkey URL USER PASSWORD TOTP_SECRET</pre>

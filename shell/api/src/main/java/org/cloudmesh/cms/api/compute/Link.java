@@ -1,0 +1,10 @@
+package org.cloudmesh.cms.api.compute;
+
+/**
+ * One end of a point-to-point Ethernet link between two VMs of one hypervisor host, carried over UDP on 127.0.0.1: the
+ * VM gets a NIC with {@code mac} that receives on {@code localPort} and sends to {@code remotePort}, where the other
+ * end receives. A cluster's manager bridges the links of its nodes into one private segment that exists only inside
+ * the VMs (no bridge or NAT network on the host).
+ */
+public record Link(String mac, int localPort, int remotePort) {
+}
