@@ -58,20 +58,6 @@ public final class Comet implements AutoCloseable {
         this(home, new Libvirt());
     }
 
-    private static final Map<Path, Comet> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /**
-     * The one control plane of this process for a home, closed at exit: what a server's routes share, so that one
-     * reconciliation lock covers every request (a terminate never races a reconciliation of another instance).
-     */
-    public static Comet shared(Path home) {
-        return SHARED.computeIfAbsent(home.toAbsolutePath().normalize(), h -> {
-            Comet c = new Comet(h);
-            Runtime.getRuntime().addShutdownHook(new Thread(c::close, "comet-close"));
-            return c;
-        });
-    }
-
     Comet(Path home, Libvirt libvirt) {
         this.home = home;
         this.libvirt = libvirt;

@@ -14,6 +14,7 @@ import org.cloudmesh.cms.api.cluster.Node;
 import org.cloudmesh.cms.api.cluster.VirtualCluster;
 import org.cloudmesh.cms.api.util.Walltime;
 import org.cloudmesh.cms.comet.Comet;
+import org.cloudmesh.cms.comet.ControlPlane;
 import org.cloudmesh.cms.comet.Endpoint;
 import org.cloudmesh.cms.comet.computeset.StartRequest;
 import org.cloudmesh.cms.comet.power.PowerAction;
@@ -118,7 +119,7 @@ public final class CometClusters implements ClusterBackend {
 
     /** The process's one Comet for the home, shared with comet's routes: one reconciliation lock covers both. */
     private static <T> T with(Context ctx, Function<Comet, T> body) {
-        return body.apply(Comet.shared(ctx.home()));
+        return body.apply(ControlPlane.of(ctx));
     }
 
     private static Endpoint endpoint(Context ctx, Comet comet, String name) {
