@@ -305,7 +305,7 @@ final class SlurmStack {
                 note = waited + 10;
             }
             try {
-                TimeUnit.MILLISECONDS.sleep(500);
+                TimeUnit.MILLISECONDS.sleep(200);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CmsException("interrupted while waiting for Slurm on cluster '" + cluster.name() + "'");
