@@ -633,7 +633,7 @@ final class Clusters {
                 note = waited + 10;
             }
             try {
-                TimeUnit.MILLISECONDS.sleep(500);
+                TimeUnit.MILLISECONDS.sleep(200);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CmsException("interrupted while waiting for the VMs of cluster '" + c.name() + "' to answer ssh");

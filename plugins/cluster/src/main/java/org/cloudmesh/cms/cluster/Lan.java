@@ -84,7 +84,7 @@ record Lan(String prefix, List<Slot> slots) {
     }
 
     Lan free(List<String> nodes) {
-        return new Lan(prefix, slots.stream().map(s -> nodes.contains(s.node()) ? s.holding(null) : s).toList());
+        return new Lan(prefix, slots.stream().map(s -> s.node() != null && nodes.contains(s.node()) ? s.holding(null) : s).toList());
     }
 
     /**

@@ -40,6 +40,8 @@ final class SlurmStack {
     /** Slurm node states of a node that takes jobs. */
     private static final List<String> READY = List.of("idle", "mixed", "allocated", "completing");
     private static final String ROLE_FILE = "/etc/cms-guest/stack.role";
+    /** The munge key's size: munged wants at least 32 bytes; 1024 is what its own key tool makes. */
+    private static final int KEY_BYTES = 1024;
 
     private final Cluster cluster;
     private final Path dir;
@@ -79,10 +81,10 @@ final class SlurmStack {
         List<String> names = members.stream().map(Member::name).toList();
         List<String> nodes = names.subList(1, names.size());
         requireSlurm(r, names);
-        Path key = mungeKey();
-        configure(r, List.of(manager), "controller", key);
-        if (!nodes.isEmpty()) configure(r, nodes, "compute", key);
-        awaitReady(r, nodes, timeout);
+        // the manager and the nodes at once: a slurmd that starts before slurmctld retries within a second or two
+        Map<String, Long> restarted = configure(r, names, mungeKey());
+        restarted.remove(manager);
+        awaitReady(r, restarted, timeout);
     }
 
     /** The VMs whose image lacks a Slurm or munge program, named before anything is written. */
@@ -97,33 +99,54 @@ final class SlurmStack {
         }
     }
 
-    /** Writes the configuration on {@code names} in the given role, with the munge key on standard input, and restarts. */
-    private void configure(Remote r, List<String> names, String role, Path key) {
-        String script = script(role);
+    /**
+     * Writes the configuration on {@code names} in the given role, with the munge key on standard input, and restarts
+     * the daemons; returns when each VM restarted them, by its own clock (seconds since the epoch).
+     */
+    private Map<String, Long> configure(Remote r, List<String> names, Path key) {
+        String script = script();
         String command = "root".equals(cluster.user()) ? script : "sudo -n sh -c " + ShellQuote.quote(script);
-        List<String> failed = Remote.failures(r.fanOut(names, command, r.stage(key), Duration.ofSeconds(120)));
+        Map<String, Remote.Result> results = r.fanOut(names, command, r.stage(key), Duration.ofSeconds(120));
+        List<String> failed = Remote.failures(results);
         if (!failed.isEmpty()) {
-            throw new CmsException("cluster '" + cluster.name() + "': Slurm (" + role + ") not set up on " + String.join("; ", failed));
+            throw new CmsException("cluster '" + cluster.name() + "': Slurm not set up on " + String.join("; ", failed));
         }
+        Map<String, Long> restarted = new LinkedHashMap<>();
+        for (Remote.Result x : results.values()) {
+            long at = x.out().lines().filter(l -> l.startsWith("cms-restart ")).mapToLong(l -> Long.parseLong(l.substring(12).strip()))
+                    .findFirst().orElse(0L);
+            restarted.put(x.node(), at);
+        }
+        return restarted;
     }
 
-    /** The shell script that installs every file and restarts the daemons; its standard input is the munge key. */
-    String script(String role) {
+    /**
+     * The shell script that installs every file and restarts the daemons; its standard input is the munge key. The VM
+     * that holds the manager's private address (once the network script ran) is the controller, the others compute.
+     */
+    String script() {
         Map<String, String[]> files = new LinkedHashMap<>();
         files.put("/etc/slurm/slurm.conf", new String[] {slurmConf(), "644"});
         files.put("/etc/slurm/cgroup.conf", new String[] {"# written by cms\nCgroupPlugin=cgroup/v2\nIgnoreSystemd=yes\n", "644"});
         files.put("/etc/cms-guest/hosts", new String[] {hosts(), "644"});
         files.put("/etc/cms-guest/rc.d/10-lan", new String[] {lanScript(), "755"});
         files.put("/etc/cms-guest/rc.d/50-slurm", new String[] {resource("slurm-service.sh"), "755"});
-        files.put(ROLE_FILE, new String[] {role + "\n", "644"});
         StringBuilder s = new StringBuilder("set -e\numask 022\nmkdir -p /etc/slurm /etc/munge /etc/cms-guest/rc.d\n");
-        s.append("w() { t=$(mktemp \"$1.XXXXXX\"); printf %s \"$3\" | base64 -d >\"$t\"; chmod \"$2\" \"$t\"; mv -f \"$t\" \"$1\"; }\n");
+        // few processes a file: each one costs tens of milliseconds in a guest under TCG
+        s.append("w() { printf %s \"$3\" | base64 -d >\"$1.cms$$\"; chmod \"$2\" \"$1.cms$$\"; mv -f \"$1.cms$$\" \"$1\"; }\n");
         for (var f : files.entrySet()) {
             s.append("w ").append(f.getKey()).append(' ').append(f.getValue()[1]).append(' ')
                     .append(Base64.getEncoder().encodeToString(f.getValue()[0].getBytes(StandardCharsets.UTF_8))).append('\n');
         }
-        s.append("t=$(mktemp /etc/munge/munge.key.XXXXXX); cat >\"$t\"; chown munge:munge \"$t\"; chmod 400 \"$t\"; mv -f \"$t\" /etc/munge/munge.key\n");
-        s.append("/etc/cms-guest/rc.d/10-lan start\n/etc/cms-guest/rc.d/50-slurm restart\n");
+        // read by its size, not to the end: an end-of-file through ssh to a small guest's dropbear was seen to get lost
+        s.append("t=$(mktemp /etc/munge/munge.key.XXXXXX); head -c ").append(KEY_BYTES).append(" >\"$t\"; [ \"$(wc -c <\"$t\")\" -eq ")
+                .append(KEY_BYTES).append(" ] || { rm -f \"$t\"; echo 'the munge key did not arrive whole' >&2; exit 1; }\n");
+        s.append("chown munge:munge \"$t\"; chmod 400 \"$t\"; mv -f \"$t\" /etc/munge/munge.key\n");
+        String managerIp = cluster.privateAddress(cluster.manager().orElseThrow());
+        s.append("/etc/cms-guest/rc.d/10-lan start\n");
+        s.append("if ip -o -4 addr show | grep -q ' ").append(managerIp).append("/'; then r=controller; else r=compute; fi\n");
+        s.append("echo $r >").append(ROLE_FILE).append('\n');
+        s.append("echo \"cms-restart $(date +%s)\"\n/etc/cms-guest/rc.d/50-slurm restart\n");
         return s.toString();
     }
 
@@ -185,14 +208,16 @@ final class SlurmStack {
     String lanScript() {
         StringBuilder s = new StringBuilder("#!/bin/sh\n# written by cms: cluster " + cluster.name()
                 + "'s private network and hosts, at every boot\n[ \"$1\" = stop ] && exit 0\n");
-        s.append("dev() { for d in /sys/class/net/*; do [ \"$(cat \"$d/address\" 2>/dev/null)\" = \"$1\" ] && { echo \"${d##*/}\"; return 0; }; done; return 1; }\n");
+        // the interface with a MAC (never the bridge, which takes its first port's MAC), read with the shell alone
+        s.append("dev() { for d in /sys/class/net/*; do [ -d \"$d/bridge\" ] && continue; read -r a <\"$d/address\" || continue;"
+                + " [ \"$a\" = \"$1\" ] && { echo \"${d##*/}\"; return 0; }; done; return 1; }\n");
         Lan lan = cluster.lan();
         if (lan != null && !lan.slots().isEmpty()) {
             s.append("if dev ").append(lan.slots().get(0).managerMac()).append(" >/dev/null; then\n");
             s.append("  ip link show cmsbr0 >/dev/null 2>&1 || ip link add cmsbr0 type bridge\n");
             s.append("  for m in");
             for (Lan.Slot x : lan.slots()) s.append(' ').append(x.managerMac());
-            s.append("; do d=$(dev \"$m\") && ip link set \"$d\" master cmsbr0 up; done\n");
+            s.append("; do d=$(dev \"$m\") && [ ! -e \"/sys/class/net/$d/master\" ] && ip link set \"$d\" master cmsbr0 up; done\n");
             s.append("  ip addr replace ").append(lan.managerIp()).append("/24 dev cmsbr0\n  ip link set cmsbr0 up\nfi\n");
             for (Lan.Slot x : lan.slots()) {
                 if (x.node() == null) continue;
@@ -225,15 +250,52 @@ final class SlurmStack {
         return String.join("; ", parts);
     }
 
-    private void awaitReady(Remote r, List<String> nodes, Duration timeout) {
+    /**
+     * Slurm's state of each node and when its slurmd last registered (by the node's clock, seconds since the epoch; 0
+     * when never), from {@code scontrol show node}: a restarted slurmctld keeps the nodes' old states until they time
+     * out, so a state alone does not say that a node's new slurmd came.
+     */
+    private static Map<String, Map.Entry<String, Long>> registrations(Remote r) {
+        Map<String, Map.Entry<String, Long>> out = new TreeMap<>();
+        ExecResult x = r.exec("scontrol -o show node 2>/dev/null", Duration.ofSeconds(20));
+        if (!x.ok()) return out;
+        for (String line : x.stdout().split("\n")) {
+            Map<String, String> f = new LinkedHashMap<>();
+            for (String w : line.strip().split("\\s+")) {
+                int eq = w.indexOf('=');
+                if (eq > 0) f.putIfAbsent(w.substring(0, eq), w.substring(eq + 1));
+            }
+            if (f.get("NodeName") == null) continue;
+            long started = 0;
+            try {
+                started = java.time.LocalDateTime.parse(f.getOrDefault("SlurmdStartTime", "None")).toEpochSecond(java.time.ZoneOffset.UTC);
+            } catch (java.time.format.DateTimeParseException e) {
+                // None: never registered
+            }
+            out.put(f.get("NodeName"), Map.entry(f.getOrDefault("State", "unknown").toLowerCase(Locale.ROOT), started));
+        }
+        return out;
+    }
+
+    private static boolean ready(Map.Entry<String, Long> reg, long restarted) {
+        if (reg == null || reg.getValue() < restarted) return false;
+        String state = reg.getKey();
+        return READY.stream().anyMatch(state::startsWith) && !state.contains("not_responding") && !state.contains("drain");
+    }
+
+    /** Waits until every node's slurmd registered after its restart ({@code restarted}) and the node is ready. */
+    private void awaitReady(Remote r, Map<String, Long> restarted, Duration timeout) {
         long start = System.nanoTime();
         long note = 10;
+        List<String> nodes = List.copyOf(restarted.keySet());
         List<String> pending = nodes;
         Map<String, String> states = Map.of();
         while (true) {
-            states = states(r);
-            Map<String, String> now = states;
-            pending = nodes.stream().filter(n -> !READY.contains(now.getOrDefault(n, "absent"))).toList();
+            Map<String, Map.Entry<String, Long>> regs = registrations(r);
+            Map<String, String> now = new TreeMap<>();
+            regs.forEach((n, e) -> now.put(n, e.getKey()));
+            states = now;
+            pending = nodes.stream().filter(n -> !ready(regs.get(n), restarted.get(n))).toList();
             if (pending.isEmpty()) return;
             long waited = (System.nanoTime() - start) / 1_000_000_000L;
             if (waited >= timeout.toSeconds()) break;
@@ -243,7 +305,7 @@ final class SlurmStack {
                 note = waited + 10;
             }
             try {
-                TimeUnit.MILLISECONDS.sleep(500);
+                TimeUnit.MILLISECONDS.sleep(200);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CmsException("interrupted while waiting for Slurm on cluster '" + cluster.name() + "'");
@@ -283,14 +345,18 @@ final class SlurmStack {
     /** The cluster's munge key: 1024 random bytes, made once, 0600 in the cluster's directory. */
     private Path mungeKey() {
         Path key = dir.resolve("munge.key");
-        if (Files.isRegularFile(key)) return key;
+        try {
+            if (Files.isRegularFile(key) && Files.size(key) == KEY_BYTES) return key;
+        } catch (IOException e) {
+            // made again below
+        }
         try {
             Files.createDirectories(dir);
-            byte[] bytes = new byte[1024];
+            byte[] bytes = new byte[KEY_BYTES];
             new SecureRandom().nextBytes(bytes);
             Path tmp = Files.createTempFile(dir, "munge.key", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.write(tmp, bytes);
-            Files.move(tmp, key, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, key, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return key;
         } catch (IOException e) {
             throw new CmsException("cannot make the munge key of cluster '" + cluster.name() + "' in " + dir + ": " + e.getMessage());

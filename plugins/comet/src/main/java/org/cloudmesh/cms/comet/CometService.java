@@ -5,7 +5,10 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import org.cloudmesh.cms.comet.computeset.StartRequest;
 import org.cloudmesh.cms.comet.iso.Isos;
+import org.cloudmesh.cms.comet.power.PowerAction;
+import org.cloudmesh.cms.comet.reconcile.Change;
 import org.cloudmesh.cms.comet.store.Cluster;
 import org.cloudmesh.cms.comet.store.Computeset;
 import org.cloudmesh.cms.comet.store.CsState;
@@ -22,10 +25,10 @@ public interface CometService {
     String name();
 
     /** For listings: brings the store in line with Slurm and libvirt (a server does that itself: nothing here). */
-    List<Comet.Change> refresh(PrintWriter warn);
+    List<Change> refresh(PrintWriter warn);
 
     /** One reconciliation round (comet watch): what changed since the last round. */
-    List<Comet.Change> reconcile();
+    List<Change> reconcile();
 
     List<Cluster> clusters();
 
@@ -50,7 +53,7 @@ public interface CometService {
     void deleteCluster(String name);
 
     /** Checks the limits, records the computeset and submits its Slurm job. */
-    Computeset start(Comet.StartRequest r);
+    Computeset start(StartRequest r);
 
     Computeset terminate(long id);
 
@@ -70,8 +73,8 @@ public interface CometService {
     /** Deletes a Slurm reservation (administrators only). */
     void deleteReservation(String name);
 
-    /** See {@link Comet#power}: the names of the nodes acted on. */
-    List<String> power(String cluster, Comet.Action action, String target);
+    /** See {@link org.cloudmesh.cms.comet.power.Power#apply}: the names of the nodes acted on. */
+    List<String> power(String cluster, PowerAction action, String target);
 
     /** The attributes 'comet node info' shows (the frontend when node is null). */
     Map<String, Object> nodeInfo(String cluster, String node);

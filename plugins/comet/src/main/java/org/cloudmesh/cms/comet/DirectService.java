@@ -4,22 +4,21 @@ import java.time.Instant;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.util.Names;
-import org.cloudmesh.cms.api.util.Walltime;
 import org.cloudmesh.cms.api.console.ConsoleLink;
 import org.cloudmesh.cms.api.console.ConsoleLinks;
+import org.cloudmesh.cms.comet.computeset.StartRequest;
 import org.cloudmesh.cms.comet.console.ConsoleCommand;
 import org.cloudmesh.cms.comet.iso.Isos;
 import org.cloudmesh.cms.comet.lifetime.Lifetime;
-import org.cloudmesh.cms.comet.lifetime.Times;
+import org.cloudmesh.cms.comet.power.PowerAction;
+import org.cloudmesh.cms.comet.reconcile.Change;
 import org.cloudmesh.cms.comet.slurm.SlurmClient;
 import org.cloudmesh.cms.comet.rename.Renames;
 import org.cloudmesh.cms.comet.store.Cluster;
@@ -46,13 +45,13 @@ public record DirectService(Comet comet, Endpoint endpoint, String user, boolean
     }
 
     @Override
-    public List<Comet.Change> refresh(PrintWriter warn) {
-        return comet.refresh(endpoint, warn);
+    public List<Change> refresh(PrintWriter warn) {
+        return comet.reconciler().refresh(endpoint, warn);
     }
 
     @Override
-    public List<Comet.Change> reconcile() {
-        return comet.reconcile(endpoint);
+    public List<Change> reconcile() {
+        return comet.reconciler().reconcile(endpoint);
     }
 
     @Override
@@ -62,7 +61,7 @@ public record DirectService(Comet comet, Endpoint endpoint, String user, boolean
 
     @Override
     public Cluster cluster(String name) {
-        return comet.cluster(endpoint, Names.require("cluster", name));
+        return comet.clusters().cluster(endpoint, Names.require("cluster", name));
     }
 
     @Override
@@ -77,7 +76,7 @@ public record DirectService(Comet comet, Endpoint endpoint, String user, boolean
 
     @Override
     public Computeset computeset(long id) {
-        return comet.computeset(endpoint, id);
+        return comet.computesets().computeset(endpoint, id);
     }
 
     @Override
@@ -106,104 +105,18 @@ public record DirectService(Comet comet, Endpoint endpoint, String user, boolean
 
     @Override
     public void deleteCluster(String name) {
-        comet.deleteCluster(endpoint, Names.require("cluster", name));
+        comet.clusters().delete(endpoint, Names.require("cluster", name));
     }
 
     @Override
-    public Computeset start(Comet.StartRequest r) {
-        int n = r.nodes() != null ? r.nodes().size() : r.count();
-        if (n > endpoint.maxNodes()) {
-            throw new CmsException(n + " nodes requested, but endpoint '" + endpoint.name() + "' allows at most "
-                    + endpoint.maxNodes() + " per computeset (limits.max_nodes)");
-        }
-        Duration wall = Duration.ofMinutes(r.walltimeMins());
-        if (wall.compareTo(endpoint.maxWalltime()) > 0) {
-            throw new CmsException("walltime " + Walltime.format(wall) + " is longer than endpoint '" + endpoint.name()
-                    + "' allows (" + Walltime.format(endpoint.maxWalltime()) + ", limits.max_walltime)");
-        }
-        Cluster c = cluster(r.cluster());
-        if (r.reservation() != null) {
-            Long begin = r.begin() == null ? null : Times.parse("--begin", r.begin(), ZonedDateTime.now());
-            new Lifetime(comet, endpoint).checkReservation(r.reservation(), n, begin, r.walltimeMins());
-        }
-        String alloc = allocation(c, r.allocation());
-        if (alloc == null) {
-            throw new CmsException("cluster " + c.name() + " has several allocations: choose one with --allocation ("
-                    + String.join(", ", allocations(c)) + ")");
-        }
-        return comet.start(endpoint, new Comet.StartRequest(c.name(), r.nodes(), n, r.walltimeMins(), alloc, r.reservation(),
-                r.begin()));
-    }
-
-    /** The default walltime of a computeset, as Comet's: 2 days. */
-    public static final long DEFAULT_WALLTIME_MINS = 2880;
-
-    /**
-     * A start request from what a user gave (the shell's words or the API's fields): a hostlist or a count, not both
-     * and not neither; a begin time in Slurm's grammar ({@link Times}) or null. The allocation may be null (chosen
-     * later).
-     */
-    public static Comet.StartRequest request(String cluster, String hostlist, String count, long walltimeMins,
-                                             String allocation, String reservation, String begin) {
-        Names.require("cluster", cluster);
-        List<String> nodes = null;
-        int n = 0;
-        if (hostlist != null && count != null) {
-            throw new CmsException("give either the names of nodes in hostlist format or --count, not both");
-        }
-        if (hostlist != null) {
-            nodes = org.cloudmesh.cms.api.util.Hostlist.expand(hostlist);
-            n = nodes.size();
-        } else if (count != null) {
-            try {
-                n = Integer.parseInt(count.strip());
-            } catch (NumberFormatException x) {
-                throw new CmsException("Invalid count value specified! '" + count + "': give a whole number greater than zero");
-            }
-            if (n <= 0) throw new CmsException("count value has to be greater than zero (got " + n + ")");
-        } else {
-            throw new CmsException("You have to specify either the count of nodes, or the names of nodes in hostlist format");
-        }
-        if (walltimeMins <= 0) throw new CmsException("invalid walltime " + walltimeMins + " minutes: give a positive number");
-        if (reservation != null) Names.require("reservation", reservation);
-        if (allocation != null) Names.require("allocation", allocation);
-        if (begin != null) {
-            Times.parse("--begin", begin, ZonedDateTime.now());
-            begin = begin.strip().toLowerCase(java.util.Locale.ROOT);
-        }
-        return new Comet.StartRequest(cluster, nodes, n, walltimeMins, allocation, reservation, begin);
-    }
-
-    /** The cluster's allocations, sorted. */
-    public static List<String> allocations(Cluster c) {
-        return new ArrayList<>(new TreeSet<>(c.allocations()));
-    }
-
-    /**
-     * The allocation to charge: {@code requested} when it is one of the cluster's, else the cluster's only one;
-     * null when the cluster has several and none was named (the REPL offers a menu, everyone else gets an error).
-     */
-    public static String allocation(Cluster c, String requested) {
-        List<String> list = allocations(c);
-        if (list.isEmpty()) {
-            throw new CmsException("No allocation available for the specified cluster " + c.name()
-                    + ": the cluster has none (recreate it with --allocation)");
-        }
-        if (requested != null) {
-            Names.require("allocation", requested);
-            if (!list.contains(requested)) {
-                throw new CmsException("allocation '" + requested + "' is not one of cluster " + c.name() + "'s: "
-                        + String.join(", ", list));
-            }
-            return requested;
-        }
-        return list.size() == 1 ? list.get(0) : null;
+    public Computeset start(StartRequest r) {
+        return comet.computesets().start(endpoint, r);
     }
 
     @Override
     public Computeset terminate(long id) {
-        comet.reconcileQuietly(endpoint, null);
-        return comet.terminate(endpoint, id, user);
+        comet.reconciler().reconcileQuietly(endpoint, null);
+        return comet.computesets().terminate(endpoint, id, user);
     }
 
     @Override
@@ -227,8 +140,8 @@ public record DirectService(Comet comet, Endpoint endpoint, String user, boolean
     }
 
     @Override
-    public List<String> power(String cluster, Comet.Action action, String target) {
-        return comet.power(endpoint, Names.require("cluster", cluster), action, target);
+    public List<String> power(String cluster, PowerAction action, String target) {
+        return comet.power().apply(endpoint, Names.require("cluster", cluster), action, target);
     }
 
     /** The node of a cluster, or the frontend when {@code node} is null. */
@@ -262,7 +175,7 @@ public record DirectService(Comet comet, Endpoint endpoint, String user, boolean
             r.put("pub_ip", n.pubIp());
         }
         r.put("host", n.host());
-        r.put("ssh", comet.sshAddress(endpoint, n));
+        r.put("ssh", comet.vms().sshAddress(endpoint, n));
         r.put("vf", n.vf());
         r.putAll(Isos.status(comet, endpoint, n));
         r.put("active_computeset", n.computeset());

@@ -159,7 +159,7 @@ public final class BenchComet {
             try {
                 slurm.state = "RUNNING";
                 long t0 = System.nanoTime();
-                cms.service().reconcile(e);
+                cms.service().reconciler().reconcile(e);
                 double startMs = (System.nanoTime() - t0) / 1e6;
                 int up = 0;
                 Connect c = new Connect(tb.libvirtUri());
@@ -175,19 +175,19 @@ public final class BenchComet {
                             n + " fake hosts: Slurm RUNNING -> all VMs running", startMs, up);
                 } else {
                     System.out.printf("%-62s %8.1f ms   (%d VMs)%n", n + " nodes: Slurm RUNNING -> all VMs running", startMs, up);
-                    for (int i = 0; i < 3; i++) cms.service().reconcile(e);
-                    List<Double> rec = time(20, () -> cms.service().reconcile(e));
+                    for (int i = 0; i < 3; i++) cms.service().reconciler().reconcile(e);
+                    List<Double> rec = time(20, () -> cms.service().reconciler().reconcile(e));
                     report(n + "-node store: one reconciliation (all running)", rec, "target <= 200 ms");
                     List<Double> list = time(20, () -> run(cms, "cluster", vc, "--output", "json"));
                     report(n + "-node store: 'comet cluster' listing incl. reconcile", list, "target <= 200 ms");
                 }
             } finally {
                 long t0 = System.nanoTime();
-                cms.service().stopNodes(e, cms.service().store().computesets(
+                cms.service().vms().stop(e, cms.service().store().computesets(
                         new org.cloudmesh.cms.comet.store.Store.CsFilter(null, vc, null, null)).get(0));
                 System.out.printf("%-62s %8.1f ms%n", n + " VMs: shut down, undefined, VFs freed", (System.nanoTime() - t0) / 1e6);
                 slurm.state = "CANCELLED";
-                cms.service().reconcile(e);
+                cms.service().reconciler().reconcile(e);
                 run(cms, "cluster", "delete", vc);
             }
         }

@@ -391,7 +391,7 @@ class CometFaultsTest {
                 && err.contains("not this store's") && err.contains("cms leaves it alone"), err);
         Computeset theirs = other.service().store().computesets(new Store.CsFilter(null, vc, null, null)).get(0);
         assertEquals(CsState.FAILED, theirs.state());
-        assertFalse(other.service().jobName(theirs).equals(cms.service().jobName(mine)), "job names differ between stores");
+        assertFalse(other.service().computesets().jobName(theirs).equals(cms.service().computesets().jobName(mine)), "job names differ between stores");
         assertEquals(List.of("vm-" + vc + "-0"), running(), "the first store's VM still runs");
         assertEquals(1, liveJobs().size(), "the other store's job was cancelled, the first one's kept: " + liveJobs());
 

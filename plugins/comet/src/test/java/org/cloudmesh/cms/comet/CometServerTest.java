@@ -1,5 +1,6 @@
 package org.cloudmesh.cms.comet;
 
+import org.cloudmesh.cms.comet.computeset.StartRequest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -351,7 +352,7 @@ class CometServerTest {
                 results.add(pool.submit(() -> {
                     // a client of its own: own service object, own signatures and nonces
                     CometService s = RemoteService.open(admin.config(), "server");
-                    Computeset cs = s.start(new Comet.StartRequest(vc, null, 1, 5, null, null, null));
+                    Computeset cs = s.start(new StartRequest(vc, null, 1, 5, null, null, null));
                     started.add(cs.id());
                     Computeset done = s.terminate(cs.id());
                     if (done.state() == CsState.CANCELLED) ended.add(cs.id());

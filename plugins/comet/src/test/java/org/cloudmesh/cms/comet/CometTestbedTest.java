@@ -160,7 +160,7 @@ class CometTestbedTest {
         ExecResult q = remote("squeue -h -j " + cs.jobId() + " -o '%T|%j|%a|%D|%N|%l'");
         String[] f = q.stdout().strip().split("\\|");
         assertEquals("RUNNING", f[0], q.stdout());
-        assertEquals(cms.service().jobName(cs), f[1]);
+        assertEquals(cms.service().computesets().jobName(cs), f[1]);
         assertTrue(f[1].matches("cms-" + vc + "-" + cs.id() + "-[0-9a-f]{8}"), f[1]);
         assertEquals(tb.account(), f[2]);
         assertEquals("2", f[3]);
@@ -401,7 +401,7 @@ class CometTestbedTest {
         Comet comet = cms.service();
         Endpoint e = Endpoint.select(cms.config(), null);
         Computeset cs = comet.store().createComputeset(vc, "local", null, 1, "cmsproj", 5, null);
-        String job = comet.slurm(e).submit(new org.cloudmesh.cms.comet.slurm.SlurmClient.Submit(comet.jobName(cs), "cmsproj",
+        String job = comet.slurm(e).submit(new org.cloudmesh.cms.comet.slurm.SlurmClient.Submit(comet.computesets().jobName(cs), "cmsproj",
                 5, 1, "debug", null, null, true, List.of(), ".cms/jobs"));
         jobs.add(job);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

@@ -9,7 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.cloudmesh.cms.api.Closer;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.CommandFactory;
 import org.cloudmesh.cms.api.Config;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.Variables;
@@ -20,6 +22,7 @@ import picocli.CommandLine;
 /**
  * A shell for the comet command in one JVM: a real $CLOUDMESH_HOME (so a real store), config in memory, out and
  * err captured; one comet command object for all runs, as in the REPL. Errors print one ERROR line, status 1.
+ * What the commands open is closed by {@link #close()}.
  */
 public final class TestContext implements Context, AutoCloseable {
     final Path home;
@@ -43,21 +46,24 @@ public final class TestContext implements Context, AutoCloseable {
         outText.getBuffer().setLength(0);
         errText.getBuffer().setLength(0);
         // one model for the life of the context, as the shell keeps one per command (picocli resets the options
-        // before each parse); building it costs milliseconds that no user's command pays
-        if (cl == null) cl = new CommandLine(comet);
-        cl.setOut(out);
-        cl.setErr(err);
-        cl.setParameterExceptionHandler((ex, args) -> {
-            err.println("ERROR: " + ex.getMessage());
-            return 1;
-        });
-        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            if (!(ex instanceof CmsException c2)) throw ex;
-            err.println("ERROR: " + c2.getMessage());
-            return c2.status();
-        });
-        String[] args = words.length > 0 && words[0].equals("comet") ? java.util.Arrays.copyOfRange(words, 1, words.length) : words;
+        // before each parse); built by the shell's factory, so statuses and messages are the shell's
+        if (cl == null) {
+            cl = CommandFactory.root(new Root(), out, err, (message, cause) -> err.println("ERROR: " + message));
+            cl.addSubcommand(CommandFactory.command(comet, out, err));
+        }
+        String[] args = words.length > 0 && words[0].equals("comet") ? words : prepend("comet", words);
         return cl.execute(args);
+    }
+
+    private static String[] prepend(String first, String[] rest) {
+        String[] all = new String[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    @CommandLine.Command(name = "cms")
+    private static final class Root {
     }
 
     public String printed() {
@@ -74,9 +80,17 @@ public final class TestContext implements Context, AutoCloseable {
         return comet.service();
     }
 
+    private final Closer closer = new Closer();
+
+    @Override
+    public void onClose(AutoCloseable resource) {
+        closer.add(resource);
+    }
+
+    /** Closes what the commands opened (the control plane), as the shell does when it ends. */
     @Override
     public void close() {
-        comet.service().close();
+        closer.close();
     }
 
     /** Merges a YAML document (e.g. the testbed fragment) into the config. */

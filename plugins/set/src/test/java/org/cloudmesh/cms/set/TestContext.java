@@ -5,6 +5,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.CommandFactory;
 import org.cloudmesh.cms.api.Config;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.Variables;
@@ -12,7 +13,8 @@ import picocli.CommandLine;
 
 /**
  * A minimal {@link Context} for the commands: in-memory variables and config, out and err captured. {@link #run}
- * runs a command line the way the shell does: an error is one {@code ERROR: } line on err and exit status 1.
+ * runs a command line the way the shell does (the shell's {@link CommandFactory}): an error is one {@code ERROR: }
+ * line on err and exit status 1.
  */
 final class TestContext implements Context {
     final MemoryVariables variables = new MemoryVariables();
@@ -26,23 +28,11 @@ final class TestContext implements Context {
     int run(String... words) {
         outText.getBuffer().setLength(0);
         errText.getBuffer().setLength(0);
-        List<Object> commands = new SetPlugin().commands(this);
-        CommandLine root = new CommandLine(new Root());
-        for (Object c : commands) {
-            CommandLine sub = new CommandLine(c);
+        CommandLine root = CommandFactory.root(new Root(), out, err, (message, cause) -> err.println("ERROR: " + message));
+        for (Object c : new SetPlugin().commands(this)) {
+            CommandLine sub = CommandFactory.command(c, out, err);
             root.addSubcommand(sub.getCommandName(), sub, sub.getCommandSpec().aliases());
         }
-        root.setOut(out);
-        root.setErr(err);
-        root.setParameterExceptionHandler((ex, args) -> {
-            err.println("ERROR: " + ex.getMessage());
-            return 1;
-        });
-        root.setExecutionExceptionHandler((ex, cl, parsed) -> {
-            if (!(ex instanceof CmsException c)) throw ex;
-            err.println("ERROR: " + c.getMessage());
-            return c.status();
-        });
         return root.execute(words);
     }
 
@@ -64,6 +54,11 @@ final class TestContext implements Context {
     String errors() {
         err.flush();
         return errText.toString();
+    }
+
+    @Override
+    public void onClose(AutoCloseable resource) {
+        throw new UnsupportedOperationException("the set commands keep nothing open");
     }
 
     @Override

@@ -46,6 +46,13 @@ public interface Context {
         };
     }
 
+    /**
+     * The close hook: {@code resource} is closed when the shell ends, on every exit path of every mode (REPL,
+     * one-shot, script, piped input, server; a signal too), the last registered first. Whatever a plugin keeps
+     * open across commands (a control plane, an ssh pool, libvirt connections) registers here once, when opened.
+     */
+    void onClose(AutoCloseable resource);
+
     /** Extensions of the given point contributed by all started plugins. */
     <T> List<T> extensions(Class<T> type);
 

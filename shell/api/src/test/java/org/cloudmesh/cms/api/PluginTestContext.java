@@ -15,7 +15,7 @@ import picocli.CommandLine;
  * A shell for one plugin's tests: a cloudmesh.yaml text, variables in memory, captured output, the plugin's
  * commands, the given extensions (providers, backends), and an audit trail in memory.
  */
-public class PluginTestContext implements Context {
+public class PluginTestContext implements Context, AutoCloseable {
     public final Path home;
     public final MapConfig config;
     public final Map<String, String> vars = new TreeMap<>();
@@ -27,25 +27,16 @@ public class PluginTestContext implements Context {
     private PrintWriter pout = new PrintWriter(new StringWriter(), true);
     private PrintWriter perr = new PrintWriter(new StringWriter(), true);
     private final CommandLine cl;
+    private final Closer closer = new Closer();
 
     public PluginTestContext(Path home, String yaml, CommandPlugin plugin, Object... extensions) throws IOException {
         this.home = home;
         Files.createDirectories(home);
         this.config = MapConfig.parse(home.resolve("cloudmesh.yaml"), yaml);
         this.extensions = List.of(extensions);
-        cl = new CommandLine(new Root());
-        for (Object c : plugin.commands(this)) cl.addSubcommand(c);
-        cl.setExecutionExceptionHandler((ex, c, p) -> {
-            if (ex instanceof CmsException) {
-                perr.println("ERROR: " + ex.getMessage());
-                return 1;
-            }
-            throw ex;
-        });
-        cl.setParameterExceptionHandler((ex, a) -> {
-            perr.println("ERROR: " + ex.getMessage());
-            return 2;
-        });
+        // through the shell's factory: the same handlers, statuses and messages as a real shell
+        cl = CommandFactory.root(new Root(), pout, perr, (message, cause) -> perr.println("ERROR: " + message));
+        for (Object c : plugin.commands(this)) cl.addSubcommand(CommandFactory.command(c, pout, perr));
     }
 
     public record Run(int status, String out, String err) {
@@ -55,7 +46,7 @@ public class PluginTestContext implements Context {
         }
     }
 
-    /** Runs one command line as the shell would: a CmsException becomes "ERROR: message" and status 1. */
+    /** Runs one command line as the shell would: an error becomes "ERROR: message" and its status (1, 130...). */
     public synchronized Run cms(String... words) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -71,6 +62,17 @@ public class PluginTestContext implements Context {
 
     @CommandLine.Command(name = "cms")
     private static final class Root {
+    }
+
+    /** What a plugin registered with {@link #onClose}, closed as the shell closes it: the last first. */
+    @Override
+    public void onClose(AutoCloseable resource) {
+        closer.add(resource);
+    }
+
+    @Override
+    public void close() {
+        closer.close();
     }
 
     @Override

@@ -271,6 +271,11 @@ public final class TestbedSupport {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("the testbed has no guest image (scripts/testbed start --qemu)", e);
         }
+        Path stack = dir.resolve("stack");
+        // the Slurm stack image, when the testbed built it (start --qemu does)
+        String slurm = java.nio.file.Files.isRegularFile(stack.resolve("root.qcow2"))
+                ? "        slurm: {kernel: %s, initrd: %s, cmdline: \"%s\", disk: %s, stacks: [slurm], flavor: tiny}\n".formatted(
+                        guest.resolve("vmlinux"), stack.resolve("initrd.gz"), cmdline, stack.resolve("root.qcow2")) : "";
         return """
                     %s:
                       cm: {kind: libvirt}
@@ -279,7 +284,7 @@ public final class TestbedSupport {
                       pool: cms-vms
                       images:
                         cms-guest: {kernel: %s, initrd: %s, cmdline: "%s"}
-                """.formatted(name, sessionUri(), guest.resolve("vmlinux"), guest.resolve("initrd.gz"), cmdline);
+                """.formatted(name, sessionUri(), guest.resolve("vmlinux"), guest.resolve("initrd.gz"), cmdline) + slurm;
     }
 
     /** Test clean-up: the session's domains {@code names} destroyed and undefined, their volumes deleted. */

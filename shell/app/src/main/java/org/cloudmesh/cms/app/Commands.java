@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.CommandFactory;
 import org.cloudmesh.cms.app.builtin.BannerCommand;
 import org.cloudmesh.cms.app.builtin.ConfigCommand;
 import org.cloudmesh.cms.app.builtin.DocsCommand;
@@ -24,10 +24,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.UnmatchedArgumentException;
 
-/** The one factory of the command model, used by main, the REPL, the docs generator and the tests. */
+/**
+ * The shell's command model, built through {@link CommandFactory} (as every test harness builds its own): used by
+ * main, the REPL, the docs generator and the tests.
+ */
 public final class Commands {
     /** The root command: it runs nothing (with no command, the modes are chosen in Main). */
     static final class Root implements Runnable {
@@ -76,29 +77,9 @@ public final class Commands {
     /** Adds the plugins' commands (after the built-in ones); null once it has run. */
     private Runnable pluginCommands;
 
-    private final CommandLine.IParameterExceptionHandler parameterError;
-    private final CommandLine.IExecutionExceptionHandler executionError;
-
     private Commands(Shell shell) {
         this.ctx = shell.context();
-        this.parameterError = (ex, args) -> {
-            shell.fail(message(ex), ex);
-            return 1;
-        };
-        this.executionError = (ex, cl, parsed) -> {
-            if (ex instanceof CmsException c) {
-                shell.fail(c.getMessage(), c);
-                return c.status();
-            }
-            if (Shell.interrupted(ex)) {
-                shell.fail(cl.getCommandSpec().qualifiedName(" ").replaceFirst("^cms ", "") + ": interrupted by Ctrl-C", ex);
-                return Shell.INTERRUPTED;
-            }
-            shell.fail(Shell.describe(ex), ex);
-            return 1;
-        };
-        this.root = new CommandLine(rootSpec());
-        configure(root);
+        this.root = CommandFactory.root(rootSpec(), ctx.out(), ctx.err(), shell::fail);
         // a command run from its own CommandLine (execute) has picocli read its parents' last parse, which fails
         // on a parent that never parsed: the root parses nothing once (it has no help options to remember)
         root.parseArgs();
@@ -172,9 +153,10 @@ public final class Commands {
         Object command = pending.get(word);
         if (command == null) return;
         Command a = command.getClass().getAnnotation(Command.class);
-        CommandLine real = new CommandLine(command);
-        addHelpOptions(real.getCommandSpec());
-        configure(real);
+        CommandLine real = CommandFactory.command(command, ctx.out(), ctx.err());
+        // execute runs it from here, not from the root: the root's handlers, for the same statuses and messages
+        real.setParameterExceptionHandler(root.getParameterExceptionHandler());
+        real.setExecutionExceptionHandler(root.getExecutionExceptionHandler());
         registered.put(a.name(), real);
         pending.values().removeIf(c -> c == command);
         // re-register all, so that the listing keeps its order
@@ -186,48 +168,5 @@ public final class Commands {
     public synchronized void loadAll() {
         addPluginCommands();
         for (String name : List.copyOf(pending.keySet())) load(name);
-    }
-
-    private void configure(CommandLine cl) {
-        cl.setOut(ctx.out());
-        cl.setErr(ctx.err());
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setParameterExceptionHandler(parameterError);
-        cl.setExecutionExceptionHandler(executionError);
-    }
-
-    /** Every command answers -h/--help, whether or not its author declared it. */
-    private static void addHelpOptions(CommandSpec spec) {
-        if (spec.optionsMap().get("--help") == null && spec.optionsMap().get("-h") == null) {
-            spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
-                    .description("Show this help message and exit.").build());
-        }
-        for (CommandLine sub : spec.subcommands().values()) addHelpOptions(sub.getCommandSpec());
-    }
-
-    /** One line: what was wrong, with the nearest names for an unknown command or option. */
-    static String message(ParameterException ex) {
-        CommandLine cl = ex.getCommandLine();
-        String name = cl.getCommandSpec().qualifiedName().replaceFirst("^cms ?", "");
-        if (ex instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
-            String word = u.getUnmatched().get(0);
-            boolean isCommand = !word.startsWith("-") && !cl.getSubcommands().isEmpty();
-            List<String> near;
-            String what;
-            if (isCommand) {
-                near = Suggest.nearest(word, cl.getSubcommands().keySet());
-                what = name.isEmpty() ? "unknown command '" + word + "'" : "unknown subcommand '" + name + " " + word + "'";
-            } else if (word.startsWith("-")) {
-                near = Suggest.nearest(word, cl.getCommandSpec().optionsMap().keySet());
-                what = "unknown option '" + word + "'" + (name.isEmpty() ? "" : " for '" + name + "'");
-            } else {
-                near = List.of();
-                what = "unexpected argument '" + word + "'" + (name.isEmpty() ? "" : " for '" + name + "'");
-            }
-            String hint = near.isEmpty() ? "" : "; did you mean: " + String.join(", ", near) + "?";
-            return what + hint + " (see '" + (name.isEmpty() ? "help" : name + " --help") + "')";
-        }
-        String m = ex.getMessage() == null ? "invalid input" : ex.getMessage();
-        return m + (name.isEmpty() ? "" : " (see '" + name + " --help')");
     }
 }

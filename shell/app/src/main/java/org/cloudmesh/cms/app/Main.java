@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.cloudmesh.cms.api.CmsException;
-import org.cloudmesh.cms.app.vars.VariableStore;
+import org.cloudmesh.cms.api.CommandFactory;
 
 /**
  * Chooses the mode and hands over to {@link Shell}: REPL when a person is at a terminal, one-shot
@@ -29,21 +29,37 @@ public final class Main {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), false);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+        // a signal (SIGTERM, Ctrl-C outside the REPL) ends the JVM through its exit hooks: close the shell there too
+        Runtime.getRuntime().addShutdownHook(new Thread(Main::closeAtSignal, "cms-close"));
         int status = 1;
         try {
             status = run(args, out, err, System.console() != null);
         } finally {
-            try {
-                VariableStore.flushAll(); // halt() skips exit hooks: write pending variables now
-            } catch (RuntimeException e) {
-                err.println("ERROR: " + e.getMessage());
-                status = 1;
-            }
             out.flush();
             err.flush();
         }
-        // PF4J leaves no threads that matter; exit at once rather than stopping plugins (pf4j#656)
+        // the shell is closed already; PF4J leaves no threads that matter: exit at once rather than stopping
+        // plugins (pf4j#656). halt() skips the exit hooks.
         Runtime.getRuntime().halt(status);
+    }
+
+    /** The shell of this process, which the exit hook closes when a signal ends the process first. */
+    private static volatile Shell current;
+
+    /** Makes {@code shell} the one the exit hook closes; every mode closes it itself on its way out. */
+    static Shell open(Shell shell) {
+        current = shell;
+        return shell;
+    }
+
+    private static void closeAtSignal() {
+        Shell shell = current;
+        if (shell == null) return;
+        try {
+            shell.close();
+        } catch (RuntimeException e) {
+            System.err.println("ERROR: " + e.getMessage());
+        }
     }
 
     /** Parses the shell's own options, then runs the chosen mode. @return the exit status */
@@ -81,25 +97,26 @@ public final class Main {
             PrivateFiles.createDirectory(home);
             Path dist = System.getProperty("cms.dist") == null ? null : Path.of(System.getProperty("cms.dist"));
 
+            // every mode closes its shell (and what its plugins opened) on the way out, a failure to close included
             if (file != null) {
-                Shell shell = new Shell(home, dist, out, err, false, debug, echo, keepGoing);
-                try (BufferedReader in = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
+                try (Shell shell = open(new Shell(home, dist, out, err, false, debug, echo, keepGoing));
+                     BufferedReader in = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
                     return shell.runScript(in, file);
                 } catch (NoSuchFileException e) {
                     throw new CmsException("script " + file + ": no such file");
                 }
             }
             if (!rest.isEmpty()) {
-                Shell shell = new Shell(home, dist, out, err, false, debug, echo, keepGoing);
-                try {
+                try (Shell shell = open(new Shell(home, dist, out, err, false, debug, echo, keepGoing))) {
                     return shell.run(rest);
                 } catch (Shell.QuitSignal q) {
                     return 0;
                 }
             }
             if (terminal) return Repl.run(home, dist, debug, echo);
-            Shell shell = new Shell(home, dist, out, err, false, debug, echo, keepGoing);
-            return shell.runScript(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), "stdin");
+            try (Shell shell = open(new Shell(home, dist, out, err, false, debug, echo, keepGoing))) {
+                return shell.runScript(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), "stdin");
+            }
         } catch (CmsException e) {
             out.flush();
             err.println("ERROR: " + e.getMessage());
@@ -107,7 +124,7 @@ public final class Main {
             return e.status();
         } catch (IOException | RuntimeException e) {
             out.flush();
-            err.println("ERROR: " + Shell.describe(e));
+            err.println("ERROR: " + CommandFactory.describe(e));
             if (debug) e.printStackTrace(err);
             return 1;
         }

@@ -8,6 +8,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.cloudmesh.cms.api.Completion;
+import org.cloudmesh.cms.api.CommandFactory;
 import org.jline.reader.Candidate;
 import org.jline.reader.Completer;
 import org.jline.reader.EndOfFileException;
@@ -36,73 +37,79 @@ final class Repl {
             // after a Ctrl-C the next output starts a new line (the terminal echoed "^C" where the cursor was)
             FreshLine fresh = new FreshLine(terminal.writer());
             PrintWriter out = new PrintWriter(fresh, true);
-            Shell shell = new Shell(home, dist, out, out, true, debug, echo, true);
-            Path historyFile = home.resolve("history");
-            if (!Files.exists(historyFile)) {
-                Files.createFile(historyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            try (Shell shell = Main.open(new Shell(home, dist, out, out, true, debug, echo, true))) {
+                return loop(terminal, fresh, out, shell, home);
             }
-            LineReader reader = LineReaderBuilder.builder()
-                    .terminal(terminal)
-                    .appName("cms")
-                    .parser(new DefaultParser())
-                    .completer(new CommandCompleter(shell))
-                    .variable(LineReader.HISTORY_FILE, historyFile)
-                    .variable(LineReader.HISTORY_SIZE, 10_000)
-                    .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true) // '!' starts a system command
-                    .option(LineReader.Option.HISTORY_IGNORE_SPACE, true)
-                    .build();
-            ShellContext ctx = shell.context();
-            ctx.freshLine = fresh::breakLine;
-            ctx.reader = reader::readLine;
-            ctx.history = () -> save(reader);
-            ctx.historyClear = () -> {
-                try {
-                    reader.getHistory().purge();
-                } catch (IOException e) {
-                    // the file is already gone: nothing to purge
-                }
-            };
-            out.println("cms " + org.cloudmesh.cms.app.plugins.Plugins.CMS_VERSION
-                    + " - virtual clusters and cloud VMs. Type 'help' for commands; Ctrl-D or 'quit' leaves.");
-            out.flush();
-            Thread models = new Thread(shell::commandLine, "cms-models"); // completion needs every model
-            models.setDaemon(true);
-            models.start();
-            Thread main = Thread.currentThread();
-            terminal.handle(Terminal.Signal.INT, s -> { // Ctrl-C stops the running command
-                fresh.pending = true;
-                main.interrupt();
-            });
-            shell.ready(); // the timer's Load ends at the first prompt, not when the first line is typed
-            boolean first = true;
-            while (true) {
-                String line;
-                // not before the first prompt: the plugins load lazily, and a start must stay fast
-                if (!first) for (String notice : shell.notices()) out.println(notice);
-                first = false;
-                out.flush();
-                try {
-                    line = reader.readLine("cms> ");
-                } catch (UserInterruptException e) {
-                    continue; // Ctrl-C drops the line, not the shell
-                } catch (EndOfFileException e) {
-                    break; // Ctrl-D
-                }
-                fresh.reset();
-                try {
-                    shell.processLine(line);
-                } catch (Shell.QuitSignal q) {
-                    break;
-                } catch (RuntimeException e) {
-                    out.println("ERROR: " + Shell.describe(e));
-                }
-                Thread.interrupted(); // a Ctrl-C that arrived after the command ended must not hit the next one
-                if (fresh.pending) fresh.breakLine(); // a command that printed nothing after Ctrl-C: not "^Ccms> "
-                out.flush();
-            }
-            save(reader);
-            return 0;
         }
+    }
+
+    /** Reads, runs and reports lines until Ctrl-D or quit. */
+    private static int loop(Terminal terminal, FreshLine fresh, PrintWriter out, Shell shell, Path home) throws IOException {
+        Path historyFile = home.resolve("history");
+        if (!Files.exists(historyFile)) {
+            Files.createFile(historyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        LineReader reader = LineReaderBuilder.builder()
+                .terminal(terminal)
+                .appName("cms")
+                .parser(new DefaultParser())
+                .completer(new CommandCompleter(shell))
+                .variable(LineReader.HISTORY_FILE, historyFile)
+                .variable(LineReader.HISTORY_SIZE, 10_000)
+                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true) // '!' starts a system command
+                .option(LineReader.Option.HISTORY_IGNORE_SPACE, true)
+                .build();
+        ShellContext ctx = shell.context();
+        ctx.freshLine = fresh::breakLine;
+        ctx.reader = reader::readLine;
+        ctx.history = () -> save(reader);
+        ctx.historyClear = () -> {
+            try {
+                reader.getHistory().purge();
+            } catch (IOException e) {
+                // the file is already gone: nothing to purge
+            }
+        };
+        out.println("cms " + org.cloudmesh.cms.app.plugins.Plugins.CMS_VERSION
+                + " - virtual clusters and cloud VMs. Type 'help' for commands; Ctrl-D or 'quit' leaves.");
+        out.flush();
+        Thread models = new Thread(shell::commandLine, "cms-models"); // completion needs every model
+        models.setDaemon(true);
+        models.start();
+        Thread main = Thread.currentThread();
+        terminal.handle(Terminal.Signal.INT, s -> { // Ctrl-C stops the running command
+            fresh.pending = true;
+            main.interrupt();
+        });
+        shell.ready(); // the timer's Load ends at the first prompt, not when the first line is typed
+        boolean first = true;
+        while (true) {
+            String line;
+            // not before the first prompt: the plugins load lazily, and a start must stay fast
+            if (!first) for (String notice : shell.notices()) out.println(notice);
+            first = false;
+            out.flush();
+            try {
+                line = reader.readLine("cms> ");
+            } catch (UserInterruptException e) {
+                continue; // Ctrl-C drops the line, not the shell
+            } catch (EndOfFileException e) {
+                break; // Ctrl-D
+            }
+            fresh.reset();
+            try {
+                shell.processLine(line);
+            } catch (Shell.QuitSignal q) {
+                break;
+            } catch (RuntimeException e) {
+                out.println("ERROR: " + CommandFactory.describe(e));
+            }
+            Thread.interrupted(); // a Ctrl-C that arrived after the command ended must not hit the next one
+            if (fresh.pending) fresh.breakLine(); // a command that printed nothing after Ctrl-C: not "^Ccms> "
+            out.flush();
+        }
+        save(reader);
+        return 0;
     }
 
     /**

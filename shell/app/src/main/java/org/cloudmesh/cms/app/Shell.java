@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.cloudmesh.cms.api.CmsException;
+import org.cloudmesh.cms.api.CommandFactory;
 import org.cloudmesh.cms.app.plugins.Plugins;
 import org.cloudmesh.cms.app.vars.Substitution;
 import org.cloudmesh.cms.app.vars.VariableStore;
@@ -17,7 +18,9 @@ import picocli.CommandLine;
  * One path for every mode: a REPL line, a one-shot command, a script line and a piped line all go through
  * {@link #run(List)}; the mode only decides how an error is reported and whether a batch stops.
  */
-public final class Shell {
+public final class Shell implements AutoCloseable {
+    private static final int INTERRUPTED = CommandFactory.INTERRUPTED;
+
     /** Thrown by quit/exit to end the REPL or a script. */
     public static final class QuitSignal extends RuntimeException {
         public QuitSignal() {
@@ -105,8 +108,8 @@ public final class Shell {
             fail(e.getMessage(), e);
             status = e.status();
         } catch (RuntimeException e) {
-            fail(describe(e), e);
-            status = interrupted(e) ? INTERRUPTED : 1;
+            fail(CommandFactory.describe(e), e);
+            status = CommandFactory.interrupted(e) ? INTERRUPTED : 1;
         }
         if (status == INTERRUPTED && lastError == null && ctx.interactive()) {
             lastError = words.get(0) + ": interrupted by Ctrl-C"; // e.g. '!sleep 9': the system command died of SIGINT
@@ -209,6 +212,15 @@ public final class Shell {
         ctx.err().flush();
     }
 
+    /**
+     * Closes what the shell and its plugins opened ({@link ShellContext#onClose}), the last opened first. Every mode
+     * ends here, before the process halts. @throws CmsException the first resource that failed to close
+     */
+    @Override
+    public void close() {
+        ctx.close();
+    }
+
     void fail(String message, Throwable e) {
         lastError = message;
         lastException = e;
@@ -220,41 +232,5 @@ public final class Shell {
         err.println(where != null ? where + ": " + lastError : "ERROR: " + lastError);
         if (debug && lastException != null) lastException.printStackTrace(err);
         err.flush();
-    }
-
-    /** The exit status of a command stopped by Ctrl-C (128 + SIGINT, as a POSIX shell reports it). */
-    static final int INTERRUPTED = 130;
-
-    /** True when {@code e} (or a cause of it) is how Java reports an interrupt: Ctrl-C stopped a command. */
-    static boolean interrupted(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException
-                    || t instanceof java.nio.channels.ClosedByInterruptException) return true;
-        }
-        return false;
-    }
-
-    /**
-     * One line for an error that is not a {@link CmsException}: what happened, in words; never a Java class name
-     * (the class and stack trace are for --debug).
-     */
-    static String describe(Throwable e) {
-        if (interrupted(e)) return "interrupted by Ctrl-C";
-        if (e instanceof java.io.UncheckedIOException && e.getCause() != null) return describe(e.getCause());
-        String m = e.getMessage();
-        if (e instanceof java.nio.file.NoSuchFileException) return "no such file or directory: " + m;
-        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied: " + m;
-        if (e instanceof java.nio.file.FileAlreadyExistsException) return "already exists: " + m;
-        if (e instanceof java.nio.file.NotDirectoryException) return "not a directory: " + m;
-        if (e instanceof java.nio.file.DirectoryNotEmptyException) return "directory not empty: " + m;
-        if (e instanceof java.net.UnknownHostException) return "unknown host: " + m;
-        boolean fault = e instanceof NullPointerException || e instanceof ClassCastException
-                || e instanceof IndexOutOfBoundsException || e instanceof ArithmeticException
-                || e instanceof UnsupportedOperationException || e instanceof java.util.NoSuchElementException
-                || e instanceof java.util.ConcurrentModificationException || e instanceof NumberFormatException
-                || e instanceof ArrayStoreException || e instanceof Error;
-        // a fault of cms itself, whose message (if any) speaks Java: the details are for --debug
-        if (fault || m == null || m.isBlank()) return "unexpected internal error (run with --debug for the details)";
-        return m;
     }
 }

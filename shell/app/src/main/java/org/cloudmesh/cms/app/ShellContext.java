@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
+import org.cloudmesh.cms.api.Closer;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Config;
 import org.cloudmesh.cms.api.Context;
@@ -16,7 +17,7 @@ import org.cloudmesh.cms.app.plugins.Plugins;
 import org.cloudmesh.cms.app.vars.VariableStore;
 
 /** The shell's {@link Context}: state is opened lazily so that a quick command never reads what it does not use. */
-public final class ShellContext implements Context {
+public final class ShellContext implements Context, AutoCloseable {
     private final Path home;
     private final Path dist;
     private final PrintWriter out;
@@ -24,7 +25,8 @@ public final class ShellContext implements Context {
     private final boolean interactive;
     private Config config;
     private Variables variables;
-    private AuditTrail audit;
+    private SqliteAuditTrail audit;
+    private final Closer closer = new Closer();
     Plugins plugins;
     /** The command registry (set by the Shell once plugins are loaded). */
     public Commands commands;
@@ -67,8 +69,12 @@ public final class ShellContext implements Context {
     @Override
     public synchronized Variables variables() {
         // write-behind: a script of many 'set's is not held up by one rename per line; the changes reach
-        // the file within 20 ms, and at exit (Main flushes), never lost to another process's writes
-        if (variables == null) variables = new VariableStore(home.resolve("variables.yaml")).writeBehind(Duration.ofMillis(20));
+        // the file within 20 ms, and at the latest when the shell closes, never lost to another process's writes
+        if (variables == null) {
+            VariableStore store = new VariableStore(home.resolve(VariableStore.FILE_NAME)).writeBehind(Duration.ofMillis(20));
+            onClose(store);
+            variables = store;
+        }
         return variables;
     }
 
@@ -80,7 +86,10 @@ public final class ShellContext implements Context {
     /** The audit trail in $CLOUDMESH_HOME/audit.db, opened on first use (shared with the server; append-only). */
     @Override
     public synchronized AuditTrail audit() {
-        if (audit == null) audit = SqliteAuditTrail.open(home);
+        if (audit == null) {
+            audit = SqliteAuditTrail.open(home);
+            onClose(audit);
+        }
         return audit;
     }
 
@@ -115,6 +124,17 @@ public final class ShellContext implements Context {
         String answer = reader.apply(question);
         if (answer == null) throw new CmsException("no answer given");
         return answer;
+    }
+
+    @Override
+    public void onClose(AutoCloseable resource) {
+        closer.add(resource);
+    }
+
+    /** Closes what was registered with {@link #onClose}, the last first; once. */
+    @Override
+    public void close() {
+        closer.close();
     }
 
     public Plugins plugins() {

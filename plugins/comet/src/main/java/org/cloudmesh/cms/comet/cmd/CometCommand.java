@@ -7,6 +7,7 @@ import org.cloudmesh.cms.api.Completion;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.comet.Comet;
 import org.cloudmesh.cms.comet.CometService;
+import org.cloudmesh.cms.comet.ControlPlane;
 import org.cloudmesh.cms.comet.DirectService;
 import org.cloudmesh.cms.comet.Endpoint;
 import org.cloudmesh.cms.comet.remote.RemoteService;
@@ -31,7 +32,6 @@ import picocli.CommandLine.Spec;
 public final class CometCommand implements Callable<Integer>, Completion {
     private static final List<CsState> ACTIVE = java.util.Arrays.stream(CsState.values()).filter(CsState::active).toList();
     final Context ctx;
-    private Comet comet;
 
     @Spec
     CommandSpec spec;
@@ -50,7 +50,7 @@ public final class CometCommand implements Callable<Integer>, Completion {
         return ctx;
     }
 
-    /** The control plane of this shell (opened on first use). */
+    /** The control plane of this process and home, shared with the server's routes (opened on first use). */
     public Comet service() {
         return comet();
     }
@@ -66,13 +66,8 @@ public final class CometCommand implements Callable<Integer>, Completion {
         return new DirectService(comet(), Endpoint.select(config, endpointOption));
     }
 
-    synchronized Comet comet() {
-        if (comet == null) {
-            comet = new Comet(ctx.home());
-            Comet c = comet;
-            Runtime.getRuntime().addShutdownHook(new Thread(c::close, "comet-close"));
-        }
-        return comet;
+    Comet comet() {
+        return ControlPlane.of(ctx);
     }
 
     @Override

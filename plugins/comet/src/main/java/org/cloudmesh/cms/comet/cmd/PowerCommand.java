@@ -5,7 +5,7 @@ import java.util.Locale;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.util.Hostlist;
 import org.cloudmesh.cms.api.util.Names;
-import org.cloudmesh.cms.comet.Comet;
+import org.cloudmesh.cms.comet.power.PowerAction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -36,9 +36,9 @@ final class PowerCommand extends CometCommand.Sub {
 
     @Override
     public Integer call() {
-        Comet.Action a;
+        PowerAction a;
         try {
-            a = Comet.Action.valueOf(action.toUpperCase(Locale.ROOT));
+            a = PowerAction.valueOf(action.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException x) {
             throw new CmsException("unknown power action '" + action + "': use on, off, reboot, reset or shutdown");
         }

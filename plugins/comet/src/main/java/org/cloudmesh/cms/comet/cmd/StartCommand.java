@@ -6,9 +6,10 @@ import java.util.List;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.util.Hostlist;
 import org.cloudmesh.cms.api.util.Walltime;
-import org.cloudmesh.cms.comet.Comet;
 import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.DirectService;
+import org.cloudmesh.cms.comet.computeset.Allocations;
+import org.cloudmesh.cms.comet.computeset.StartRequest;
 import org.cloudmesh.cms.comet.store.Cluster;
 import org.cloudmesh.cms.comet.store.Computeset;
 import org.cloudmesh.cms.comet.store.CsState;
@@ -44,20 +45,23 @@ final class StartCommand extends CometCommand.Sub {
 
     @Override
     public Integer call() throws InterruptedException {
-        Duration wall = walltime == null ? Duration.ofMinutes(DirectService.DEFAULT_WALLTIME_MINS) : Walltime.parse(walltime);
-        Comet.StartRequest r = DirectService.request(cluster, hostlist, count, Walltime.minutes(wall), allocation, reservation, begin);
+        Duration wall = walltime == null ? Duration.ofMinutes(StartRequest.DEFAULT_WALLTIME_MINS) : Walltime.parse(walltime);
+        StartRequest r = StartRequest.of(cluster, hostlist == null ? null : Hostlist.expand(hostlist), count,
+                Walltime.minutes(wall), allocation, reservation, begin);
         Duration wait = timeout == null ? Duration.ofMinutes(30) : Walltime.parse(timeout);
         CometService s = svc();
-        String alloc = allocation;
-        if (alloc == null) alloc = chooseAllocation(s.cluster(cluster));
-        Computeset cs = s.start(new Comet.StartRequest(r.cluster(), r.nodes(), r.count(), r.walltimeMins(), alloc, r.reservation(), r.begin()));
+        if (r.allocation() == null && ctx().interactive()) {
+            String chosen = chooseAllocation(s.cluster(cluster));
+            if (chosen != null) r = r.charging(chosen);
+        }
+        Computeset cs = s.start(r);
         PrintWriter out = ctx().out();
         out.println("Request accepted! Check status with:");
         out.println("comet cluster " + cluster);
         out.println("or:");
         out.println("comet computeset " + cs.id());
         out.println("(computeset " + cs.id() + ": Slurm job " + cs.jobId() + ", nodes " + Hostlist.compress(cs.nodes())
-                + ", walltime " + Walltime.format(wall) + ", allocation " + alloc + ")");
+                + ", walltime " + Walltime.format(wall) + ", allocation " + cs.allocation() + ")");
         if (s instanceof DirectService d && d.endpoint().guests().emulateSriov()) {
             out.println("Note: endpoint '" + d.endpoint().name() + "' emulates SR-IOV (libvirt.sriov: emulate): each node's VF"
                     + " is an emulated virtio NIC, named in its domain's metadata, not a passed-through device");
@@ -76,11 +80,10 @@ final class StartCommand extends CometCommand.Sub {
         }
     }
 
-    /** The single allocation, a menu in the REPL, or null (the service then lists the choices in its error). */
+    /** In the REPL: the cluster's single allocation, else a menu; null when it has none (the service says so). */
     String chooseAllocation(Cluster c) {
-        String only = DirectService.allocation(c, null);
-        if (only != null || !ctx().interactive()) return only;
-        List<String> list = DirectService.allocations(c);
+        List<String> list = Allocations.of(c);
+        if (list.size() <= 1) return null;
         StringBuilder menu = new StringBuilder();
         for (int i = 0; i < list.size(); i++) {
             menu.append(i + 1).append(": ").append(list.get(i)).append(i % 5 == 4 || i == list.size() - 1 ? "\n" : "\t");

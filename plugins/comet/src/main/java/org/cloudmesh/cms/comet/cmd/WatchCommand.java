@@ -3,8 +3,8 @@ package org.cloudmesh.cms.comet.cmd;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import org.cloudmesh.cms.api.CmsException;
-import org.cloudmesh.cms.comet.Comet;
 import org.cloudmesh.cms.comet.CometService;
+import org.cloudmesh.cms.comet.reconcile.Change;
 import org.cloudmesh.cms.comet.slurm.Remote;
 import org.cloudmesh.cms.comet.store.Computeset;
 import org.cloudmesh.cms.comet.store.CsState;
@@ -55,7 +55,7 @@ final class WatchCommand extends CometCommand.Sub {
             round++;
             try {
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
-                for (Comet.Change c : s.reconcile()) {
+                for (Change c : s.reconcile()) {
                     ctx().out().println(LocalTime.now().format(t) + " computeset " + c.computeset() + ": "
                             + (c.from() == c.to() ? c.detail() : (c.from() == null ? "" : c.from().label() + " -> ")
                             + c.to().label() + (c.detail() == null ? "" : " (" + c.detail() + ")")));

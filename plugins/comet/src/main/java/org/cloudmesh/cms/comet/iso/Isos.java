@@ -225,7 +225,7 @@ public final class Isos {
      * node or the store fails.
      */
     public static List<Change> attach(Comet comet, Endpoint e, String cluster, String hostlist, Iso iso) {
-        comet.cluster(e, cluster);
+        comet.clusters().cluster(e, cluster);
         List<Node> all = comet.store().nodes(cluster);
         List<Node> targets = new ArrayList<>();
         if (hostlist == null) {

@@ -44,12 +44,12 @@ public final class Lifetime {
      * has ended the job meanwhile, Slurm's refusal is quoted and the next reconciliation records the end.
      */
     public Computeset extend(long id, Duration by, String user, boolean admin) {
-        Computeset cs = comet.computeset(endpoint, id);
+        Computeset cs = comet.computesets().computeset(endpoint, id);
         if ((cs.state() != CsState.RUNNING && cs.state() != CsState.SUBMITTED) || cs.jobId() == null) {
             throw new CmsException("computeset " + id + " is " + cs.state().label() + ": only a running or pending"
                     + " computeset can be extended (see 'comet computeset " + id + "')");
         }
-        Cluster cl = comet.cluster(endpoint, cs.cluster());
+        Cluster cl = comet.clusters().cluster(endpoint, cs.cluster());
         requireOwner(cl, cs, user, admin);
         long minutes = newWalltime(cs, by);
         if (Duration.ofMinutes(minutes).compareTo(endpoint.maxWalltime()) > 0) {
@@ -60,7 +60,7 @@ public final class Lifetime {
         comet.operator(endpoint, "raise a time limit").timeLimit(cs.jobId(), minutes);
         comet.store().extend(id, minutes, "by " + Walltime.format(by) + " to " + Walltime.format(Duration.ofMinutes(minutes))
                 + " (" + user + ")");
-        return comet.computeset(endpoint, id);
+        return comet.computesets().computeset(endpoint, id);
     }
 
     /** The walltime a computeset would have after an extension by {@code by}, in minutes. */

@@ -2,7 +2,6 @@ package org.cloudmesh.cms.comet.nist;
 
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -15,7 +14,10 @@ import org.cloudmesh.cms.api.cluster.Node;
 import org.cloudmesh.cms.api.cluster.VirtualCluster;
 import org.cloudmesh.cms.api.util.Walltime;
 import org.cloudmesh.cms.comet.Comet;
+import org.cloudmesh.cms.comet.ControlPlane;
 import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.computeset.StartRequest;
+import org.cloudmesh.cms.comet.power.PowerAction;
 import org.cloudmesh.cms.comet.store.Cluster;
 import org.cloudmesh.cms.comet.store.Computeset;
 import org.cloudmesh.cms.comet.store.CsState;
@@ -28,12 +30,10 @@ import org.pf4j.Extension;
  * ({@code cloudmesh.comet.endpoints.NAME}) is a "cloud" to {@code cluster create --cloud NAME}. Starting a cluster
  * powers its frontend on and starts one computeset of all its nodes (a Slurm job on the cluster's first allocation,
  * walltime 2 days or the endpoint's limit); stopping terminates its computesets and powers the frontend off.
- * Uses only Comet's public methods.
+ * Uses only the public methods of Comet's parts.
  */
 @Extension
 public final class CometClusters implements ClusterBackend {
-    static final long DEFAULT_WALLTIME_MIN = 2 * 24 * 60;
-
     @Override
     public String kind() {
         return "comet";
@@ -76,7 +76,7 @@ public final class CometClusters implements ClusterBackend {
     @Override
     public void delete(Context ctx, String name) {
         with(ctx, comet -> {
-            comet.deleteCluster(endpoint(ctx, comet, name), name);
+            comet.clusters().delete(endpoint(ctx, comet, name), name);
             return null;
         });
     }
@@ -85,8 +85,8 @@ public final class CometClusters implements ClusterBackend {
     public void start(Context ctx, String name) {
         with(ctx, comet -> {
             Endpoint e = endpoint(ctx, comet, name);
-            Cluster c = comet.cluster(e, name);
-            if (!frontendActive(comet, name)) comet.power(e, name, Comet.Action.ON, null);
+            Cluster c = comet.clusters().cluster(e, name);
+            if (!frontendActive(comet, name)) comet.power().apply(e, name, PowerAction.ON, null);
             if (active(comet, e, name).isEmpty()) {
                 List<String> computes = new ArrayList<>();
                 for (org.cloudmesh.cms.comet.store.Node n : comet.store().nodes(name)) if (!n.frontend()) computes.add(n.name());
@@ -95,8 +95,11 @@ public final class CometClusters implements ClusterBackend {
                     throw new CmsException("comet cluster '" + name + "' has no allocation to start its nodes on: start them with"
                             + " 'comet start " + name + " --allocation A'");
                 }
-                long walltime = Math.min(DEFAULT_WALLTIME_MIN, Walltime.minutes(e.maxWalltime()));
-                if (!computes.isEmpty()) comet.start(e, new Comet.StartRequest(name, computes, 0, walltime, allocation, null, null));
+                long walltime = Math.min(StartRequest.DEFAULT_WALLTIME_MINS, Walltime.minutes(e.maxWalltime()));
+                if (!computes.isEmpty()) {
+                    // sized to the endpoint above, on an allocation of its own: none of a user's start checks apply
+                    comet.computesets().submit(e, new StartRequest(name, computes, 0, walltime, allocation, null, null), allocation);
+                }
             }
             return null;
         });
@@ -106,8 +109,8 @@ public final class CometClusters implements ClusterBackend {
     public void stop(Context ctx, String name) {
         with(ctx, comet -> {
             Endpoint e = endpoint(ctx, comet, name);
-            for (Computeset cs : active(comet, e, name)) comet.terminate(e, cs.id());
-            if (frontendActive(comet, name)) comet.power(e, name, Comet.Action.OFF, null);
+            for (Computeset cs : active(comet, e, name)) comet.computesets().terminate(e, cs.id(), System.getProperty("user.name"));
+            if (frontendActive(comet, name)) comet.power().apply(e, name, PowerAction.OFF, null);
             return null;
         });
     }
@@ -116,7 +119,7 @@ public final class CometClusters implements ClusterBackend {
 
     /** The process's one Comet for the home, shared with comet's routes: one reconciliation lock covers both. */
     private static <T> T with(Context ctx, Function<Comet, T> body) {
-        return body.apply(Comet.shared(ctx.home()));
+        return body.apply(ControlPlane.of(ctx));
     }
 
     private static Endpoint endpoint(Context ctx, Comet comet, String name) {
@@ -125,9 +128,7 @@ public final class CometClusters implements ClusterBackend {
     }
 
     private static List<Computeset> active(Comet comet, Endpoint e, String name) {
-        EnumSet<CsState> states = EnumSet.noneOf(CsState.class);
-        for (CsState s : CsState.values()) if (s.active()) states.add(s);
-        return comet.store().computesets(new Store.CsFilter(e.name(), name, states, null));
+        return comet.store().computesets(new Store.CsFilter(e.name(), name, CsState.activeStates(), null));
     }
 
     private static boolean frontendActive(Comet comet, String name) {

@@ -26,11 +26,13 @@ import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Config;
 import org.cloudmesh.cms.api.rest.RequestSigner;
 import org.cloudmesh.cms.api.util.Names;
-import org.cloudmesh.cms.comet.Comet;
 import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.DirectService;
 import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.computeset.StartRequest;
 import org.cloudmesh.cms.comet.iso.Isos;
+import org.cloudmesh.cms.comet.power.PowerAction;
+import org.cloudmesh.cms.comet.reconcile.Change;
 import org.cloudmesh.cms.comet.rest.Json;
 import org.cloudmesh.cms.comet.rest.Nucleus;
 import org.cloudmesh.cms.comet.store.Cluster;
@@ -206,25 +208,25 @@ public final class RemoteService implements CometService {
     // ---- the operations ---------------------------------------------------------------------------------------
 
     @Override
-    public List<Comet.Change> refresh(PrintWriter warn) {
+    public List<Change> refresh(PrintWriter warn) {
         return List.of();   // the server reconciles before it answers
     }
 
     @Override
-    public List<Comet.Change> reconcile() {
+    public List<Change> reconcile() {
         Map<Long, Computeset> now = new LinkedHashMap<>();
         for (Computeset c : computesets(null, ACTIVE, null)) now.put(c.id(), c);
-        List<Comet.Change> changes = new ArrayList<>();
+        List<Change> changes = new ArrayList<>();
         if (seen != null) {
             for (Computeset before : seen.values()) {
                 Computeset after = now.containsKey(before.id()) ? now.get(before.id()) : computeset(before.id());
                 if (after.state() != before.state()) {
-                    changes.add(new Comet.Change(after.id(), before.state(), after.state(),
+                    changes.add(new Change(after.id(), before.state(), after.state(),
                             after.state() == CsState.RUNNING ? after.hosts() : after.reason()));
                 }
             }
             for (Computeset c : now.values()) {
-                if (!seen.containsKey(c.id())) changes.add(new Comet.Change(c.id(), null, c.state(), c.reason()));
+                if (!seen.containsKey(c.id())) changes.add(new Change(c.id(), null, c.state(), c.reason()));
             }
         }
         seen = now;
@@ -300,10 +302,10 @@ public final class RemoteService implements CometService {
     }
 
     @Override
-    public Computeset start(Comet.StartRequest r) {
+    public Computeset start(StartRequest r) {
         Map<String, Object> b = new LinkedHashMap<>();
         b.put("cluster", r.cluster());
-        if (r.nodes() != null) b.put("computes", r.nodes());
+        if (r.nodes() != null) b.put("computes", r.nodes());   // the names as a list: the server takes them as they are
         else b.put("count", String.valueOf(r.count()));
         b.put("walltime_mins", String.valueOf(r.walltimeMins()));
         b.put("allocation", r.allocation());
@@ -345,7 +347,7 @@ public final class RemoteService implements CometService {
         return Json.computeset(map(call("PUT", "/computeset/" + id + "/shutdown", null)));
     }
 
-    static String action(Comet.Action a) {
+    static String action(PowerAction a) {
         return switch (a) {
             case ON -> "poweron";
             case OFF -> "poweroff";
@@ -354,7 +356,7 @@ public final class RemoteService implements CometService {
     }
 
     @Override
-    public List<String> power(String cluster, Comet.Action a, String target) {
+    public List<String> power(String cluster, PowerAction a, String target) {
         String c = "/cluster/" + seg(Names.require("cluster", cluster));
         String path = target == null ? c + "/frontend/" + action(a)
                 : target.matches("[0-9]{1,18}") ? c + "/computeset/" + target + "/" + action(a)

@@ -38,7 +38,7 @@ public final class Renames {
 
     /** Checks the request against the store; returns old → new in order. Throws, changing nothing, on any problem. */
     public static Map<String, String> plan(Comet comet, Endpoint e, String cluster, String oldList, String newList) {
-        comet.cluster(e, cluster);
+        comet.clusters().cluster(e, cluster);
         List<String> olds = Hostlist.expand(oldList);
         List<String> news = Hostlist.expand(newList);
         if (olds.size() != news.size()) {

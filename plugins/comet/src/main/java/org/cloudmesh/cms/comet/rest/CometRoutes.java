@@ -8,6 +8,7 @@ import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.rest.RestApi;
 import org.cloudmesh.cms.api.rest.RestRoutes;
 import org.cloudmesh.cms.comet.Comet;
+import org.cloudmesh.cms.comet.ControlPlane;
 import org.pf4j.Extension;
 
 /**
@@ -16,15 +17,15 @@ import org.pf4j.Extension;
  *
  * <p>The loop runs here, on one daemon thread, because a server is the one process that is always up on the
  * management node: computesets must follow Slurm (walltime reached, job failed) and their VMs must start and stop
- * even when no client asks. The thread is a daemon because RestRoutes has no stop hook: it must never keep the JVM
- * of a stopped server alive; the store is crash-safe, so being cut off in the middle of a round loses nothing (the
+ * even when no client asks. The loop stops when the server's context closes; its thread is a daemon so that it never
+ * keeps the JVM of a stopped server alive; the store is crash-safe, so being cut off in the middle of a round loses nothing (the
  * next round, or the next command, finishes it).
  */
 @Extension
 public final class CometRoutes implements RestRoutes {
     @Override
     public void routes(RestApi api, Context ctx) {
-        Comet comet = Comet.shared(ctx.home());
+        Comet comet = ControlPlane.of(ctx);
         Nucleus n = new Nucleus(ctx, comet);
         n.register(api);
         api.console("comet", n::consoleTarget);
@@ -41,5 +42,6 @@ public final class CometRoutes implements RestRoutes {
             return t;
         });
         loop.scheduleWithFixedDelay(n::reconcileAll, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        ctx.onClose(loop::shutdownNow); // after the control plane was held: stopped before it closes
     }
 }

@@ -36,8 +36,10 @@ import org.cloudmesh.cms.comet.Comet;
 import org.cloudmesh.cms.comet.CometService;
 import org.cloudmesh.cms.comet.DirectService;
 import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.computeset.StartRequest;
 import org.cloudmesh.cms.comet.iso.Isos;
 import org.cloudmesh.cms.comet.lifetime.Lifetime;
+import org.cloudmesh.cms.comet.power.PowerAction;
 import org.cloudmesh.cms.comet.store.Cluster;
 import org.cloudmesh.cms.comet.store.Computeset;
 import org.cloudmesh.cms.comet.store.CsState;
@@ -234,13 +236,13 @@ public final class Nucleus {
 
     // ---- power, ISO, rename, console --------------------------------------------------------------------------
 
-    static Comet.Action action(String a) {
+    static PowerAction action(String a) {
         return switch (a == null ? "" : a.toLowerCase(Locale.ROOT)) {
-            case "poweron", "on" -> Comet.Action.ON;
-            case "poweroff", "off" -> Comet.Action.OFF;
-            case "reboot" -> Comet.Action.REBOOT;
-            case "reset" -> Comet.Action.RESET;
-            case "shutdown" -> Comet.Action.SHUTDOWN;
+            case "poweron", "on" -> PowerAction.ON;
+            case "poweroff", "off" -> PowerAction.OFF;
+            case "reboot" -> PowerAction.REBOOT;
+            case "reset" -> PowerAction.RESET;
+            case "shutdown" -> PowerAction.SHUTDOWN;
             default -> throw RestException.notFound("unknown action '" + a
                     + "': use poweron, poweroff, reboot, reset, shutdown or attach_iso");
         };
@@ -251,13 +253,13 @@ public final class Nucleus {
         if (nodes != null) Hostlist.expand(nodes);
         String a = c.pathParam("action");
         if ("attach_iso".equals(a)) return attachIso(c, cl, nodes);
-        Comet.Action action = action(a);
+        PowerAction action = action(a);
         c.auditTarget(cl.name(), nodes);
         List<String> done = service(c, cl).power(cl.name(), action, nodes);
         return power(cl, action, done);
     }
 
-    private static RestReply power(Cluster cl, Comet.Action action, List<String> done) {
+    private static RestReply power(Cluster cl, PowerAction action, List<String> done) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("action", action.label());
         body.put("nodes", done);
@@ -272,7 +274,7 @@ public final class Nucleus {
         if (comet.store().computeset(Long.parseLong(id)).filter(cs -> cs.cluster().equals(cl.name())).isEmpty()) {
             throw RestException.notFound("unknown computeset " + id + ": see 'comet computeset'");
         }
-        Comet.Action action = action(c.pathParam("action"));
+        PowerAction action = action(c.pathParam("action"));
         c.auditTarget(cl.name(), "computeset " + id);
         return power(cl, action, service(c, cl).power(cl.name(), action, id));
     }
@@ -383,30 +385,30 @@ public final class Nucleus {
     RestReply start(RestCall c) {
         Map<String, Object> b = c.body(Map.class);
         Cluster cl = visible(c, text(b, "cluster", true));
-        String hostlist = null;
+        // a list stays a list (as the remote client sends it); a string is a hostlist (as Nucleus clients send it)
+        List<String> nodes = null;
         Object computes = b.get("computes");
         if (computes instanceof List<?> l) {
-            List<String> names = new ArrayList<>();
-            for (Object o : l) names.add(o instanceof Map<?, ?> m ? String.valueOf(m.get("name")) : String.valueOf(o));
-            for (String n : names) Names.require("node", n);
-            hostlist = names.isEmpty() ? null : Hostlist.compress(names);
+            nodes = new ArrayList<>();
+            for (Object o : l) nodes.add(o instanceof Map<?, ?> m ? String.valueOf(m.get("name")) : String.valueOf(o));
+            if (nodes.isEmpty()) nodes = null;
         } else if (computes != null) {
-            hostlist = String.valueOf(computes);
+            nodes = Hostlist.expand(String.valueOf(computes));
         }
         String count = b.get("count") == null ? null : String.valueOf(b.get("count"));
         String wall = b.get("walltime_mins") == null ? null : String.valueOf(b.get("walltime_mins")).strip();
         long minutes;
         if (wall == null) {
-            minutes = DirectService.DEFAULT_WALLTIME_MINS;
+            minutes = StartRequest.DEFAULT_WALLTIME_MINS;
         } else if (!wall.matches("[0-9]{1,9}")) {
             throw RestException.badRequest("walltime_mins '" + wall + "': give a whole number of minutes", "walltime_mins");
         } else {
             minutes = Walltime.minutes(Walltime.parse(wall + "m"));
         }
-        Comet.StartRequest r = DirectService.request(cl.name(), hostlist, count, minutes, text(b, "allocation", false),
+        StartRequest r = StartRequest.of(cl.name(), nodes, count, minutes, text(b, "allocation", false),
                 text(b, "reservation", false), text(b, "begin", false));
         DirectService s = service(c, cl);
-        int n = r.nodes() != null ? r.nodes().size() : r.count();
+        int n = r.size();
         c.auditTarget(cl.name(), r.nodes() == null ? n + " node(s)" : Hostlist.compress(r.nodes()));
         Computeset cs;
         if (limited(cl)) {
@@ -445,7 +447,7 @@ public final class Nucleus {
             Map<String, String> projectOf = new HashMap<>();
             for (Cluster x : comet.store().clusters(null)) projectOf.put(x.name(), String.valueOf(x.project()));
             long used = 0;
-            for (Computeset cs : comet.store().computesets(new Store.CsFilter(null, null, activeStates(), null))) {
+            for (Computeset cs : comet.store().computesets(new Store.CsFilter(null, null, CsState.activeStates(), null))) {
                 if (cl.project().equals(projectOf.get(cs.cluster()))) used += cs.nodes().size();
             }
             if (used + n > maxConcurrent) {
@@ -482,12 +484,6 @@ public final class Nucleus {
         }
     }
 
-    static EnumSet<CsState> activeStates() {
-        EnumSet<CsState> s = EnumSet.noneOf(CsState.class);
-        for (CsState x : CsState.values()) if (x.active()) s.add(x);
-        return s;
-    }
-
     /** Nucleus: PUT computeset/{id}/shutdown terminates; reboot and reset act on the set's nodes. */
     RestReply computesetAction(RestCall c) {
         Computeset cs = visibleSet(c);
@@ -498,7 +494,7 @@ public final class Nucleus {
             Computeset done = service(c, cl).terminate(cs.id());
             return RestReply.accepted(Json.computeset(done), BASE + "/computeset/" + cs.id());
         }
-        Comet.Action action = action(a);
+        PowerAction action = action(a);
         return power(cl, action, service(c, cl).power(cl.name(), action, String.valueOf(cs.id())));
     }
 
@@ -760,7 +756,7 @@ public final class Nucleus {
         }
         for (String e : endpoints) {
             try {
-                comet.reconcile(endpoint(e));
+                comet.reconciler().reconcile(endpoint(e));
             } catch (RuntimeException x) {
                 // Slurm or libvirt unreachable: the next round tries again
             }

@@ -13,6 +13,13 @@ public enum CsState {
         return this == CREATED || this == SUBMITTED || this == RUNNING || this == ENDING;
     }
 
+    /** The states of a set that holds its nodes (a fresh set: callers may change it). */
+    public static java.util.EnumSet<CsState> activeStates() {
+        java.util.EnumSet<CsState> s = java.util.EnumSet.noneOf(CsState.class);
+        for (CsState c : values()) if (c.active()) s.add(c);
+        return s;
+    }
+
     public boolean terminal() {
         return !active();
     }

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.cloudmesh.cms.app.Suggest;
+import org.cloudmesh.cms.api.util.Suggest;
 import org.cloudmesh.cms.app.config.ConfigFile;
 
 /**

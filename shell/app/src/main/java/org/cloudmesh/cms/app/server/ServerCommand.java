@@ -105,13 +105,15 @@ public final class ServerCommand {
         long pid = ProcessHandle.current().pid();
         ServerFiles.write(home, pid, host.url());
         CountDownLatch forever = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        // registered last, so closed first (SIGTERM or Ctrl-C closes the shell): no request runs while the
+        // plugins' resources (the routes' control plane) and the audit trail are closed after it
+        ctx.onClose(() -> {
             host.log("stopping");
             host.close();
             ServerFiles.removeIfOurs(home, pid);
             accounts.close();
             host.log("stopped");
-        }, "cms-server-stop"));
+        });
         ctx.out().println("cms server running at " + host.url() + " (PID " + pid + ")");
         ctx.out().flush();
         host.log("PID " + pid + ", home " + home + ", " + routes.size() + " plugin route set(s)");

@@ -57,8 +57,9 @@ import org.cloudmesh.cms.api.Variables;
  * <p><b>Write-behind</b> ({@link #writeBehind}): on ext4 a rename over an existing file flushes the new file's
  * data, which costs ~0.3 ms a write on a virtual disk and caps a script at a few thousand {@code set}s a second.
  * With write-behind, changes are applied to this JVM's view at once and merged into the file, by the same
- * lock / re-read / rename cycle, at most {@code maxDelay} later, on {@link #flush()}, by a strict change, and at
- * JVM exit (a shutdown hook; {@code Runtime.halt()} skips it, so call {@link #flushAll()} before halting).
+ * lock / re-read / rename cycle, at most {@code maxDelay} later, on {@link #flush()} or {@link #close()}, by a
+ * strict change, and at a normal JVM exit (a shutdown hook; {@code Runtime.halt()} skips it: the shell closes
+ * its store before halting).
  * Another process's writes are never lost: the pending changes are replayed on the file as it is at
  * the time of the flush. The cost is that another process sees the change up to {@code maxDelay} late.
  *
@@ -68,7 +69,7 @@ import org.cloudmesh.cms.api.Variables;
  * booleans; {@code x:} and {@code x: ~} read as the empty string). All instances over one file in one JVM share
  * their cache and their pending changes.
  */
-public final class VariableStore implements Variables {
+public final class VariableStore implements Variables, AutoCloseable {
     public static final String FILE_NAME = "variables.yaml";
 
     static final String HEADER = "# cms variables and defaults; change them with 'cms set' and 'cms default'\n";
@@ -113,6 +114,12 @@ public final class VariableStore implements Variables {
     /** Writes this JVM's pending changes to the file now; a no-op when there are none. */
     public void flush() {
         shared.commit(null);
+    }
+
+    /** Writes what is pending ({@link #flush()}): the shell closes its store before the process halts. */
+    @Override
+    public void close() {
+        flush();
     }
 
     /**

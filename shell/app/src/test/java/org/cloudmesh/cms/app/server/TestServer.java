@@ -41,6 +41,7 @@ public final class TestServer implements AutoCloseable {
     public final Accounts accounts;
     public final SqliteAuditTrail audit;
     public final ServerHost host;
+    private final HomeContext context;
     public final AtomicLong clock = new AtomicLong(Instant.now().getEpochSecond());
     public final StringWriter log = new StringWriter();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
@@ -79,7 +80,8 @@ public final class TestServer implements AutoCloseable {
         this.home = home;
         this.accounts = Accounts.open(home);
         this.audit = SqliteAuditTrail.open(home);
-        this.host = ServerHost.start(options, new HomeContext(home, settings), routes, accounts, audit, new PrintWriter(log, true), clock::get);
+        this.context = new HomeContext(home, settings);
+        this.host = ServerHost.start(options, context, routes, accounts, audit, new PrintWriter(log, true), clock::get);
     }
 
     public static TestServer start(Path home, RestRoutes... routes) {
@@ -159,6 +161,7 @@ public final class TestServer implements AutoCloseable {
     @Override
     public void close() {
         host.close();
+        context.closer.close();
         audit.close();
         accounts.close();
     }
@@ -168,6 +171,12 @@ public final class TestServer implements AutoCloseable {
         private final Path home;
         private final Map<String, Object> settings;
         private final PrintWriter out = new PrintWriter(new StringWriter(), true);
+        final org.cloudmesh.cms.api.Closer closer = new org.cloudmesh.cms.api.Closer();
+
+        @Override
+        public void onClose(AutoCloseable resource) {
+            closer.add(resource);
+        }
 
         HomeContext(Path home, Map<String, Object> settings) {
             this.home = home;

@@ -1,4 +1,4 @@
-package org.cloudmesh.cms.app;
+package org.cloudmesh.cms.api.util;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -9,7 +9,7 @@ import java.util.List;
 public final class Suggest {
     private Suggest() {}
 
-    static List<String> nearest(String typed, Collection<String> names) {
+    public static List<String> nearest(String typed, Collection<String> names) {
         int limit = Math.max(1, Math.min(3, typed.length() / 3));
         List<String> near = new ArrayList<>();
         for (String n : names) {
