@@ -122,11 +122,18 @@ final class Remote implements AutoCloseable {
         s.append("t=$(mktemp -d) || exit 111\n");
         s.append("on() { if [ \"$1\" = ").append(ShellQuote.quote(mgr)).append(" ]; then sh -c \"$2\"; else ssh -F \"$c\" -- \"$1\" \"$2\"; fi; }\n");
         String in = stdinFile == null ? "/dev/null" : "\"$HOME\"/" + ShellQuote.quote(stdinFile);
+        // With input, each node reads exactly the file's size and the command then gets its end of input from head:
+        // an end-of-file sent through ssh to a busy small guest's dropbear was seen to get lost, and cat waited forever.
+        String run = ShellQuote.quote(command);
+        if (stdinFile != null) {
+            s.append("sz=$(($(wc -c <").append(in).append("))) || exit 111\n");
+            run = "\"head -c $sz | sh -c \"" + ShellQuote.quote(ShellQuote.quote(command));
+        }
         // each node's job encodes its own result (in parallel, at most FAN_OUT at once); one cat reports them all
         s.append("i=0\n");
         s.append("for n in");
         for (String n : nodes) s.append(' ').append(ShellQuote.quote(n));
-        s.append("; do ( on \"$n\" ").append(ShellQuote.quote(command)).append(" <").append(in)
+        s.append("; do ( on \"$n\" ").append(run).append(" <").append(in)
                 .append(" >\"$t/$n.o\" 2>\"$t/$n.e\"; r=$?; { printf '@@ %s %s ' \"$n\" \"$r\";"
                         + " if [ -s \"$t/$n.o\" ]; then base64 -w0 <\"$t/$n.o\"; fi; printf ' ';"
                         + " if [ -s \"$t/$n.e\" ]; then base64 -w0 <\"$t/$n.e\"; fi; echo; } >\"$t/$n.x\" ) &"
