@@ -79,8 +79,10 @@ final class LoopbackProvider implements ComputeProvider {
         String file = cloud.credentialOr("authorized_keys", null).orElse(null);
         if (file == null || publicKey == null) return;
         synchronized (KEYS) {
-            try {
-                Path p = Path.of(file);
+            Path p = Path.of(file);
+            // test JVMs of other modules or checkouts may change the same file at once: one at a time, across processes
+            try (var lock = java.nio.channels.FileChannel.open(p.resolveSibling("." + p.getFileName() + ".lock"),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE).lock()) {
                 List<String> lines = new ArrayList<>(Files.readAllLines(p));
                 if (add) lines.add(publicKey.strip());
                 else lines.remove(publicKey.strip());
