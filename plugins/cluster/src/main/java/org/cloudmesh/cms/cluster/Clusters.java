@@ -579,7 +579,8 @@ final class Clusters {
     /** Slurm's view of the cluster's nodes, grouped by state, or why it cannot be had. */
     String stackStates(Cluster c) {
         try (Remote r = new Remote(ctx.home(), c)) {
-            Map<String, String> states = SlurmStack.states(r);
+            Map<String, String> states = new java.util.TreeMap<>();
+            SlurmStack.states(r).forEach((n, x) -> states.put(n, x.state()));
             return states.isEmpty() ? "no answer from Slurm on the manager" : SlurmStack.summary(states);
         } catch (CmsException e) {
             return "unknown: " + e.getMessage();

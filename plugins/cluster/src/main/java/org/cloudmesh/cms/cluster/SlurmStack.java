@@ -229,18 +229,6 @@ final class SlurmStack {
         return s.toString();
     }
 
-    /** Slurm's state of each node as the manager's sinfo shows it (empty when Slurm does not answer). */
-    static Map<String, String> states(Remote r) {
-        Map<String, String> out = new TreeMap<>();
-        ExecResult x = r.exec("sinfo -h -N -o '%N %T' 2>/dev/null", Duration.ofSeconds(20));
-        if (!x.ok()) return out;
-        for (String line : x.stdout().split("\n")) {
-            String[] f = line.strip().split("\\s+");
-            if (f.length == 2) out.put(f[0], f[1]);
-        }
-        return out;
-    }
-
     /** "idle x-[1-2]; down* x-3": the nodes grouped by state. */
     static String summary(Map<String, String> states) {
         Map<String, List<String>> by = new TreeMap<>();
@@ -251,12 +239,20 @@ final class SlurmStack {
     }
 
     /**
-     * Slurm's state of each node and when its slurmd last registered (by the node's clock, seconds since the epoch; 0
-     * when never), from {@code scontrol show node}: a restarted slurmctld keeps the nodes' old states until they time
-     * out, so a state alone does not say that a node's new slurmd came.
+     * A node as Slurm on the manager sees it: its state (lower case, e.g. {@code idle}, {@code down+not_responding})
+     * and when its slurmd last registered (by the node's clock, seconds since the epoch; 0 when never). A restarted
+     * slurmctld keeps the nodes' old states until they time out, so a state alone does not say that a new slurmd came.
      */
-    private static Map<String, Map.Entry<String, Long>> registrations(Remote r) {
-        Map<String, Map.Entry<String, Long>> out = new TreeMap<>();
+    record NodeState(String state, long registered) {
+        boolean readySince(long restarted) {
+            return registered >= restarted && READY.stream().anyMatch(state::startsWith)
+                    && !state.contains("not_responding") && !state.contains("drain");
+        }
+    }
+
+    /** Every node of Slurm on the manager, from {@code scontrol show node} (empty when Slurm does not answer). */
+    static Map<String, NodeState> states(Remote r) {
+        Map<String, NodeState> out = new TreeMap<>();
         ExecResult x = r.exec("scontrol -o show node 2>/dev/null", Duration.ofSeconds(20));
         if (!x.ok()) return out;
         for (String line : x.stdout().split("\n")) {
@@ -272,15 +268,9 @@ final class SlurmStack {
             } catch (java.time.format.DateTimeParseException e) {
                 // None: never registered
             }
-            out.put(f.get("NodeName"), Map.entry(f.getOrDefault("State", "unknown").toLowerCase(Locale.ROOT), started));
+            out.put(f.get("NodeName"), new NodeState(f.getOrDefault("State", "unknown").toLowerCase(Locale.ROOT), started));
         }
         return out;
-    }
-
-    private static boolean ready(Map.Entry<String, Long> reg, long restarted) {
-        if (reg == null || reg.getValue() < restarted) return false;
-        String state = reg.getKey();
-        return READY.stream().anyMatch(state::startsWith) && !state.contains("not_responding") && !state.contains("drain");
     }
 
     /** Waits until every node's slurmd registered after its restart ({@code restarted}) and the node is ready. */
@@ -291,11 +281,11 @@ final class SlurmStack {
         List<String> pending = nodes;
         Map<String, String> states = Map.of();
         while (true) {
-            Map<String, Map.Entry<String, Long>> regs = registrations(r);
+            Map<String, NodeState> regs = states(r);
             Map<String, String> now = new TreeMap<>();
-            regs.forEach((n, e) -> now.put(n, e.getKey()));
+            regs.forEach((n, e) -> now.put(n, e.state()));
             states = now;
-            pending = nodes.stream().filter(n -> !ready(regs.get(n), restarted.get(n))).toList();
+            pending = nodes.stream().filter(n -> !(regs.containsKey(n) && regs.get(n).readySince(restarted.get(n)))).toList();
             if (pending.isEmpty()) return;
             long waited = (System.nanoTime() - start) / 1_000_000_000L;
             if (waited >= timeout.toSeconds()) break;
