@@ -30,6 +30,7 @@ import org.cloudmesh.cms.api.compute.Vm;
 import org.cloudmesh.cms.api.util.Hostlist;
 import org.cloudmesh.cms.api.ssh.KeyStore;
 import org.cloudmesh.cms.api.ssh.SshClient;
+import org.cloudmesh.cms.api.stack.Slurm;
 import org.cloudmesh.cms.api.util.Names;
 import org.cloudmesh.cms.api.util.Parallel;
 
@@ -131,7 +132,7 @@ final class Clusters {
         if (s.description() != null && s.description().chars().anyMatch(c -> c < ' ')) {
             throw new CmsException("--description: use one line of text");
         }
-        if (s.stack() != null) SlurmStack.requireKnown(s.stack());
+        if (s.stack() != null) Slurm.requireKnown(s.stack());
         if (s.cloud() == null || s.cloud().isBlank()) {
             throw new CmsException("no cloud chosen: give --cloud CLOUD or 'set cloud=NAME' (clouds: " + clouds() + ")");
         }
@@ -510,7 +511,7 @@ final class Clusters {
      * cloud without private addresses that was made without a stack has no segment for one: it is refused, unchanged.
      */
     void setup(String name, String stack) {
-        if (stack != null) SlurmStack.requireKnown(stack);
+        if (stack != null) Slurm.requireKnown(stack);
         Cluster c = require(name);
         if (stack != null && c.stack() != null && !c.stack().name().equals(stack)) {
             throw new CmsException("cluster '" + name + "' has the " + c.stack().name() + " stack: it cannot change to " + stack);
@@ -581,7 +582,7 @@ final class Clusters {
         try (Remote r = new Remote(ctx.home(), c)) {
             Map<String, String> states = new java.util.TreeMap<>();
             SlurmStack.states(r).forEach((n, x) -> states.put(n, x.state()));
-            return states.isEmpty() ? "no answer from Slurm on the manager" : SlurmStack.summary(states);
+            return states.isEmpty() ? "no answer from Slurm on the manager" : Slurm.summary(states);
         } catch (CmsException e) {
             return "unknown: " + e.getMessage();
         }

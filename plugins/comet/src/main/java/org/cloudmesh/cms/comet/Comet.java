@@ -19,6 +19,7 @@ import org.cloudmesh.cms.comet.reconcile.NodeStates;
 import org.cloudmesh.cms.comet.reconcile.Reconciler;
 import org.cloudmesh.cms.comet.slurm.SlurmClient;
 import org.cloudmesh.cms.comet.slurm.SshRemote;
+import org.cloudmesh.cms.comet.stack.VcStack;
 import org.cloudmesh.cms.comet.store.Store;
 import org.cloudmesh.cms.comet.virt.NodeVms;
 
@@ -28,7 +29,8 @@ import org.cloudmesh.cms.comet.virt.NodeVms;
  * ssh sessions to Slurm, the libvirt connections, the pool that talks to libvirt in parallel) and hands out the
  * parts, each with one reason to change: {@link Clusters}, {@link Computesets} (start, terminate),
  * {@link Reconciler} (follow Slurm), {@link Placement} and the {@link VfPool}, {@link NodeVms} (a node's VM on
- * libvirt), {@link NodeStates} (libvirt's power states in the store) and {@link Power} (the power verbs).
+ * libvirt), {@link NodeStates} (libvirt's power states in the store), {@link Power} (the power verbs) and
+ * {@link VcStack} (a VC's software stack).
  */
 public final class Comet implements AutoCloseable {
     private final Path home;
@@ -53,6 +55,7 @@ public final class Comet implements AutoCloseable {
     private final VfPool vfPool = new VfPool(this);
     private final NodeVms vms = new NodeVms(this);
     private final Power power = new Power(this);
+    private final VcStack stacks = new VcStack(this);
 
     public Comet(Path home) {
         this(home, new Libvirt());
@@ -161,5 +164,9 @@ public final class Comet implements AutoCloseable {
 
     public Power power() {
         return power;
+    }
+
+    public VcStack stacks() {
+        return stacks;
     }
 }

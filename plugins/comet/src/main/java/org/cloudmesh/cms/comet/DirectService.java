@@ -103,6 +103,11 @@ public record DirectService(Comet comet, Endpoint endpoint, String user, boolean
                 r.owner(), allocs, r.computes(), r.cpus(), r.memoryMb(), r.diskGb(), r.cpus(), r.memoryMb(), r.diskGb()));
     }
 
+    /** Gives a cluster a software stack; see {@link org.cloudmesh.cms.comet.stack.VcStack#setup}. */
+    public Store.Stack setupStack(String cluster, String stack) {
+        return comet.stacks().setup(endpoint, Names.require("cluster", cluster), stack);
+    }
+
     @Override
     public void deleteCluster(String name) {
         comet.clusters().delete(endpoint, Names.require("cluster", name));

@@ -25,7 +25,9 @@ import org.cloudmesh.cms.api.util.Walltime;
  *           kernel, initrd, cmdline (boot that kernel directly instead of disk, network or cdrom),
  *           authorized_keys (a file of public keys put into each node's NoCloud seed),
  *           sriov: passthrough (default: the VF as a PCI hostdev) or emulate (an emulated NIC stands for it, where
- *           no VF exists, such as a test machine; the hostdev XML is still built and checked)}
+ *           no VF exists, such as a test machine; the hostdev XML is still built and checked),
+ *           stacks: {NAME: {disk, kernel, initrd, cmdline}} (software stack images: 'comet cluster setup VC --stack
+ *           NAME' boots the VC's nodes from overlays of that disk; see stack.VcStack)}
  * sriov:   {HOST: [PCI addresses like 0000:3b:00.1, ...], ...}
  * iso_dir: DIR
  * limits:  {max_nodes: N, max_walltime: 2d}
@@ -45,10 +47,18 @@ public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHost
     /**
      * How nodes boot and are reached on hypervisors that run guests: direct kernel boot (kernel null: disk, network,
      * cdrom), the public keys for their NoCloud seeds, the address on each host where a user-mode node's ssh port is
-     * forwarded (null: the node is on libvirt network {@code network}) and whether SR-IOV is emulated.
+     * forwarded (null: the node is on libvirt network {@code network}), whether SR-IOV is emulated, and the images
+     * of the software stacks a cluster may be given ({@code comet cluster setup VC --stack NAME}).
      */
     public record Guests(String kernel, String initrd, String cmdline, String authorizedKeys, String forwardAddress,
-                         boolean emulateSriov) {
+                         boolean emulateSriov, Map<String, StackImage> stacks) {
+    }
+
+    /**
+     * A software stack's image ({@code libvirt.stacks.NAME}): the qcow2 root file system that the nodes' disks overlay
+     * and the kernel, initrd (which mounts that disk) and command line they boot with. Paths are on the hosts.
+     */
+    public record StackImage(String disk, String kernel, String initrd, String cmdline) {
     }
 
     /** libvirt.network value for qemu's user-mode networking with a forwarded ssh port. */
@@ -171,7 +181,19 @@ public record Endpoint(String name, Slurm slurm, Map<String, String> libvirtHost
             if (f[1] != null && !f[1].startsWith("/")) throw new CmsException(where + ".libvirt." + f[0] + " '" + f[1] + "': give an absolute path on the hosts");
         }
         if (initrd != null && kernel == null) throw new CmsException(where + ".libvirt.initrd needs libvirt.kernel");
-        Guests guests = new Guests(kernel, initrd, str(lv.get("cmdline"), null), keys, forward, sriovMode.equals("emulate"));
+        Map<String, StackImage> stacks = new TreeMap<>();
+        map(lv.get("stacks")).forEach((k, v) -> {
+            String at = where + ".libvirt.stacks." + k;
+            Map<String, Object> img = map(v);
+            StackImage si = new StackImage(str(img.get("disk"), null), str(img.get("kernel"), null), str(img.get("initrd"), null),
+                    str(img.get("cmdline"), null));
+            for (String[] f : new String[][] {{"disk", si.disk()}, {"kernel", si.kernel()}, {"initrd", si.initrd()}}) {
+                if (f[1] == null || !f[1].startsWith("/")) throw new CmsException(at + "." + f[0] + ": give an absolute path on the hosts");
+            }
+            stacks.put(k, si);
+        });
+        Guests guests = new Guests(kernel, initrd, str(lv.get("cmdline"), null), keys, forward, sriovMode.equals("emulate"),
+                Map.copyOf(stacks));
         return new Endpoint(name, slurm, hosts, str(lv.get("uri"), null), str(lv.get("domain_type"), null),
                 network, str(lv.get("disk_dir"), "/var/lib/libvirt/images"), frontendHost,
                 sriov, str(m.get("iso_dir"), null), maxNodes, maxWall, shutdown, millis(m.get("reconcile_max_age"),

@@ -328,6 +328,53 @@ class CometGuestTest {
         }
     }
 
+    /**
+     * A VC with the Slurm stack: the frontend boots as the controller, a computeset's two nodes register with it and
+     * srun runs across them; when the set ends they leave the frontend's Slurm. Bad input first, changing nothing.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 6, unit = java.util.concurrent.TimeUnit.MINUTES)
+    void aVcWithTheSlurmStackSchedulesTheNodesOfItsComputesets() throws Exception {
+        cluster(vc, 2);
+        assertEquals(1, cms.run("cluster", "setup", vc, "--stack", "slurn"));
+        assertTrue(cms.errText().contains("unknown stack 'slurn': the known stacks are slurm"), cms.errText());
+        assertTrue(cms.service().store().stack(vc).isEmpty(), "nothing recorded");
+
+        ok("cluster", "setup", vc, "--stack", "slurm");
+        assertTrue(cms.printed().contains("Cluster " + vc + " has the slurm stack"), cms.printed());
+        assertEquals(1, cms.run("cluster", "setup", vc, "--stack", "slurm"), "a second setup while the frontend runs");
+        assertTrue(cms.errText().contains("power it off first with 'comet power off " + vc + "'"), cms.errText());
+        assertEquals(1, cms.run("node", "rename", vc, "vm-" + vc + "-0", "n0", "--yes"));
+        assertTrue(cms.errText().contains("runs the slurm stack"), cms.errText());
+
+        ok("start", vc, "--count", "2", "--walltime", "10m", "--wait-ssh", "--timeout", "3m");
+        Computeset cs = set(vc);
+        String n0 = "vm-" + vc + "-0", n1 = "vm-" + vc + "-1";
+        String both = n0 + " idle\n" + n1 + " idle\n";
+        assertEquals(both, awaitInside(vc, "sinfo -h -N -o '%N %t' | sort", both, Duration.ofSeconds(120)),
+                "the set's nodes registered with the frontend's Slurm");
+        ExecResult srun = inside(vc, vc, "srun -N2 hostname | sort");
+        assertEquals(n0 + "\n" + n1 + "\n", srun.stdout(), srun.stderr());
+        assertEquals("192.168.0.2\n", inside(vc, n0, "ip -4 -o addr show | awk '$4 ~ /^192[.]168[.]/ { sub(\"/.*\", \"\", $4); print $4 }'").stdout(),
+                "a node's address on the private network: its 10.0.0.2 as 192.168.0.2");
+
+        ok("terminate", String.valueOf(cs.id()));
+        awaitEnd(vc, Duration.ofSeconds(90));
+        assertEquals("", awaitInside(vc, "sinfo -h -N -o '%N %t'", "", Duration.ofSeconds(60)),
+                "the ended set's nodes left the frontend's Slurm");
+    }
+
+    /** Runs {@code command} on the frontend until it prints {@code want} or {@code timeout} passes; returns the last output. */
+    String awaitInside(String cluster, String command, String want, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String out = inside(cluster, cluster, command).stdout();
+        while (!out.equals(want) && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            out = inside(cluster, cluster, command).stdout();
+        }
+        return out;
+    }
+
     @Test
     void aHostWithoutTheKernelFailsTheSetNamesHostAndFileAndLeavesNothing() throws Exception {
         cms.importYaml("cloudmesh:\n  comet:\n    endpoints:\n      guests:\n        libvirt:\n"

@@ -53,6 +53,7 @@ public final class Clusters {
         List<Node> nodes = store.nodes(name);
         store.deleteCluster(name);
         deleteDisks(e, name, nodes);
+        comet.stacks().forget(name);
     }
 
     /**

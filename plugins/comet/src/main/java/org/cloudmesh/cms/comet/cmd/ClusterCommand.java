@@ -21,8 +21,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code comet cluster [--concise|--status] [CLUSTER] [--sort KEY]}, and create / delete. */
-@Command(name = "cluster", description = "Show clusters and their nodes; create or delete a cluster.",
-        subcommands = {ClusterCommand.Create.class, ClusterCommand.Delete.class})
+@Command(name = "cluster", description = "Show clusters and their nodes; create, set up or delete a cluster.",
+        subcommands = {ClusterCommand.Create.class, ClusterCommand.Setup.class, ClusterCommand.Delete.class})
 final class ClusterCommand extends CometCommand.Sub {
     static final List<String> FULL = List.of("name", "state", "computeset", "allocation", "admin_state", "mac", "ip",
             "cluster", "kind", "type", "cpus", "RAM(M)", "disk(G)", "host", "vf");
@@ -172,6 +172,45 @@ final class ClusterCommand extends CometCommand.Sub {
             }
             if (n < 1 || n > 16L * 1024 * 1024) throw new CmsException(option + " '" + v + "': out of range");
             return (int) n;
+        }
+    }
+
+    /** {@code comet cluster setup NAME --stack slurm}. */
+    @Command(name = "setup", description = {
+        "Give a cluster a software stack and boot its frontend as the stack's controller.",
+        "With --stack slurm the frontend runs slurmctld; the nodes of each computeset boot the stack's image, start slurmd"
+            + " and join the frontend's Slurm, and leave it when the computeset ends: users on the frontend see the nodes"
+            + " their computesets hold. The nodes' disks are made anew from the image (libvirt.stacks.NAME of the"
+            + " endpoint). Run it while nothing of the cluster runs."})
+    static final class Setup extends CometCommand.Sub {
+        @ParentCommand
+        ClusterCommand parent;
+        @Parameters(index = "0", paramLabel = "NAME", description = "The cluster") String name;
+        @Option(names = "--stack", required = true, paramLabel = "STACK", description = "The software stack: ${COMPLETION-CANDIDATES}",
+                completionCandidates = Stacks.class) String stack;
+
+        static final class Stacks extends ArrayList<String> {
+            Stacks() {
+                super(org.cloudmesh.cms.api.stack.Slurm.KNOWN);
+            }
+        }
+
+        @Override
+        CometCommand root() {
+            return parent.parent;
+        }
+
+        @Override
+        public Integer call() {
+            Names.require("cluster", name);
+            org.cloudmesh.cms.api.stack.Slurm.requireKnown(stack);
+            CometService s = svc();
+            Store.Stack st = s.direct().setupStack(name, stack);
+            s.power(name, org.cloudmesh.cms.comet.power.PowerAction.ON, null);
+            ctx().out().println("Cluster " + name + " has the " + st.name() + " stack: its frontend " + name
+                    + " boots as the Slurm controller; the nodes of its computesets join it when they start"
+                    + " and leave it when they stop (private network 192.168.0.0/16)");
+            return 0;
         }
     }
 

@@ -39,6 +39,10 @@ public final class Renames {
     /** Checks the request against the store; returns old → new in order. Throws, changing nothing, on any problem. */
     public static Map<String, String> plan(Comet comet, Endpoint e, String cluster, String oldList, String newList) {
         comet.clusters().cluster(e, cluster);
+        comet.store().stack(cluster).ifPresent(s -> {
+            throw new CmsException("cluster '" + cluster + "' runs the " + s.name() + " stack, whose controller on the frontend"
+                    + " knows the nodes by their names: nothing renamed");
+        });
         List<String> olds = Hostlist.expand(oldList);
         List<String> news = Hostlist.expand(newList);
         if (olds.size() != news.size()) {

@@ -127,6 +127,7 @@ public final class Store implements AutoCloseable {
                 update(c, "INSERT INTO meta(key, value) VALUES ('schema', ?), ('next_mac', '1')", String.valueOf(SCHEMA_VERSION));
                 addIsoProject(c);
                 addExpectedStart(c);
+                addStack(c);
                 return null;
             }
             int v = Integer.parseInt(one(c, "SELECT value FROM meta WHERE key = 'schema'").orElse("0"));
@@ -142,8 +143,26 @@ public final class Store implements AutoCloseable {
             }
             addIsoProject(c);
             addExpectedStart(c);
+            addStack(c);
             return null;
         });
+    }
+
+    /**
+     * Additive, within schema 2: a cluster's software stack (comet cluster setup --stack) and the first UDP port of its
+     * private network's loopback links. Older cms versions ignore the columns.
+     */
+    private static void addStack(Connection c) throws SQLException {
+        boolean has = false;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(clusters)")) {
+            while (rs.next()) has |= rs.getString("name").equals("stack");
+        }
+        if (!has) {
+            try (Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE clusters ADD COLUMN stack TEXT");
+                st.execute("ALTER TABLE clusters ADD COLUMN lan_port INTEGER");
+            }
+        }
     }
 
     /**
@@ -425,6 +444,55 @@ public final class Store implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** A cluster's software stack and the first UDP port of its private network (its links use 2 ports a compute node). */
+    public record Stack(String name, int lanPort) {
+    }
+
+    public Optional<Stack> stack(String cluster) {
+        return read(c -> {
+            try (PreparedStatement ps = prepare(c, "SELECT stack, lan_port FROM clusters WHERE name = ? AND stack IS NOT NULL", cluster);
+                 ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Stack(rs.getString(1), rs.getInt(2))) : Optional.<Stack>empty();
+            }
+        });
+    }
+
+    /**
+     * Gives a cluster its stack and, when it has no private network yet, the lowest block of {@code ports} UDP ports
+     * from {@code first} to {@code last} that no other cluster holds and {@code free} accepts; returns the stack.
+     */
+    public Stack setStack(String cluster, String stack, int ports, int first, int last, java.util.function.IntPredicate free) {
+        return write(c -> {
+            Integer mine = null;
+            List<int[]> taken = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, "SELECT name, lan_port, (SELECT count(*) FROM nodes n WHERE n.cluster = clusters.name"
+                    + " AND n.kind = 'compute') FROM clusters WHERE lan_port IS NOT NULL");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getString(1).equals(cluster)) mine = rs.getInt(2);
+                    else taken.add(new int[] {rs.getInt(2), rs.getInt(2) + 2 * rs.getInt(3)});
+                }
+            }
+            int port = mine != null ? mine : -1;
+            for (int p = first; port < 0 && p + ports - 1 <= last; p += 2) {
+                final int from = p;
+                int[] clash = taken.stream().filter(t -> from < t[1] && t[0] < from + ports).findFirst().orElse(null);
+                if (clash != null) {
+                    p = clash[1] - 2;
+                    continue;
+                }
+                boolean ok = true;
+                for (int q = p; ok && q < p + ports; q++) ok = free.test(q);
+                if (ok) port = p;
+            }
+            if (port < 0) throw new CmsException("no " + ports + " free UDP ports on 127.0.0.1 between " + first + " and " + last
+                    + " for the private network of cluster '" + cluster + "'");
+            update(c, "UPDATE clusters SET stack = ?, lan_port = ? WHERE name = ?", stack, port, cluster);
+            event(c, null, cluster, null, "stack", stack + " (private network on UDP ports " + port + "-" + (port + ports - 1) + ")");
+            return new Stack(stack, port);
+        });
     }
 
     // ---- nodes ----------------------------------------------------------------------------------------------

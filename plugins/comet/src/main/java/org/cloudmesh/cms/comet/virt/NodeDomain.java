@@ -1,7 +1,9 @@
 package org.cloudmesh.cms.comet.virt;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.cloudmesh.cms.api.compute.Link;
 import org.cloudmesh.cms.api.libvirt.DomainXml;
 
 /**
@@ -29,10 +31,20 @@ public final class NodeDomain {
      * The parts of a node that runs as a real guest. {@code kernel} null: firmware boot (cdrom, network, disk);
      * {@code forwardAddress} null: the node is on libvirt network {@code network}, else on qemu's user network with
      * its ssh forwarded from {@code forwardAddress:sshPort} and its recorded {@code ip} handed out by DHCP;
-     * {@code emulateVf}: an emulated NIC stands for the VF (a machine without one), named in the metadata.
+     * {@code emulateVf}: an emulated NIC stands for the VF (a machine without one), named in the metadata;
+     * {@code links}: the node's loopback links of its cluster's private network (a software stack's, see
+     * {@code stack.VcStack}).
      */
     public record Guest(String cluster, String kernel, String initrd, String cmdline, String seed, String forwardAddress,
-                        int sshPort, String ip, boolean emulateVf) {
+                        int sshPort, String ip, boolean emulateVf, List<Link> links) {
+        public Guest {
+            links = links == null ? List.of() : List.copyOf(links);
+        }
+
+        public Guest(String cluster, String kernel, String initrd, String cmdline, String seed, String forwardAddress,
+                     int sshPort, String ip, boolean emulateVf) {
+            this(cluster, kernel, initrd, cmdline, seed, forwardAddress, sshPort, ip, emulateVf, List.of());
+        }
     }
 
     /** The prefix of the nodes' private network (netmask 255.255.0.0, as 'comet node info' says). */
@@ -74,7 +86,10 @@ public final class NodeDomain {
             if (emulate) b.isolatedNic(vfMac(s.vf()));
             else b.hostdev(s.vf());
         }
-        if (g != null) b.rng().serialConsole();
+        if (g != null) {
+            for (Link l : g.links()) b.udpLink(l.mac(), l.localPort(), l.remotePort());
+            b.rng().serialConsole();
+        }
         return b.vnc().build();
     }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -17,6 +18,7 @@ import org.cloudmesh.cms.api.libvirt.Hypervisor;
 import org.cloudmesh.cms.api.libvirt.NoCloudSeed;
 import org.cloudmesh.cms.comet.Comet;
 import org.cloudmesh.cms.comet.Endpoint;
+import org.cloudmesh.cms.comet.stack.VcStack;
 import org.cloudmesh.cms.comet.store.Computeset;
 import org.cloudmesh.cms.comet.store.Node;
 
@@ -86,12 +88,16 @@ public final class NodeVms {
             }
             boolean guest = !h.isTestDriver();
             String forward = guest ? e.guests().forwardAddress() : null;
-            if (guest) DomainXml.validate(NodeDomain.passthrough(spec(e, uri, n, vf, forward == null ? 0 : 1)));
-            h.ensureDisk(diskPath(e, n), n.diskGb());
-            if (guest) h.uploadFile(seedPath(e, n), NoCloudSeed.iso(n.uuid(), n.name(), authorizedKeys(e)));
+            VcStack.Boot stack = guest ? comet.stacks().boot(e, n).orElse(null) : null;
+            if (guest) DomainXml.validate(NodeDomain.passthrough(spec(e, uri, n, vf, forward == null ? 0 : 1, stack)));
+            h.ensureDisk(diskPath(e, n), n.diskGb(), stack == null ? null : stack.image().disk());
+            if (guest) {
+                h.uploadFile(seedPath(e, n), NoCloudSeed.iso(n.uuid(), n.name(), authorizedKeys(e), null,
+                        stack == null ? Map.of() : stack.seedFiles()));
+            }
             for (int attempt = 1; ; attempt++) {
                 if (forward != null) port = ForwardedPorts.choose(forward, portsInUse(h));
-                h.define(NodeDomain.build(spec(e, uri, n, vf, port)));
+                h.define(NodeDomain.build(spec(e, uri, n, vf, port, stack)));
                 if (port != 0) ForwardedPorts.release(port); // defined: portsInUse sees it from now on
                 try {
                     h.start(n.name());
@@ -206,14 +212,20 @@ public final class NodeVms {
         }
     }
 
-    /** The node's domain; {@code port} is its forwarded ssh port on a user network of a hypervisor that runs guests. */
-    static NodeDomain.Spec spec(Endpoint e, String uri, Node n, String vf, int port) {
+    /**
+     * The node's domain; {@code port} is its forwarded ssh port on a user network of a hypervisor that runs guests,
+     * {@code stack} how it boots when its cluster has a software stack (else null).
+     */
+    static NodeDomain.Spec spec(Endpoint e, String uri, Node n, String vf, int port, VcStack.Boot stack) {
         String iso = n.iso() == null || e.isoDir() == null ? null : Path.of(e.isoDir(), n.iso()).toString();
         NodeDomain.Guest guest = null;
         if (!e.domainType(uri).equals("test")) {
             Endpoint.Guests g = e.guests();
-            guest = new NodeDomain.Guest(n.cluster(), g.kernel(), g.initrd(), g.cmdline(), seedPath(e, n),
-                    g.forwardAddress(), port, n.ip(), g.emulateSriov());
+            guest = stack == null
+                    ? new NodeDomain.Guest(n.cluster(), g.kernel(), g.initrd(), g.cmdline(), seedPath(e, n), g.forwardAddress(),
+                            port, n.ip(), g.emulateSriov())
+                    : new NodeDomain.Guest(n.cluster(), stack.image().kernel(), stack.image().initrd(), stack.image().cmdline(),
+                            seedPath(e, n), g.forwardAddress(), port, n.ip(), g.emulateSriov(), stack.links());
         }
         return new NodeDomain.Spec(e.domainType(uri), n.name(), n.uuid(), n.cpus(), n.memoryMb(), diskPath(e, n), iso,
                 e.network(), n.mac(), n.pubMac(), vf, guest);

@@ -73,6 +73,12 @@ public interface Hypervisor {
      */
     void ensureDisk(String path, int sizeGb);
 
+    /**
+     * As {@link #ensureDisk(String, int)}, but a new volume is a copy-on-write overlay of the qcow2 image
+     * {@code backing} (a software stack's root file system); null: an empty disk.
+     */
+    void ensureDisk(String path, int sizeGb, String backing);
+
     /** Deletes the volume {@code path}; nothing when there is none. */
     void deleteDisk(String path);
 

@@ -264,6 +264,11 @@ public final class LibvirtConnection implements Hypervisor, AutoCloseable {
 
     @Override
     public void ensureDisk(String path, int sizeGb) {
+        ensureDisk(path, sizeGb, null);
+    }
+
+    @Override
+    public void ensureDisk(String path, int sizeGb, String backing) {
         Path file = Path.of(path);
         String dir = file.getParent().toString();
         String name = file.getFileName().toString();
@@ -273,7 +278,8 @@ public final class LibvirtConnection implements Hypervisor, AutoCloseable {
                 if (hasVolume(pool, name)) return null;
                 pool.refresh(0); // another host may have made it on shared storage since this pool last looked
                 if (hasVolume(pool, name)) return null;
-                pool.storageVolCreateXML(DomainXml.volume(name, sizeGb), 0).free();
+                pool.storageVolCreateXML(backing == null ? DomainXml.volume(name, sizeGb)
+                        : DomainXml.overlay(name, (long) sizeGb << 30, backing, "qcow2"), 0).free();
                 return null;
             } finally {
                 pool.free();

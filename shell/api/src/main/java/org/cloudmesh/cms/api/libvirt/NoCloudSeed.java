@@ -41,6 +41,14 @@ public final class NoCloudSeed {
      * reboots of a guest without a disk.
      */
     public static byte[] iso(String instanceId, String name, List<String> publicKeys, String hostKey) {
+        return iso(instanceId, name, publicKeys, hostKey, Map.of());
+    }
+
+    /**
+     * As above, with more files in the seed's root: {@code extra} maps a name of upper-case letters, digits and '-'
+     * (Linux shows it in lower case) to its content, e.g. {@code CMS-STACK}, which the testbed's guests run at boot.
+     */
+    public static byte[] iso(String instanceId, String name, List<String> publicKeys, String hostKey, Map<String, byte[]> extra) {
         Names.require("VM", name);
         String meta = "instance-id: " + quote(instanceId) + "\nlocal-hostname: " + quote(name) + "\n";
         StringBuilder user = new StringBuilder("#cloud-config\nhostname: ").append(quote(name)).append('\n');
@@ -60,6 +68,10 @@ public final class NoCloudSeed {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("META-DATA", meta.getBytes(StandardCharsets.UTF_8));
         files.put("USER-DATA", user.toString().getBytes(StandardCharsets.UTF_8));
+        extra.forEach((n, data) -> {
+            if (!n.matches("[A-Z0-9][A-Z0-9-]{0,29}") || files.containsKey(n)) throw new CmsException("seed file name '" + n + "'");
+            files.put(n, data);
+        });
         return iso9660("cidata", files);
     }
 

@@ -1,7 +1,9 @@
 #!/bin/sh
-# written by cms (cluster --stack slurm): the cluster's Slurm daemons, munged and, by this VM's role in
-# /etc/cms-guest/stack.role, slurmctld (controller) or slurmd (compute). The image's rcS runs it with start at boot and
-# its rcK with stop at power-off; cms runs it with restart after it changed the configuration.
+# written by cms (cluster --stack slurm, comet cluster setup --stack slurm): the cluster's Slurm daemons, munged and,
+# by this VM's role in /etc/cms-guest/stack.role, slurmctld (controller) or slurmd (compute). The image's rcS runs it
+# with start at boot and its rcK with stop at power-off; cms runs it with restart after it changed the configuration.
+# A compute node of a comet VC (/etc/cms-guest/stack.leave) leaves its controller's Slurm when it stops: marked down,
+# then FUTURE, so that users see only the nodes their computesets hold; its next slurmd brings it back.
 role=$(cat /etc/cms-guest/stack.role 2>/dev/null)
 [ -n "$role" ] || exit 0
 case $role in controller) daemon=slurmctld ;; *) daemon=slurmd ;; esac
@@ -40,7 +42,14 @@ start() {
   /usr/sbin/$daemon || { echo "$daemon did not start: $(tail -n 3 /var/log/slurm/$daemon.log 2>/dev/null)" >&2; exit 1; }
 }
 
+leave() {
+  me=$(hostname)
+  timeout 5 scontrol update NodeName="$me" State=DOWN Reason="cms: powered off" 2>/dev/null
+  timeout 5 scontrol update NodeName="$me" State=FUTURE 2>/dev/null
+}
+
 stop() {
+  [ "$role" = compute ] && [ -f /etc/cms-guest/stack.leave ] && [ "$1" != restart ] && leave
   stop_pid /run/slurm/$daemon.pid
   stop_pid /run/munge/munged.pid
 }
@@ -48,5 +57,5 @@ stop() {
 case $1 in
   start) start ;;
   stop) stop ;;
-  restart) stop; start ;;
+  restart) stop restart; start ;;
 esac
