@@ -76,6 +76,7 @@ class CometGuestTest {
             for (String d : hv.domains()) if (clusters.stream().anyMatch(c -> d.equals(c) || d.startsWith("vm-" + c + "-"))) names.add(d);
         }
         tb.removeGuests(names);
+        for (String c : clusters) cms.run("cluster", "delete", c);   // best effort: their disks (stack overlays) go too
         for (String c : clusters) {
             try (var isos = Files.newDirectoryStream(tb.isoDir(), c + "*.iso")) {
                 for (Path p : isos) Files.deleteIfExists(p);
@@ -330,7 +331,8 @@ class CometGuestTest {
 
     /**
      * A VC with the Slurm stack: the frontend boots as the controller, a computeset's two nodes register with it and
-     * srun runs across them; when the set ends they leave the frontend's Slurm. Bad input first, changing nothing.
+     * srun runs across them, also after the frontend rebooted; when the set ends they leave the frontend's Slurm. Bad
+     * input first, changing nothing.
      */
     @Test
     @org.junit.jupiter.api.Timeout(value = 6, unit = java.util.concurrent.TimeUnit.MINUTES)
@@ -357,6 +359,13 @@ class CometGuestTest {
         assertEquals(n0 + "\n" + n1 + "\n", srun.stdout(), srun.stderr());
         assertEquals("192.168.0.2\n", inside(vc, n0, "ip -4 -o addr show | awk '$4 ~ /^192[.]168[.]/ { sub(\"/.*\", \"\", $4); print $4 }'").stdout(),
                 "a node's address on the private network: its 10.0.0.2 as 192.168.0.2");
+
+        // the frontend reboots: its Slurm comes back, and the nodes register with it again
+        rebootIsSeenInside(cms, vc, vc);
+        assertEquals(both, awaitInside(vc, "sinfo -h -N -o '%N %t' | sort", both, Duration.ofSeconds(90)),
+                "the nodes registered again with the rebooted frontend");
+        srun = inside(vc, vc, "srun -N2 hostname | sort");
+        assertEquals(n0 + "\n" + n1 + "\n", srun.stdout(), srun.stderr());
 
         ok("terminate", String.valueOf(cs.id()));
         awaitEnd(vc, Duration.ofSeconds(90));

@@ -3,7 +3,8 @@
 # by this VM's role in /etc/cms-guest/stack.role, slurmctld (controller) or slurmd (compute). The image's rcS runs it
 # with start at boot and its rcK with stop at power-off; cms runs it with restart after it changed the configuration.
 # A compute node of a comet VC (/etc/cms-guest/stack.leave) leaves its controller's Slurm when it stops: marked down,
-# then FUTURE, so that users see only the nodes their computesets hold; its next slurmd brings it back.
+# then FUTURE, so that users see only the nodes their computesets hold; its next slurmd brings it back. A restarted
+# controller shows the nodes that had joined it as FUTURE again, so such a node watches and registers anew.
 role=$(cat /etc/cms-guest/stack.role 2>/dev/null)
 [ -n "$role" ] || exit 0
 case $role in controller) daemon=slurmctld ;; *) daemon=slurmd ;; esac
@@ -22,6 +23,9 @@ prepare() {
   mkdir -p /sys/fs/cgroup/system.slice /run/munge /run/slurm /var/log/slurm /var/lib/slurm/slurmd /var/lib/slurm/slurmctld
   chown munge:munge /run/munge
   chown slurm:slurm /run/slurm /var/log/slurm /var/lib/slurm/slurmctld
+  # a VM reset before the disk caught up leaves slurmctld's cluster name file empty, and slurmctld then refuses to start
+  # ("CLUSTER NAME MISMATCH"); an empty one says nothing, so it goes (a file naming another cluster stays an error)
+  [ -f /var/lib/slurm/slurmctld/clustername ] && [ ! -s /var/lib/slurm/slurmctld/clustername ] && rm -f /var/lib/slurm/slurmctld/clustername
 }
 
 stop_pid() { # PIDFILE: ends that daemon and waits (up to 10 s) until it is gone
@@ -40,6 +44,18 @@ start() {
     start-stop-daemon --start --quiet --chuid munge --exec /usr/sbin/munged || { echo "munged did not start" >&2; exit 1; }
   fi
   /usr/sbin/$daemon || { echo "$daemon did not start: $(tail -n 3 /var/log/slurm/$daemon.log 2>/dev/null)" >&2; exit 1; }
+  if [ "$role" = compute ] && [ -f /etc/cms-guest/stack.leave ]; then
+    watch </dev/null >/dev/null 2>&1 &
+    echo $! >/run/slurm/cms-watch.pid
+  fi
+}
+
+watch() { # a comet node: registers again (a new slurmd) when its controller shows it as FUTURE
+  while sleep 10; do
+    case $(timeout 10 scontrol -o -F show node "$(hostname)" 2>/dev/null) in
+      *State=FUTURE*) stop_pid /run/slurm/slurmd.pid; /usr/sbin/slurmd ;;
+    esac
+  done
 }
 
 leave() {
@@ -49,6 +65,7 @@ leave() {
 }
 
 stop() {
+  stop_pid /run/slurm/cms-watch.pid
   [ "$role" = compute ] && [ -f /etc/cms-guest/stack.leave ] && [ "$1" != restart ] && leave
   stop_pid /run/slurm/$daemon.pid
   stop_pid /run/munge/munged.pid
