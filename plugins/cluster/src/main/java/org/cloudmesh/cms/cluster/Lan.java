@@ -1,9 +1,5 @@
 package org.cloudmesh.cms.cluster;
 
-import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -98,7 +94,7 @@ record Lan(String prefix, List<Slot> slots) {
         List<Integer> ports = new ArrayList<>();
         for (int i = 0; i <= LAST_PORT - FIRST_PORT && ports.size() < 2 * count; i++) {
             int p = FIRST_PORT + (start - FIRST_PORT + i) % (LAST_PORT - FIRST_PORT + 1);
-            if (!used.contains(p) && free(p)) {
+            if (!used.contains(p) && Link.portFree(p)) {
                 ports.add(p);
                 used.add(p);
             }
@@ -107,15 +103,6 @@ record Lan(String prefix, List<Slot> slots) {
         List<Slot> slots = new ArrayList<>();
         for (int i = 0; i < count; i++) slots.add(new Slot(i + 1, mac(), ports.get(2 * i), mac(), ports.get(2 * i + 1), null));
         return new Lan(PREFIX, slots);
-    }
-
-    private static boolean free(int port) {
-        try (DatagramSocket s = new DatagramSocket(null)) {
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static String mac() {

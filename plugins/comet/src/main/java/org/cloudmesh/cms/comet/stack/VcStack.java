@@ -1,9 +1,6 @@
 package org.cloudmesh.cms.comet.stack;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,7 +102,7 @@ public final class VcStack {
         }
         int ports = 2 * Math.max(1, computes(cluster).size());
         Optional<Store.Stack> before = comet.store().stack(cluster);
-        Store.Stack s = comet.store().setStack(cluster, stack, ports, FIRST_PORT, LAST_PORT, VcStack::free);
+        Store.Stack s = comet.store().setStack(cluster, stack, ports, FIRST_PORT, LAST_PORT, Link::portFree);
         Slurm.mungeKey(keyFile(cluster), cluster);
         if (before.isEmpty()) replaceDisks(e, cluster);
         return s;
@@ -196,14 +193,5 @@ public final class VcStack {
 
     private Path keyFile(String cluster) {
         return comet.home().resolve("stacks").resolve(cluster).resolve("munge.key");
-    }
-
-    private static boolean free(int port) {
-        try (DatagramSocket s = new DatagramSocket(null)) {
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

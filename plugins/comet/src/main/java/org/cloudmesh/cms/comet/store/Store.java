@@ -125,9 +125,7 @@ public final class Store implements AutoCloseable {
                     for (String sql : SCHEMA_2) st.execute(sql);
                 }
                 update(c, "INSERT INTO meta(key, value) VALUES ('schema', ?), ('next_mac', '1')", String.valueOf(SCHEMA_VERSION));
-                addIsoProject(c);
-                addExpectedStart(c);
-                addStack(c);
+                addColumns(c);
                 return null;
             }
             int v = Integer.parseInt(one(c, "SELECT value FROM meta WHERE key = 'schema'").orElse("0"));
@@ -141,59 +139,34 @@ public final class Store implements AutoCloseable {
                 }
                 update(c, "UPDATE meta SET value = '2' WHERE key = 'schema'");
             }
-            addIsoProject(c);
-            addExpectedStart(c);
-            addStack(c);
+            addColumns(c);
             return null;
         });
     }
 
     /**
-     * Additive, within schema 2: a cluster's software stack (comet cluster setup --stack) and the first UDP port of its
-     * private network's loopback links. Older cms versions ignore the columns.
+     * The additive columns of schema 2, each added where it is missing (older cms versions ignore them): the project an
+     * ISO uploaded through the server belongs to (null: one an administrator registered from the shell, which every
+     * project sees); when Slurm expects a pending computeset to start (its --begin, or the backfill estimate), epoch
+     * seconds; a cluster's software stack (comet cluster setup --stack) and the first UDP port of its private
+     * network's loopback links.
      */
-    private static void addStack(Connection c) throws SQLException {
-        boolean has = false;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(clusters)")) {
-            while (rs.next()) has |= rs.getString("name").equals("stack");
-        }
-        if (!has) {
-            try (Statement st = c.createStatement()) {
-                st.execute("ALTER TABLE clusters ADD COLUMN stack TEXT");
-                st.execute("ALTER TABLE clusters ADD COLUMN lan_port INTEGER");
-            }
-        }
+    private static void addColumns(Connection c) throws SQLException {
+        addColumns(c, "isos", "project TEXT");
+        addColumns(c, "computesets", "expected_start INTEGER");
+        addColumns(c, "clusters", "stack TEXT", "lan_port INTEGER");
     }
 
-    /**
-     * Additive, within schema 2: when Slurm expects a pending computeset to start (its --begin, or the backfill
-     * estimate), epoch seconds. Older cms versions ignore the column.
-     */
-    private static void addExpectedStart(Connection c) throws SQLException {
+    /** Adds {@code columns} ("NAME TYPE") to {@code table} unless it has the first of them. */
+    private static void addColumns(Connection c, String table, String... columns) throws SQLException {
+        String first = columns[0].substring(0, columns[0].indexOf(' '));
         boolean has = false;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(computesets)")) {
-            while (rs.next()) has |= rs.getString("name").equals("expected_start");
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(" + table + ")")) {
+            while (rs.next()) has |= rs.getString("name").equals(first);
         }
-        if (!has) {
-            try (Statement st = c.createStatement()) {
-                st.execute("ALTER TABLE computesets ADD COLUMN expected_start INTEGER");
-            }
-        }
-    }
-
-    /**
-     * Additive, within schema 2: the project an ISO uploaded through the server belongs to (null: one an
-     * administrator registered from the shell, which every project sees). Older cms versions ignore the column.
-     */
-    private static void addIsoProject(Connection c) throws SQLException {
-        boolean has = false;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(isos)")) {
-            while (rs.next()) has |= rs.getString("name").equals("project");
-        }
-        if (!has) {
-            try (Statement st = c.createStatement()) {
-                st.execute("ALTER TABLE isos ADD COLUMN project TEXT");
-            }
+        if (has) return;
+        try (Statement st = c.createStatement()) {
+            for (String col : columns) st.execute("ALTER TABLE " + table + " ADD COLUMN " + col);
         }
     }
 

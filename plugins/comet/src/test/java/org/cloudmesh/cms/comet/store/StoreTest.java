@@ -25,6 +25,26 @@ class StoreTest {
                 4, 4096, 40);
     }
 
+    /** Each cluster's private network gets its own block of UDP ports (2 a compute node), kept across setups. */
+    @Test
+    void stacksGetDisjointPortBlocksThatTheyKeep() {
+        try (Store s = Store.open(tmp.resolve("comet.db"))) {
+            s.createCluster(spec("vc1", 3));
+            s.createCluster(spec("vc2", 2));
+            s.createCluster(spec("vc3", 2));
+            assertTrue(s.stack("vc1").isEmpty());
+            Store.Stack a = s.setStack("vc1", "slurm", 6, 10000, 10013, p -> true);
+            assertEquals(new Store.Stack("slurm", 10000), a);
+            // 10006 is held by something else on the machine: vc2's block starts after it
+            Store.Stack b = s.setStack("vc2", "slurm", 4, 10000, 10013, p -> p != 10006);
+            assertEquals(10008, b.lanPort());
+            assertEquals(a, s.setStack("vc1", "slurm", 6, 10000, 10013, p -> false), "a cluster keeps its block");
+            CmsException full = assertThrows(CmsException.class, () -> s.setStack("vc3", "slurm", 4, 10000, 10013, p -> true));
+            assertTrue(full.getMessage().contains("no 4 free UDP ports"), full.getMessage());
+            assertTrue(s.stack("vc3").isEmpty(), "nothing recorded");
+        }
+    }
+
     @Test
     void clusterGetsFrontendAndComputesWithUniqueMacsAndIps() {
         try (Store s = Store.open(tmp.resolve("comet.db"))) {

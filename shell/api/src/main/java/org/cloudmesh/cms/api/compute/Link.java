@@ -7,4 +7,13 @@ package org.cloudmesh.cms.api.compute;
  * the VMs (no bridge or NAT network on the host).
  */
 public record Link(String mac, int localPort, int remotePort) {
+    /** True when nothing holds UDP {@code port} on 127.0.0.1 now (a link's end may take it). */
+    public static boolean portFree(int port) {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(null)) {
+            s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
 }
