@@ -99,7 +99,8 @@ final class ClusterCommand extends CometCommand.Sub {
         String ip = fe.pubIp() != null ? fe.pubIp() : fe.ip() == null ? "" : fe.ip();
         String state = fe.state() == null ? "unknown" : fe.state();
         String hint = "stopped".equals(state) ? " (comet power on " + c.name() + " starts it)" : "";
-        return "Cluster: " + c.name() + "\tFrontend: " + fe.name() + "\tIP: " + ip + "\tState: " + state + hint;
+        return "Cluster: " + c.name() + "\tFrontend: " + fe.name() + "\tIP: " + ip + "\tState: " + state + hint
+                + (c.stack() == null ? "" : "\tStack: " + c.stack());
     }
 
     private Comparator<Map<String, Object>> comparator() {

@@ -29,6 +29,7 @@ public final class Json {
         m.put("endpoint", c.endpoint());
         m.put("created", c.created());
         m.put("id", c.id());
+        if (c.stack() != null) m.put("stack", c.stack());
         List<Map<String, Object>> computes = new ArrayList<>();
         for (Node n : nodes) {
             if (n.frontend()) m.put("frontend", node(n));
@@ -40,7 +41,8 @@ public final class Json {
 
     public static Cluster cluster(Map<String, Object> m) {
         return new Cluster(lng(m.get("id")), str(m.get("name")), str(m.get("endpoint")), str(m.get("project")),
-                str(m.get("description")), str(m.get("owner")), strings(m.get("allocations")), lng(m.get("created")));
+                str(m.get("description")), str(m.get("owner")), strings(m.get("allocations")), lng(m.get("created")),
+                str(m.get("stack")));
     }
 
     /** The nodes of a cluster's JSON: frontend first, then the computes in order. */

@@ -351,7 +351,7 @@ public final class Store implements AutoCloseable {
             update(c, "UPDATE meta SET value = ? WHERE key = 'next_mac'", String.valueOf(mac + 2 + n));
             event(c, null, s.name(), null, "cluster-create", n + " compute nodes");
             return new Cluster(id, s.name(), s.endpoint(), s.project(), s.description(), s.owner(),
-                    List.copyOf(s.allocations()), created);
+                    List.copyOf(s.allocations()), created, null);
         });
     }
 
@@ -413,7 +413,8 @@ public final class Store implements AutoCloseable {
                 String a = rs.getString("allocations");
                 out.add(new Cluster(rs.getLong("id"), rs.getString("name"), rs.getString("endpoint"),
                         rs.getString("project"), rs.getString("description"), rs.getString("owner"),
-                        a == null || a.isEmpty() ? List.of() : List.of(a.split(",")), rs.getLong("created")));
+                        a == null || a.isEmpty() ? List.of() : List.of(a.split(",")), rs.getLong("created"),
+                        rs.getString("stack")));
             }
         }
         return out;
