@@ -4,16 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import java.util.stream.Stream;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
+import java.util.List;
 import org.cloudmesh.cms.api.BuiltShell;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,32 +77,9 @@ class LifecycleTest {
     @BeforeEach
     void plugin() throws IOException {
         home = tmp.resolve("home");
-        Path src = tmp.resolve("src/org/example/hold/HoldPlugin.java");
-        Files.createDirectories(src.getParent());
-        Files.writeString(src, SOURCE);
-        Path classes = tmp.resolve("classes");
-        Files.createDirectories(classes);
-        String cp = Files.readString(BuiltShell.DIST.resolve("lib/classpath")).strip();
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        assertEquals(0, javac.run(null, null, null, "-proc:none", "-cp", cp, "-d", classes.toString(), src.toString()),
-                "the test plugin must compile");
-        Manifest mf = new Manifest();
-        Attributes a = mf.getMainAttributes();
-        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        a.putValue("Plugin-Id", "hold");
-        a.putValue("Plugin-Version", "1.0.0");
-        Files.createDirectories(home.resolve("plugins"));
-        try (OutputStream os = Files.newOutputStream(home.resolve("plugins/hold-plugin.jar"));
-             JarOutputStream out = new JarOutputStream(os, mf)) {
-            out.putNextEntry(new JarEntry("META-INF/extensions.idx"));
-            out.write("org.example.hold.HoldPlugin$Commands\norg.example.hold.HoldPlugin$Routes\n".getBytes());
-            try (Stream<Path> files = Files.walk(classes)) {
-                for (Path f : files.filter(Files::isRegularFile).toList()) {
-                    out.putNextEntry(new JarEntry(classes.relativize(f).toString()));
-                    out.write(Files.readAllBytes(f));
-                }
-            }
-        }
+        TestPluginJar.build(tmp, "org.example.hold.HoldPlugin", SOURCE, "hold", "1.0.0",
+                List.of("org.example.hold.HoldPlugin$Commands", "org.example.hold.HoldPlugin$Routes"),
+                home.resolve("plugins/hold-plugin.jar"));
     }
 
     private String closed() throws IOException {

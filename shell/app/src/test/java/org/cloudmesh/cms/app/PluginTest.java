@@ -4,17 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.stream.Stream;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.cloudmesh.cms.api.BuiltShell;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,33 +46,8 @@ class PluginTest {
             """;
 
     Path buildPluginJar(Path dir) throws IOException {
-        Path src = tmp.resolve("src/org/example/hello/HelloPlugin.java");
-        Files.createDirectories(src.getParent());
-        Files.writeString(src, SOURCE);
-        Path classes = tmp.resolve("classes");
-        Files.createDirectories(classes);
-        String cp = Files.readString(BuiltShell.DIST.resolve("lib/classpath")).strip();
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        int rc = javac.run(null, null, null, "-proc:none", "-cp", cp, "-d", classes.toString(), src.toString());
-        assertEquals(0, rc, "the test plugin must compile");
-        Manifest mf = new Manifest();
-        Attributes a = mf.getMainAttributes();
-        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        a.putValue("Plugin-Id", "hello");
-        a.putValue("Plugin-Version", "1.2.3");
-        Files.createDirectories(dir);
-        Path jar = dir.resolve("hello-plugin.jar");
-        try (OutputStream os = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(os, mf)) {
-            out.putNextEntry(new JarEntry("META-INF/extensions.idx"));
-            out.write("org.example.hello.HelloPlugin\n".getBytes());
-            try (Stream<Path> files = Files.walk(classes)) {
-                for (Path f : files.filter(Files::isRegularFile).toList()) {
-                    out.putNextEntry(new JarEntry(classes.relativize(f).toString()));
-                    out.write(Files.readAllBytes(f));
-                }
-            }
-        }
-        return jar;
+        return TestPluginJar.build(tmp, "org.example.hello.HelloPlugin", SOURCE, "hello", "1.2.3",
+                List.of("org.example.hello.HelloPlugin"), dir.resolve("hello-plugin.jar"));
     }
 
     @Test

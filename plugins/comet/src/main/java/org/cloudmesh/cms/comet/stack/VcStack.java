@@ -58,7 +58,8 @@ public final class VcStack {
         Optional<Store.Stack> stack = comet.store().stack(n.cluster());
         if (stack.isEmpty()) return Optional.empty();
         Endpoint.StackImage image = image(e, stack.get().name());
-        List<Node> computes = computes(n.cluster());
+        List<Node> nodes = comet.store().nodes(n.cluster());
+        List<Node> computes = nodes.stream().filter(x -> !x.frontend()).toList();
         int base = stack.get().lanPort();
         List<Link> links = new ArrayList<>();
         for (Node c : computes) {
@@ -66,7 +67,9 @@ public final class VcStack {
             if (n.frontend()) links.add(new Link(mac(nodePort + 1), nodePort + 1, nodePort));
             else if (c.name().equals(n.name())) links.add(new Link(mac(nodePort), nodePort, nodePort + 1));
         }
-        String script = script(n, computes, base);
+        Node frontend = nodes.stream().filter(Node::frontend).findFirst()
+                .orElseThrow(() -> new CmsException("cluster '" + n.cluster() + "' has no frontend"));
+        String script = script(n, frontend, computes, base);
         return Optional.of(new Boot(image, links, Map.of(SEED_FILE, script.getBytes(StandardCharsets.UTF_8))));
     }
 
@@ -150,10 +153,9 @@ public final class VcStack {
     }
 
     /** The set-up script in a node's seed: the VC's Slurm files and munge key, the node's role. */
-    private String script(Node n, List<Node> computes, int base) {
-        String frontend = n.cluster();
-        String ctlIp = lanIp(comet.store().nodes(n.cluster()).stream().filter(Node::frontend).map(Node::ip).findFirst()
-                .orElseThrow(() -> new CmsException("cluster '" + frontend + "' has no frontend")));
+    private String script(Node n, Node fe, List<Node> computes, int base) {
+        String frontend = fe.name();
+        String ctlIp = lanIp(fe.ip());
         List<Slurm.NodeLine> lines = new ArrayList<>();
         Map<String, String> hosts = new LinkedHashMap<>();
         hosts.put(ctlIp, frontend);
