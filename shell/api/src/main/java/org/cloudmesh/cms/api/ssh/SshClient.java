@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +21,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.jcraft.jsch.Channel;
 import com.jcraft.jsch.ChannelDirectTCPIP;
@@ -36,7 +40,8 @@ import org.cloudmesh.cms.api.CmsException;
  * <ul>
  * <li>One pooled {@link Session} per {@link SshTarget}, reused by every call (a new channel per command costs about
  * 2 ms; a new session about 40 ms). At most {@value #MAX_CHANNELS_PER_SESSION} commands share a session at once,
- * below sshd's default MaxSessions of 10. A session that died is reconnected once, transparently.</li>
+ * below sshd's default MaxSessions of 10. A session that died is reconnected once, transparently. A dropbear server
+ * before 2025 gets one command per session at a time instead (see {@link #takesOneCommandAtATime}).</li>
  * <li>Host keys: trust on first use, then pinned in the known_hosts file given to the constructor
  * ({@code $CLOUDMESH_HOME/known_hosts}). A changed key refuses the connection with a message that names the host,
  * the file and the {@code ssh-keygen -R} command that forgets the old key. Host keys are never accepted blindly.</li>
@@ -55,6 +60,7 @@ public final class SshClient implements AutoCloseable {
 
     /** How long a session that failed to open a channel may take to show that it is down (see settlesDisconnected). */
     private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Pattern DROPBEAR_VERSION = Pattern.compile("dropbear_(\\d{4})\\.(\\d+)");
 
     private final PinnedHostKeys hostKeys;
     private final Duration connectTimeout;
@@ -139,7 +145,9 @@ public final class SshClient implements AutoCloseable {
                 }
                 return new ExecResult(channel.getExitStatus(), out.text(), err.text());
             } finally {
+                boolean reaped = channel.isClosed() && channel.getExitStatus() != -1;
                 channel.disconnect();
+                pooled.done(channel, reaped);
             }
         } finally {
             pooled.channels.release();
@@ -168,6 +176,7 @@ public final class SshClient implements AutoCloseable {
             });
             return new Tunnel(in[0], channel.getOutputStream(), () -> {
                 channel.disconnect();
+                pooled.done(channel, true); // a forwarded connection has no process on the server
                 pooled.channels.release();
             });
         } catch (IOException | RuntimeException e) {
@@ -227,6 +236,7 @@ public final class SshClient implements AutoCloseable {
         } finally {
             if (sftp != null) {
                 sftp.disconnect();
+                pooled.done(sftp, false); // the server's sftp-server process ends after our close, unseen
             }
             pooled.channels.release();
         }
@@ -262,7 +272,7 @@ public final class SshClient implements AutoCloseable {
      */
     private Channel openChannel(Pooled pooled, String type, ChannelSetup setup) {
         for (int attempt = 0; ; attempt++) {
-            Session session = pooled.session();
+            Session session = pooled.take();
             try {
                 Channel channel = session.openChannel(type); // JSch returns null when the session broke meanwhile
                 if (channel == null) {
@@ -274,8 +284,8 @@ public final class SshClient implements AutoCloseable {
                 channel.connect();
                 return channel;
             } catch (JSchException e) {
-                if (settlesDisconnected(session)) {
-                    pooled.discard(session); // only a dead session: a live one carries other callers' commands
+                if (pooled.lent(session) || settlesDisconnected(session)) {
+                    pooled.discard(session); // a shared session only when dead: a live one carries other callers' commands
                 }
                 if (attempt == 0) {
                     continue;
@@ -460,28 +470,93 @@ public final class SshClient implements AutoCloseable {
         return oneLine.length() <= 80 ? oneLine : oneLine.substring(0, 77) + "...";
     }
 
-    /** One target's session, (re)connected on demand, and the permits for its channels. */
+    /**
+     * Whether the server (its version string, such as {@code SSH-2.0-dropbear_2022.83}) must get one command per
+     * session at a time. Dropbear 2022.82 up to its 2024 releases closes a new channel at once when a child process
+     * of the same connection (an earlier command, an sftp-server) exits just as the channel opens; the command then
+     * still runs, but its output and exit status are lost (dropbear issues #173, #321, fixed by pull request #326).
+     * Seen here as {@code cluster put} failing one time in ten on the testbed's guests (Debian's dropbear 2022.83):
+     * its sftp upload is followed at once by a command on the same connection. A command is not safe to repeat, so
+     * the trigger is avoided instead: such a server's session carries one channel at a time, and is used again only
+     * after a command whose exit status came back (its process was reaped).
+     */
+    static boolean takesOneCommandAtATime(String serverVersion) {
+        Matcher m = DROPBEAR_VERSION.matcher(String.valueOf(serverVersion));
+        if (!m.find()) {
+            return false;
+        }
+        int year = Integer.parseInt(m.group(1));
+        return year < 2025 && (year > 2022 || Integer.parseInt(m.group(2)) >= 82);
+    }
+
+    /**
+     * One target's session, (re)connected on demand, and the permits for its channels. For a server that takes one
+     * command at a time, sessions are lent out one per channel instead, and kept idle between commands.
+     */
     private final class Pooled {
         final SshTarget target;
         final Semaphore channels = new Semaphore(MAX_CHANNELS_PER_SESSION);
         private Session session;
+        private boolean oneAtATime;
+        private final Deque<Session> idle = new ArrayDeque<>();
 
         Pooled(SshTarget target) {
             this.target = target;
         }
 
-        synchronized Session session() {
+        /** The session for a new channel: the shared one, or for a one-at-a-time server one of its own. */
+        synchronized Session take() {
             if (closed) {
                 throw new CmsException("ssh " + target + ": this ssh client is closed");
+            }
+            if (oneAtATime) {
+                for (Session s = idle.poll(); s != null; s = idle.poll()) {
+                    if (s.isConnected()) {
+                        return s;
+                    }
+                    s.disconnect();
+                }
+                return connect(target);
             }
             if (session == null || !session.isConnected()) {
                 if (session != null) {
                     session.disconnect();
                 }
                 session = null;
-                session = connect(target);
+                Session fresh = connect(target);
+                if (takesOneCommandAtATime(fresh.getServerVersion())) {
+                    oneAtATime = true;
+                    return fresh;
+                }
+                session = fresh;
             }
             return session;
+        }
+
+        /**
+         * A channel taken from this pool ended; {@code reaped}: its server process is known to have ended (an exit
+         * status came, or there was none). A one-at-a-time server's session is kept for the next channel only then.
+         */
+        synchronized void done(Channel channel, boolean reaped) {
+            if (!oneAtATime) {
+                return;
+            }
+            Session s;
+            try {
+                s = channel.getSession();
+            } catch (JSchException e) {
+                return; // JSch has already let go of the session
+            }
+            if (reaped && !closed && s.isConnected() && idle.size() < MAX_CHANNELS_PER_SESSION) {
+                idle.push(s);
+            } else {
+                s.disconnect();
+            }
+        }
+
+        /** Whether {@code s} serves one channel only (a one-at-a-time server's), not every caller. */
+        synchronized boolean lent(Session s) {
+            return oneAtATime && s != session;
         }
 
         synchronized void discard(Session broken) {
@@ -496,6 +571,8 @@ public final class SshClient implements AutoCloseable {
                 session.disconnect();
                 session = null;
             }
+            idle.forEach(Session::disconnect);
+            idle.clear();
         }
     }
 
