@@ -98,16 +98,23 @@ final class CmsServer implements AutoCloseable {
 
     /**
      * A TOTP code (RFC 6238, SHA-1, 30 s, 6 digits) the server has not seen yet. The server takes the codes of the
-     * current step and the next (clock drift), each once and in order: a test gets two at once, then waits for the
-     * next step. (The step before is never used: the server's clock may have moved on by the time it checks.)
+     * step before, the current one and the next (clock drift), each once and in order: a test gets three at once, then
+     * waits for the next step. The step before is used only with 10 s of the current step left, so that it still
+     * counts when the server checks it. Each user's codes are its own: see {@link #enroll}.
      */
     synchronized String code() throws InterruptedException {
         return code(secret);
     }
 
+    /** A fresh code of the user {@code who} (the first user, or one of {@link #secrets}). */
+    String codeOf(String who) throws InterruptedException {
+        return who.equals(user) ? code() : code(secrets.get(who));
+    }
+
     synchronized String code(String base32) throws InterruptedException {
-        long now = System.currentTimeMillis() / 30_000;
-        long step = Math.max(now, lastStep.getOrDefault(base32, -1L) + 1);
+        long ms = System.currentTimeMillis();
+        long now = ms / 30_000;
+        long step = Math.max(ms % 30_000 < 20_000 ? now - 1 : now, lastStep.getOrDefault(base32, -1L) + 1);
         while (step > now + 1) {
             Thread.sleep(500);
             now = System.currentTimeMillis() / 30_000;
@@ -154,7 +161,7 @@ final class CmsServer implements AutoCloseable {
         InputStream in = System.in;
         try {
             System.setIn(new ByteArrayInputStream((PASSWORD + "\n").getBytes(StandardCharsets.UTF_8)));
-            int rc = c.run("init", "--url", url, "--user", who, "--otp", who.equals(user) ? code() : code(secrets.get(who)),
+            int rc = c.run("init", "--url", url, "--user", who, "--otp", codeOf(who),
                     "--password-stdin");
             assertEquals(0, rc, c.printed() + c.errText());
         } finally {
@@ -164,6 +171,17 @@ final class CmsServer implements AutoCloseable {
     }
 
     final java.util.Map<String, String> secrets = new java.util.HashMap<>();
+    private int enrolled;
+
+    /**
+     * A new user of this server's project, for a test of its own: a user's one-time codes are taken once each, so
+     * tests that share a user wait for the next 30 s step; tests with their own do not.
+     */
+    synchronized String enroll() throws Exception {
+        String name = user + "-" + ++enrolled;
+        addOther(name, project);
+        return name;
+    }
 
     /** Another user, in another project. */
     void addOther(String name, String proj) throws Exception {

@@ -54,6 +54,8 @@ class CometServerTest {
     Path home;
     final String vc = "sv" + Integer.toString(new Random().nextInt(1 << 30), 36);
     final List<TestContext> shells = new ArrayList<>();
+    /** The user of this test's remote shell: a user of its own, whose one-time codes no other test takes. */
+    String remoteUser;
 
     @BeforeAll
     static void up() throws Exception {
@@ -94,7 +96,8 @@ class CometServerTest {
             java.nio.file.Files.createDirectories(t.home());
             t.importFile(tb.fragment());
         } else {
-            t = server.client(home.resolve("remote"));
+            remoteUser = server.enroll();
+            t = server.client(home.resolve("remote"), remoteUser);
         }
         shells.add(t);
         return t;
@@ -188,7 +191,7 @@ class CometServerTest {
         assertEquals(List.of(), domains(true), "no VM left running");
         ok(cms, "computeset", id);
         assertTrue(cms.printed().contains("| state         | cancelled"), cms.printed());
-        assertTrue(cms.printed().contains("| reason        | terminated by " + (mode == Mode.REMOTE ? "alice" : System.getProperty("user.name"))),
+        assertTrue(cms.printed().contains("| reason        | terminated by " + (mode == Mode.REMOTE ? remoteUser : System.getProperty("user.name"))),
                 cms.printed());
         ok(cms, "cluster", "delete", vc);
         assertEquals("Deleted cluster " + vc + "\n", cms.printed());
@@ -228,7 +231,7 @@ class CometServerTest {
         if (mode == Mode.REMOTE) {
             assertEquals("ERROR: a console link needs a fresh one-time code: give --otp CODE (6 digits from your authenticator)",
                     fails(cms, link));
-            link = new String[] {"console", "--link", vc, "--otp", server.code()};
+            link = new String[] {"console", "--link", vc, "--otp", server.codeOf(remoteUser)};
         }
         assertEquals("ERROR: " + vc + " is not running: power it on first ('comet power on')", fails(cms, link));
         assertTrue(fails(cms, "console", vc).contains(mode == Mode.REMOTE ? "the serial console through a server needs a fresh one-time code"
