@@ -84,7 +84,7 @@ class NodeDomainTest {
         assertTrue(xml.contains("user,id=cmsnet0,net=10.0.0.0/16,host=10.0.255.254,dns=10.0.255.253,dhcpstart=10.0.0.2,"
                 + "hostfwd=tcp:127.0.0.1:40022-:22"), xml);
         assertFalse(xml.contains("<hostdev"), "emulated: no hostdev defined");
-        assertTrue(xml.contains("mac=52:54:00:3b:00:07,bus=pci.0,addr=0xa"), "the emulated VF's NIC comes after the reached one");
+        assertTrue(xml.contains("mac=52:54:00:3b:00:07,bus=pci.0,addr=0x11"), "the emulated VF's NIC comes after the reached one");
         assertEquals("127.0.0.1:40022", NodeDomain.sshAddress(xml));
         assertEquals("virtio-net 52:54:00:3b:00:07",
                 org.cloudmesh.cms.api.libvirt.DomainXml.metadata(xml, NodeDomain.NS, "node").get("vf_emulated_by"));

@@ -47,6 +47,19 @@ public final class DomainXml {
     }
 
     /** A new domain of {@code type} (test, kvm, qemu, xen, lxc) named {@code name} (a validated name). */
+    /*
+     * The root PCI bus (slots 0x01-0x1f) is shared by three: libvirt places the devices it knows (video, disks, SCSI
+     * controller, balloon, RNG, hostdevs) from the low slots up; the NICs qemu makes from its command line (forwarded
+     * and isolated user-mode networks, which libvirt does not see) take 0x10 up, in the order added, so the first is
+     * the guest's eth0 (Linux probes the root bus in slot order, and any bridge after it); the links' PCI bridges take
+     * 0x1f down. Before, the qemu-made NICs took slot 9 on, right after libvirt's eight devices of a guest node: one
+     * more device of libvirt's (a second bridge, for a frontend of 32 or more links) took slot 9 too, and qemu did
+     * not start.
+     */
+    private static final int NIC_SLOT_FIRST = 0x10;
+    private static final int NIC_SLOT_LAST = 0x13;
+    private static final int BRIDGE_SLOT_MIN = NIC_SLOT_LAST + 1;
+
     public static Builder domain(String type, String name) {
         return new Builder(type, name);
     }
@@ -59,7 +72,7 @@ public final class DomainXml {
         private final Element devices;
         private Element qemuArgs;
         private int links; // udpLink NICs so far
-        private int pciSlot = 9; // user-mode NICs get their own slots: libvirt's balloon device takes slot 2
+        private int pciSlot = NIC_SLOT_FIRST; // the next qemu-made NIC's slot (see NIC_SLOT_FIRST)
 
         private Builder(String type, String name) {
             Names.require("domain", name);
@@ -224,13 +237,21 @@ public final class DomainXml {
             requireMac(mac);
             if (!hostAddress.matches("[0-9.]+|\\[[0-9a-fA-F:]+]")) throw new CmsException("'" + hostAddress + "' is not an IP address");
             if (hostPort < 1 || hostPort > 65535 || guestPort < 1 || guestPort > 65535) throw new CmsException("port out of range");
-            String id = "cmsnet" + (pciSlot - 9);
+            String id = nicId();
             qemuArg("-netdev");
             qemuArg("user,id=" + id + (guestIp == null ? "" : guestNet(guestIp, prefix)) + ",hostfwd=tcp:" + hostAddress
                     + ":" + hostPort + "-:" + guestPort);
             qemuArg("-device");
             qemuArg("virtio-net-pci,netdev=" + id + ",mac=" + mac + ",bus=pci.0,addr=0x" + Integer.toHexString(pciSlot++));
             return this;
+        }
+
+        /** The id of the next qemu-made NIC's netdev; refuses a NIC beyond the slots kept for them. */
+        private String nicId() {
+            if (pciSlot > NIC_SLOT_LAST) {
+                throw new CmsException("a VM can have at most " + (NIC_SLOT_LAST - NIC_SLOT_FIRST + 1) + " forwarded or isolated NICs");
+            }
+            return "cmsnet" + (pciSlot - NIC_SLOT_FIRST);
         }
 
         private void qemuArg(String value) {
@@ -246,14 +267,23 @@ public final class DomainXml {
         /**
          * A point-to-point Ethernet link over UDP on 127.0.0.1 (qemu {@code -netdev dgram}): frames go to
          * {@code remotePort}, where the peer VM's link listens, and come in on {@code localPort}. No bridge or network
-         * on the host is involved, and either end may start first. Links sit on their own PCI bridges (31 a bridge),
-         * so that they never take the slots of the forwarded NICs.
+         * on the host is involved, and either end may start first. Links sit on their own PCI bridges (31 a bridge,
+         * at the top slots of the root bus), so that they never take the slots of other devices.
          */
         public Builder udpLink(String mac, int localPort, int remotePort) {
             requireMac(mac);
             if (localPort < 1 || localPort > 65535 || remotePort < 1 || remotePort > 65535) throw new CmsException("port out of range");
             int bus = 1 + links / 31;
-            if (links % 31 == 0) attrs(el(devices(), "controller"), "type", "pci", "index", Integer.toString(bus), "model", "pci-bridge");
+            if (links % 31 == 0) {
+                int slot = 0x20 - bus;
+                if (slot < BRIDGE_SLOT_MIN) {
+                    throw new CmsException("a VM can have at most " + 31 * (0x20 - BRIDGE_SLOT_MIN) + " links");
+                }
+                Element bridge = el(devices(), "controller");
+                attrs(bridge, "type", "pci", "index", Integer.toString(bus), "model", "pci-bridge");
+                attrs(el(bridge, "address"), "type", "pci", "domain", "0x0000", "bus", "0x00", "slot", "0x" + Integer.toHexString(slot),
+                        "function", "0x0");
+            }
             Element nic = el(devices(), "interface");
             nic.setAttribute("type", "udp");
             el(nic, "mac").setAttribute("address", mac);
@@ -274,7 +304,7 @@ public final class DomainXml {
          */
         public Builder isolatedNic(String mac) {
             requireMac(mac);
-            String id = "cmsnet" + (pciSlot - 9);
+            String id = nicId();
             qemuArg("-netdev");
             qemuArg("user,id=" + id + ",restrict=on");
             qemuArg("-device");

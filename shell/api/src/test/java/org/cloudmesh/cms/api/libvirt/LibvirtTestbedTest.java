@@ -108,6 +108,47 @@ class LibvirtTestbedTest {
         }
     }
 
+    /**
+     * A comet frontend of a VC of 40 compute nodes: the devices of a guest node (disk, seed, SCSI cdrom, RNG, two
+     * forwarded NICs, console and screen) and 40 links (two PCI bridges). qemu refused to start it while libvirt
+     * placed the second bridge itself and with it pushed the RNG onto the first forwarded NIC's slot.
+     */
+    @Test
+    void aFrontendWithFortyLinksStarts() throws Exception {
+        TestbedSupport tb = TestbedSupport.requireQemu();
+        String name = "cms-links-" + UUID.randomUUID().toString().substring(0, 8);
+        int base = 20000 + new java.util.Random().nextInt(10000) * 2;
+        while (!org.cloudmesh.cms.api.compute.Link.portFree(base)) base += 100;
+        Path vms = tb.dir().resolve("qemu/vms");
+        String disk = vms.resolve(name + ".raw").toString();
+        String seed = vms.resolve(name + "-seed.raw").toString();
+        try (LibvirtConnection lv = LibvirtConnection.open(tb.sessionUri())) {
+            try {
+                lv.uploadFile(disk, new byte[512]);
+                lv.uploadFile(seed, new byte[512]);
+                DomainXml.Builder b = DomainXml.domain("qemu", name).memoryMiB(64).vcpus(1).acpi().rng()
+                        .disk(disk, "raw", "vda", "virtio", false).seed(seed).scsiCdrom(null).serialConsole().vnc()
+                        .forwardedNetwork("52:54:00:aa:00:01", "127.0.0.1", base + 98, 22).isolatedNic("52:54:00:aa:00:02");
+                for (int i = 0; i < 40; i++) b.udpLink(String.format("52:54:01:aa:%02x:00", i), base + i, base + 50 + i);
+                String xml = b.build();
+                DomainXml.validate(xml);
+                lv.define(xml);
+                lv.start(name);
+                assertEquals(DomainState.RUNNING, lv.state(name));
+                String live = lv.xml(name);
+                assertTrue(live.contains("virtio-net-pci,netdev=cmsnet0,mac=52:54:00:aa:00:01,bus=pci.0,addr=0x10"), live);
+                lv.destroy(name);
+            } finally {
+                if (lv.exists(name)) {
+                    if (lv.state(name).active()) lv.destroy(name);
+                    lv.undefine(name);
+                }
+                lv.deleteDisk(disk);
+                lv.deleteDisk(seed);
+            }
+        }
+    }
+
     private static Run virsh(String uri, String... args) throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>(List.of("virsh", "-c", uri));
         command.addAll(List.of(args));
