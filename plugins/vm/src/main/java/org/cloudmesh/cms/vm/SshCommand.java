@@ -16,6 +16,7 @@ import picocli.CommandLine.Parameters;
 /** {@code vm ssh [NAMES]}: log in, or run --command on every VM. */
 @Command(name = "ssh", description = {"Log in to VM NAME with the system ssh client, or with --command run COMMAND on"
             + " every VM of NAMES in parallel (output lines prefixed 'NAME: ', exit status the worst of them).",
+        "A VM just booted or started is waited for (up to --timeout) until it answers ssh.",
         "Host keys are trusted on first use and pinned in $CLOUDMESH_HOME/known_hosts; a changed key refuses to connect.",
         "User: --username, else cloudmesh.cloud.CLOUD.default.username, else the one recorded at boot (guessed from the image)."})
 final class SshCommand extends VmSub {
@@ -24,12 +25,12 @@ final class SshCommand extends VmSub {
     @Option(names = "--username", paramLabel = "USER", description = "Log in as USER (default: the cloud's default.username, else the user recorded at boot).") String username;
     @Option(names = "--key", paramLabel = "KEY", description = "A key name (see 'key list') or a private key file.") String key;
     @Option(names = "--command", paramLabel = "COMMAND", description = "Run COMMAND on every VM of NAMES instead of logging in.") String command;
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60", description = "Seconds COMMAND may take on each VM (default 60).") double timeout;
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60", description = "Seconds to wait for a VM to answer ssh, and then for COMMAND on each VM (default 60).") double timeout;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
         try (Clouds clouds = new Clouds(ctx())) {
-            List<Vm> vms = withAddresses(clouds, targets(clouds, namesArg, cloudOption), Duration.ofMillis((long) (timeout * 1000)));
+            List<Vm> vms = reachable(clouds, targets(clouds, namesArg, cloudOption), Duration.ofMillis((long) (timeout * 1000)));
             if (command == null) {
                 if (vms.size() != 1) {
                     throw new CmsException("an interactive shell needs exactly one VM, not " + vms.size()

@@ -40,8 +40,16 @@ abstract class VmSub implements Callable<Integer> {
         new VmSync(ctx()).refresh(clouds, cloud);
     }
 
-    List<Vm> withAddresses(Clouds clouds, List<Vm> vms, Duration limit) {
-        return new VmSync(ctx()).withAddresses(clouds, vms, limit);
+    /**
+     * The VMs with their addresses, once each running one answers ssh (up to {@code limit}): so that 'vm boot' then
+     * 'vm ssh' works without a 'vm wait' between them.
+     */
+    List<Vm> reachable(Clouds clouds, List<Vm> vms, Duration limit) {
+        VmSync sync = new VmSync(ctx());
+        long deadline = System.nanoTime() + limit.toNanos();
+        List<Vm> found = sync.withAddresses(clouds, vms, limit);
+        sync.untilSshAnswers(found, this::sshPort, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        return found;
     }
 
     VmLogins logins() {
@@ -117,7 +125,7 @@ abstract class VmSub implements Callable<Integer> {
     /** put and get: one sftp copy per VM of NAMES, in parallel; every failure is reported. */
     int copy(String namesArg, String username, String key, Copy copy) {
         try (Clouds clouds = new Clouds(ctx())) {
-            List<Vm> vms = withAddresses(clouds, targets(clouds, namesArg, null), Duration.ofSeconds(60));
+            List<Vm> vms = reachable(clouds, targets(clouds, namesArg, null), Duration.ofSeconds(60));
             List<VmLogins.Target> targets = new ArrayList<>();
             for (Vm vm : vms) targets.add(target(vm, username, key));
             List<String> errors = new ArrayList<>();

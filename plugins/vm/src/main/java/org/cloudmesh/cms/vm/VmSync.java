@@ -9,10 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 import org.cloudmesh.cms.api.CmsException;
 import org.cloudmesh.cms.api.Context;
 import org.cloudmesh.cms.api.compute.ProviderConfig;
 import org.cloudmesh.cms.api.compute.Vm;
+import org.cloudmesh.cms.api.ssh.SshClient;
 import org.cloudmesh.cms.api.util.Hostlist;
 
 /** The VM cache against the clouds: which VMs a command means, and the cache brought up to what a cloud reports. */
@@ -156,6 +158,35 @@ final class VmSync {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CmsException("interrupted while waiting for an address");
+            }
+        }
+    }
+
+    /**
+     * Waits, up to {@code limit}, until every running VM with an address answers ssh (its banner) at its port: a VM
+     * just booted or started runs before its sshd listens, and a port forwarded to it takes connections before then.
+     * Says once on stderr which VMs it waits for. Returns when they answer or the time is up: a VM that does not answer
+     * then fails at login with the reason.
+     */
+    void untilSshAnswers(List<Vm> vms, ToIntFunction<Vm> port, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        List<Vm> pending = new ArrayList<>(vms.stream().filter(v -> v.ip() != null
+                && (Vm.RUNNING.equals(v.state()) || Vm.BOOTING.equals(v.state()))).toList());
+        boolean said = false;
+        while (true) {
+            pending.removeIf(v -> SshClient.answers(v.ip(), port.applyAsInt(v)));
+            if (pending.isEmpty() || System.nanoTime() > deadline) return;
+            if (!said) {
+                ctx.err().println("waiting for " + Hostlist.compress(pending.stream().map(Vm::name).toList())
+                        + " to answer ssh (booting?) ...");
+                ctx.err().flush();
+                said = true;
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CmsException("interrupted while waiting for ssh");
             }
         }
     }

@@ -61,13 +61,14 @@ class VmGuestTest {
             assertTrue(ssh.find(), "the listing shows the forwarded ssh address and the MAC: " + boot);
             int port = Integer.parseInt(ssh.group(2));
 
+            // right after the boot, as a user types it: vm ssh waits until the guest answers
+            TestContext.Run hostname = shell.cms("vm", "ssh", "--command", "hostname", "--timeout", "120");
+            assertEquals(0, hostname.status(), hostname.toString());
+            assertEquals(vm + ": " + vm + "\n", hostname.out(), "the guest took its name from the NoCloud seed");
+
             TestContext.Run wait = shell.cms("vm", "wait", "--timeout", "120", "--interval", "0.5");
             assertEquals(0, wait.status(), wait.toString());
             assertTrue(wait.out().contains(vm + " is available for ssh at 127.0.0.1:" + port), wait.toString());
-
-            TestContext.Run hostname = shell.cms("vm", "ssh", "--command", "hostname");
-            assertEquals(0, hostname.status(), hostname.toString());
-            assertEquals(vm + ": " + vm + "\n", hostname.out(), "the guest took its name from the NoCloud seed");
 
             Path file = tmp.resolve("hello.txt");
             Files.writeString(file, "hello " + id + "\n");

@@ -431,6 +431,10 @@ public final class SshClient implements AutoCloseable {
             return new CmsException(where + ": cannot connect to " + target.host() + " port " + target.port()
                     + ": connection refused (is sshd running there, and is the port right?)", e);
         }
+        if (message.contains("Connection reset") || message.contains("connection is closed by foreign host")) {
+            return new CmsException(where + ": the connection was closed before the ssh greeting (still booting? a port"
+                    + " forwarded to a VM takes connections before the VM's sshd listens)", e);
+        }
         if (cause instanceof UnknownHostException) {
             return new CmsException(where + ": unknown host " + target.host() + " (check the name or use its IP address)", e);
         }

@@ -218,4 +218,28 @@ class SshClientTestbedTest {
         assertEquals("ssh " + nobody + ": cannot connect to 127.0.0.1 port " + port
                 + ": connection refused (is sshd running there, and is the port right?)", e.getMessage());
     }
+
+    /** What a port forwarded to a booting VM does: it takes the connection and closes it before any ssh greeting. */
+    @Test
+    void aPortThatClosesBeforeTheGreetingSaysSo() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread closer = new Thread(() -> {
+                try {
+                    while (true) {
+                        java.net.Socket c = s.accept();
+                        c.setSoLinger(true, 0); // a reset, as qemu's forwarder sends while the guest does not listen
+                        c.close();
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            closer.setDaemon(true);
+            closer.start();
+            SshTarget booting = new SshTarget("127.0.0.1", s.getLocalPort(), tb.user(), tb.sshKey());
+            CmsException e = assertThrows(CmsException.class, () -> ssh.exec(booting, "true", T));
+            assertEquals("ssh " + booting + ": the connection was closed before the ssh greeting (still booting? a port"
+                    + " forwarded to a VM takes connections before the VM's sshd listens)", e.getMessage());
+        }
+    }
 }
