@@ -46,7 +46,6 @@ public final class DomainXml {
     private DomainXml() {
     }
 
-    /** A new domain of {@code type} (test, kvm, qemu, xen, lxc) named {@code name} (a validated name). */
     /*
      * The root PCI bus (slots 0x01-0x1f) is shared by three: libvirt places the devices it knows (video, disks, SCSI
      * controller, balloon, RNG, hostdevs) from the low slots up; the NICs qemu makes from its command line (forwarded
@@ -60,6 +59,7 @@ public final class DomainXml {
     private static final int NIC_SLOT_LAST = 0x13;
     private static final int BRIDGE_SLOT_MIN = NIC_SLOT_LAST + 1;
 
+    /** A new domain of {@code type} (test, kvm, qemu, xen, lxc) named {@code name} (a validated name). */
     public static Builder domain(String type, String name) {
         return new Builder(type, name);
     }
@@ -237,21 +237,24 @@ public final class DomainXml {
             requireMac(mac);
             if (!hostAddress.matches("[0-9.]+|\\[[0-9a-fA-F:]+]")) throw new CmsException("'" + hostAddress + "' is not an IP address");
             if (hostPort < 1 || hostPort > 65535 || guestPort < 1 || guestPort > 65535) throw new CmsException("port out of range");
-            String id = nicId();
-            qemuArg("-netdev");
-            qemuArg("user,id=" + id + (guestIp == null ? "" : guestNet(guestIp, prefix)) + ",hostfwd=tcp:" + hostAddress
-                    + ":" + hostPort + "-:" + guestPort);
-            qemuArg("-device");
-            qemuArg("virtio-net-pci,netdev=" + id + ",mac=" + mac + ",bus=pci.0,addr=0x" + Integer.toHexString(pciSlot++));
-            return this;
+            return qemuNic(mac, (guestIp == null ? "" : guestNet(guestIp, prefix)) + ",hostfwd=tcp:" + hostAddress + ":"
+                    + hostPort + "-:" + guestPort);
         }
 
-        /** The id of the next qemu-made NIC's netdev; refuses a NIC beyond the slots kept for them. */
-        private String nicId() {
+        /**
+         * A virtio NIC on a qemu user-mode network ({@code -netdev user,id=...} followed by {@code options}), made by
+         * qemu from its command line at the next slot kept for such NICs; refuses one beyond those slots.
+         */
+        private Builder qemuNic(String mac, String options) {
             if (pciSlot > NIC_SLOT_LAST) {
                 throw new CmsException("a VM can have at most " + (NIC_SLOT_LAST - NIC_SLOT_FIRST + 1) + " forwarded or isolated NICs");
             }
-            return "cmsnet" + (pciSlot - NIC_SLOT_FIRST);
+            String id = "cmsnet" + (pciSlot - NIC_SLOT_FIRST);
+            qemuArg("-netdev");
+            qemuArg("user,id=" + id + options);
+            qemuArg("-device");
+            qemuArg("virtio-net-pci,netdev=" + id + ",mac=" + mac + ",bus=pci.0,addr=0x" + Integer.toHexString(pciSlot++));
+            return this;
         }
 
         private void qemuArg(String value) {
@@ -304,12 +307,7 @@ public final class DomainXml {
          */
         public Builder isolatedNic(String mac) {
             requireMac(mac);
-            String id = nicId();
-            qemuArg("-netdev");
-            qemuArg("user,id=" + id + ",restrict=on");
-            qemuArg("-device");
-            qemuArg("virtio-net-pci,netdev=" + id + ",mac=" + mac + ",bus=pci.0,addr=0x" + Integer.toHexString(pciSlot++));
-            return this;
+            return qemuNic(mac, ",restrict=on");
         }
 
         /** qemu's user network options that hand {@code ip} to the guest by DHCP. */
