@@ -29,6 +29,7 @@ final class SshCommand extends VmSub {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        if (!(timeout > 0)) throw new CmsException("--timeout must be a positive number of seconds");
         try (Clouds clouds = new Clouds(ctx())) {
             List<Vm> vms = reachable(clouds, targets(clouds, namesArg, cloudOption), Duration.ofMillis((long) (timeout * 1000)));
             if (command == null) {

@@ -116,6 +116,9 @@ class VmTestbedTest {
         TestContext.Run many = shell.cms("vm", "ssh", "a[1-2]", "--key", key);
         assertEquals(1, many.status());
         assertTrue(many.err().contains("an interactive shell needs exactly one VM, not 2"), many.toString());
+        TestContext.Run negative = shell.cms("vm", "ssh", "a1", "--key", key, "--timeout", "-3", "--command", "true");
+        assertEquals(1, negative.status(), negative.toString());
+        assertEquals("ERROR: --timeout must be a positive number of seconds\n", negative.err(), negative.toString());
 
         Path local = tmp.resolve("hello.txt");
         Files.writeString(local, "payload 1\n");
